@@ -1,0 +1,12 @@
+// Thin shim over OpenSSL: CMS (protected settings), HMAC-SHA256 (SAS signatures), SHA-1 (thumbprints).
+#ifndef VMSNAP_OPENSSL_SHIM_H
+#define VMSNAP_OPENSSL_SHIM_H
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#endif
