@@ -23,7 +23,7 @@ public enum Redactor {
         redact(text) != text
     }
 
-    nonisolated(unsafe) private static let patterns: [NSRegularExpression] = [
+    private static let patterns: [NSRegularExpression] = [
         // `?sig=`, `&sig=`, `\u0026sig=`, `&amp;sig=`: value runs to the next delimiter.
         #"((?:[?&;]|\\u0026)sig=)(?!REDACTED(?:[&"'\s\\<]|$))[^&"'\s\\<>]+"#,
         // URL-encoded inside another query string: `%26sig%3D...`

@@ -1,0 +1,159 @@
+import Foundation
+
+/// A blob URI carrying a service SAS, parsed without ever decoding or re-encoding its query string.
+///
+/// Both host styles are understood: `https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB` and the emulator's
+/// path style `http://127.0.0.1:PORT/ACCOUNT/CONTAINER/BLOB` (IP address or localhost host).
+public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
+    /// The URI exactly as given. Secret: never print it, use `redacted`.
+    public let original: String
+    public let scheme: String
+    public let host: String
+    public let port: Int?
+    public let account: String
+    public let container: String
+    /// Blob name, still percent-encoded as in the URI path.
+    public let blob: String
+    /// The query string exactly as given, without the leading `?`. Secret.
+    public let query: String
+    /// Query parameters, values percent-decoded (for checks only; requests use `query`).
+    public let parameters: [String: String]
+
+    /// Parses a SAS blob URI; the error names what is wrong (never the signature).
+    public init(_ text: String) throws(SASURIError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let schemeEnd = trimmed.range(of: "://") else { throw .notAURI(Redactor.redact(trimmed)) }
+        let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "https" || scheme == "http" else { throw .unsupportedScheme(scheme) }
+        let rest = trimmed[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        let authority = String(rest[..<authorityEnd])
+        let pathAndQuery = rest[authorityEnd...]
+        let path: Substring
+        let query: String
+        if let q = pathAndQuery.firstIndex(of: "?") {
+            path = pathAndQuery[..<q]
+            query = String(pathAndQuery[pathAndQuery.index(after: q)...])
+        } else {
+            path = pathAndQuery
+            query = ""
+        }
+        var host = authority
+        var port: Int?
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            host = String(authority[..<colon])
+            guard let p = Int(authority[authority.index(after: colon)...]), (1...65535).contains(p) else {
+                throw .badPort(authority)
+            }
+            port = p
+        }
+        guard !host.isEmpty else { throw .notAURI(Redactor.redact(trimmed)) }
+        var segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        let account: String
+        if Self.isPathStyle(host: host) {
+            guard let first = segments.first, !first.isEmpty else { throw .missingAccount(Redactor.redact(trimmed)) }
+            account = first
+            segments.removeFirst()
+        } else {
+            account = String(host.prefix(while: { $0 != "." }))
+        }
+        guard segments.count >= 2, !segments[0].isEmpty, !segments.dropFirst().joined(separator: "/").isEmpty else {
+            throw .missingContainerOrBlob(Redactor.redact(trimmed))
+        }
+        self.original = trimmed
+        self.scheme = scheme
+        self.host = host.lowercased()
+        self.port = port
+        self.account = account
+        self.container = segments[0]
+        self.blob = segments.dropFirst().joined(separator: "/")
+        self.query = query
+        self.parameters = Self.parseQuery(query)
+    }
+
+    /// Whether the host is an IP address or localhost, where the first path segment names the account.
+    public static func isPathStyle(host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if h == "localhost" { return true }
+        if h.contains(":") { return true }  // IPv6 literal
+        return h.split(separator: ".").count == 4 && h.split(separator: ".").allSatisfy { UInt8($0) != nil }
+    }
+
+    /// Whether the host is a loopback address (plain http is allowed only there).
+    public var isLoopback: Bool {
+        let h = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+    }
+
+    /// `scheme://host[:port]`.
+    public var origin: String { "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")" }
+
+    /// The blob's URI without any query: safe to print and to report as `blobUri`.
+    public var blobURI: String {
+        let accountPrefix = Self.isPathStyle(host: host) ? "/\(account)" : ""
+        return "\(origin)\(accountPrefix)/\(container)/\(blob)"
+    }
+
+    /// The URI with the signature replaced by `REDACTED`.
+    public var redacted: String { Redactor.redact(original) }
+
+    public var description: String { redacted }
+
+    /// The request URI for an operation: the query byte-for-byte as given, then `&extra` (e.g. `comp=snapshot`).
+    public func requestURI(appending extra: String? = nil) -> String {
+        var uri = blobURI
+        let parts = [query, extra ?? ""].filter { !$0.isEmpty }
+        if !parts.isEmpty { uri += "?" + parts.joined(separator: "&") }
+        return uri
+    }
+
+    /// `sv`, the SAS service version.
+    public var version: String? { parameters["sv"] }
+    /// `sp`, the permission letters.
+    public var permissions: String? { parameters["sp"] }
+    /// `st`, the start of the validity window.
+    public var start: Date? { parameters["st"].flatMap(Self.parseSASDate) }
+    /// `se`, the expiry.
+    public var expiry: Date? { parameters["se"].flatMap(Self.parseSASDate) }
+
+    /// Parses an ISO 8601 SAS time (`2017-11-09T14:23:28Z`, fractional seconds or date only accepted).
+    public static func parseSASDate(_ text: String) -> Date? {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime]
+        if let d = iso.date(from: text) { return d }
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = iso.date(from: text) { return d }
+        iso.formatOptions = [.withFullDate]
+        return iso.date(from: text)
+    }
+
+    private static func parseQuery(_ query: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(kv[0]).lowercased()
+            let raw = kv.count > 1 ? String(kv[1]) : ""
+            result[key] = raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? raw
+        }
+        return result
+    }
+}
+
+/// Why a text is not a usable SAS blob URI. Messages never carry the signature.
+public enum SASURIError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notAURI(String)
+    case unsupportedScheme(String)
+    case badPort(String)
+    case missingAccount(String)
+    case missingContainerOrBlob(String)
+
+    public var description: String {
+        switch self {
+        case .notAURI(let s): "not a URI: \(s)"
+        case .unsupportedScheme(let s): "scheme '\(s)' is not supported, expected https (or http on loopback)"
+        case .badPort(let s): "bad port in '\(s)'"
+        case .missingAccount(let s): "no storage account in the path of '\(s)'"
+        case .missingContainerOrBlob(let s): "expected /CONTAINER/BLOB in the path of '\(s)'"
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Testing
+
+@testable import Core
+
+@Suite struct SASBlobURITests {
+    let seed =
+        "https://sopattna8461.blob.core.windows.net/vhds/vmwin1404ltsc-20160629-122418.vhd?sv=2014-02-14&sr=b&sig=5S0A6YDWvVwqPAkzWXVy%2BS%2FqMwzFMbamT5upwx05v8Q%3D&st=2017-11-09T14%3A23%3A28Z&se=2017-11-09T17%3A38%3A28Z&sp=rw"
+
+    @Test func parsesAzureHostStyleKeepingQueryVerbatim() throws {
+        let uri = try SASBlobURI(seed)
+        #expect(uri.account == "sopattna8461")
+        #expect(uri.container == "vhds")
+        #expect(uri.blob == "vmwin1404ltsc-20160629-122418.vhd")
+        #expect(uri.version == "2014-02-14")
+        #expect(uri.permissions == "rw")
+        #expect(uri.parameters["sig"] == "5S0A6YDWvVwqPAkzWXVy+S/qMwzFMbamT5upwx05v8Q=")
+        #expect(uri.requestURI(appending: "comp=snapshot") == seed + "&comp=snapshot")
+        #expect(uri.blobURI == "https://sopattna8461.blob.core.windows.net/vhds/vmwin1404ltsc-20160629-122418.vhd")
+        #expect(!uri.redacted.contains("5S0A6"))
+        #expect(uri.expiry != nil && uri.start! < uri.expiry!)
+    }
+
+    @Test func parsesEmulatorPathStyle() throws {
+        let uri = try SASBlobURI("http://127.0.0.1:10000/devstoreaccount1/vhds/dir/disk0.vhd?sv=2020-12-06&sig=x")
+        #expect(uri.account == "devstoreaccount1")
+        #expect(uri.container == "vhds")
+        #expect(uri.blob == "dir/disk0.vhd")
+        #expect(uri.port == 10000)
+        #expect(uri.isLoopback)
+        #expect(uri.blobURI == "http://127.0.0.1:10000/devstoreaccount1/vhds/dir/disk0.vhd")
+    }
+
+    @Test func rejectsMalformed() {
+        #expect(throws: SASURIError.self) { try SASBlobURI("ftp://a/b/c") }
+        #expect(throws: SASURIError.self) { try SASBlobURI("https://a.blob.core.windows.net/onlycontainer?sig=1") }
+        #expect(throws: SASURIError.self) { try SASBlobURI("nonsense") }
+    }
+}
