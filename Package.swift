@@ -51,10 +51,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Emulator"], swiftSettings: strict),
-        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Core"], swiftSettings: strict),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Core"], swiftSettings: strict),
+        .target(
+            name: "TestSupport", dependencies: ["Core", "Emulator"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Emulator", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Core", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "Core", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["Core", "Emulator"], swiftSettings: strict),
+            name: "EndToEndTests", dependencies: ["Core", "Emulator", "TestSupport"], swiftSettings: strict),
     ]
 )

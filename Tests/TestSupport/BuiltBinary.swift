@@ -1,0 +1,72 @@
+import Foundation
+
+/// Locates and runs the built `vmsnap` executable for end-to-end tests.
+public enum BuiltBinary {
+    /// The `vmsnap` binary next to the test bundle (`swift build --build-tests` builds it there).
+    public static var vmsnap: URL {
+        if let explicit = ProcessInfo.processInfo.environment["VMSNAP_BINARY"] {
+            return URL(fileURLWithPath: explicit)
+        }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("vmsnap")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
+            ".build/debug/vmsnap")
+    }
+
+    /// The package's root folder (where Package.swift is).
+    public static var packageRoot: URL {
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir
+    }
+
+    /// Runs `vmsnap` with arguments and waits; returns exit status, stdout and stderr.
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+        currentDirectory: URL? = nil
+    ) throws -> ProcessOutput {
+        try ProcessOutput.run(
+            vmsnap, arguments, environment: environment, stdin: stdin,
+            currentDirectory: currentDirectory)
+    }
+}
+
+/// What a finished child process printed and how it exited.
+public struct ProcessOutput: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+
+    /// Runs an executable to completion, capturing both output streams.
+    public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+        currentDirectory: URL? = nil
+    ) throws -> ProcessOutput {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessOutput(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
