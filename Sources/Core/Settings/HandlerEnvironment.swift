@@ -54,7 +54,7 @@ public struct HandlerEnvironment: Sendable, Equatable {
             switch first["version"]?.value {
             case .string(let text): text
             case .number(let number): String(number)
-            case .integer(let number): String(number)
+            case .integer(let number): "\(number).0"
             default: nil
             }
         return HandlerEnvironment(

@@ -76,7 +76,7 @@ struct HandlerSettingsParser {
 
     static let ticksExpectation =
         ".NET ticks as an integer or in scientific notation (636458000000000000 or 6.36458E+17)"
-    static let uriExpectation = "a SAS blob URI https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB?sv=...&sig=..."
+    static let uriExpectation = "a SAS blob URI https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB?<SAS query>"
 
     mutating func parse(sequenceNumber: Int?) throws(SettingsError) -> JobSettings {
         guard let publicSettings = section.publicSettings else {
