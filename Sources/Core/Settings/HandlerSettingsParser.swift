@@ -14,6 +14,18 @@ struct HandlerSettingsSection {
         + "{\"settings\":...,\"protectedSettings\":...}}, {\"settings\":...,\"protectedSettings\":...}, "
         + "{\"publicSettings\":...} or HandlerEnvironment.json"
 
+    /// Top-level keys that mark a document as job settings.
+    static let markerKeys = [
+        "runtimeSettings", "properties", "handlerSettings", "publicSettings", "settings", "protectedSettings",
+    ]
+
+    /// Whether a parsed document is job settings (any form) or HandlerEnvironment.json.
+    static func isSettingsDocument(_ root: JSONNode) -> Bool {
+        if HandlerEnvironment.looksLike(root) { return true }
+        guard case .object(let members) = root.value else { return false }
+        return markerKeys.contains { members[$0] != nil }
+    }
+
     /// Recognises the form of a settings document and returns its section.
     static func locate(in root: JSONNode) throws(SettingsError) -> (SettingsForm, HandlerSettingsSection) {
         guard case .object(let members) = root.value else {

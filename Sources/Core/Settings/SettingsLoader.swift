@@ -161,7 +161,7 @@ public struct LoadedSettings: Sendable {
                 problems.append(
                     InputProblem(
                         file: file, path: target.path, expected: violation.expected,
-                        found: "\(violation.found) (\(target.role): \(target.uri.redacted))"))
+                        found: "\(violation.found) (\(target.role): \(target.uri.blobURI))"))
             }
         }
         return problems
