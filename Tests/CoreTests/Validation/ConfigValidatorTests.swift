@@ -47,6 +47,10 @@ import Testing
         #expect(!decoded.valid)
         #expect(decoded.errors.count == 7)
         #expect(decoded.errors == report.errors)
+        #expect(decoded.resultCode == 11)
+        #expect(
+            report.text().hasSuffix(
+                "a job would end with code 11 error_parameter: bad command or missing/invalid settings\n"))
         #expect(!Redactor.containsSignature(json))
         #expect(!json.contains("TywkROXL1zvhXcLujtCut8g3jTpgbE6JpSWRLZxAdtA"))
     }
@@ -70,6 +74,7 @@ import Testing
         #expect(report.kind == .configuration)
         #expect(report.errors.map(\.expected) == ["permissions with 'r' for status polling"])
         #expect(report.warnings.isEmpty)
+        #expect(report.resultCode == nil)
         #expect(report.configuration?.statusBlob == "https://acct.blob.core.windows.net/status/s.txt")
         #expect(report.configuration?.resolvedPluginDirectory == directory.path)
     }
