@@ -37,7 +37,7 @@ public enum JobEventFormat {
             case .succeeded:
                 let latency = disk.latencyMilliseconds.map { String(format: "%.1f ms", $0) } ?? "?"
                 return
-                    "ok   disk \(disk.index) \(disk.blobURI): \(disk.snapshotURI ?? "snapshot taken") (\(disk.attempts) attempt(s), \(latency))"
+                    "ok   disk \(disk.index) \(disk.blob): snapshot \(disk.snapshotTime ?? "?") (\(disk.attempts) attempt(s), \(latency))"
             case .failed:
                 return "FAIL disk \(disk.index) \(SnapshotOutcome.describe(disk)) (\(disk.attempts) attempt(s))"
             case .retrying:
