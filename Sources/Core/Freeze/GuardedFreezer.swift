@@ -14,7 +14,7 @@ public struct GuardedFreezer: FilesystemFreezer {
     /// The lock file the Linux peer and Azure Site Recovery use.
     public static let defaultLockPath = "/etc/azure/MicrosoftRecoverySvcsSafeFreezeLock/SafeFreezeLockFile"
 
-    /// Explicit mount points in freeze order; nil discovers them from mountinfo.
+    /// Explicit mount points (`/` is moved last); nil discovers them from mountinfo.
     public var mounts: [String]?
     /// Mount points or fnmatch globs discovery leaves out.
     public var mountsToSkip: [String]
@@ -74,7 +74,7 @@ public struct GuardedFreezer: FilesystemFreezer {
             if let relative = mounts.first(where: { !$0.hasPrefix("/") }) {
                 throw JobFailure(code: 123, message: "mount point '\(relative)' is not an absolute path")
             }
-            return mounts
+            return mounts.filter { $0 != "/" } + mounts.filter { $0 == "/" }
         }
         do {
             return try MountDiscovery.discover(mountsToSkip: mountsToSkip, mountInfoPath: mountInfoPath)
