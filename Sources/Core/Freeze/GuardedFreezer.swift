@@ -47,12 +47,13 @@ public struct GuardedFreezer: FilesystemFreezer {
         signal(SIGPIPE, SIG_IGN)  // the guard may close its command pipe first (deadline)
         let arguments =
             [
-                "freeze-guard", "--timeout-ms", String(timeout.wholeNanoseconds / 1_000_000), "--parent-pid",
+                "freeze-guard", "--timeout-ms", String(max(1, timeout.wholeNanoseconds / 1_000_000)), "--parent-pid",
                 String(getpid()), "--lock-file", lockPath, "--",
             ] + mountList
         let connection: GuardConnection
         do {
-            connection = try GuardConnection.start(executable: guardExecutable, arguments: arguments)
+            connection = try GuardConnection.start(
+                executable: guardExecutable, arguments: arguments, mounts: mountList)
         } catch {
             throw JobFailure(code: 124, message: "cannot start the freeze guard: \(error)")
         }
@@ -89,6 +90,9 @@ public final class GuardedFrozenFilesystems: FrozenFilesystems {
     public let mounts: [String]
     private let connection: GuardConnection
 
+    /// The guard process holding the freeze.
+    public var guardProcessID: pid_t { connection.processID }
+
     init(mounts: [String], connection: GuardConnection) {
         self.mounts = mounts
         self.connection = connection
@@ -105,14 +109,12 @@ public final class GuardedFrozenFilesystems: FrozenFilesystems {
 
     /// Thaws and returns the guard's full report (thaw order, per-mount failures, window).
     public func thawWithDetails() async -> FreezeGuardMessage {
-        if let report = await connection.thaw() { return report }
-        return EmergencyThaw.thaw(mounts)
+        await connection.thaw() ?? EmergencyThaw.thaw(mounts)
     }
 
     /// Waits for the guard's final report without asking it to thaw (it thaws on its own at the deadline).
     public func waitForGuard() async -> FreezeGuardMessage {
-        if let report = await connection.finalReport() { return report }
-        return EmergencyThaw.thaw(mounts)
+        await connection.finalReport() ?? EmergencyThaw.thaw(mounts)
     }
 }
 
