@@ -56,7 +56,8 @@ let package = Package(
             name: "TestSupport", dependencies: ["Core", "Emulator"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CoreTests", dependencies: ["Core", "Emulator", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Core", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Core", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TUITests", dependencies: ["TUI", "Core", "TestSupport"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests", dependencies: ["Core", "Emulator", "TestSupport"], swiftSettings: strict),
     ]
