@@ -27,10 +27,11 @@ let package = Package(
         .systemLibrary(
             name: "CVMSnapOpenSSL", path: "Sources/CVMSnapOpenSSL", pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CVMSnapSystem", path: "Sources/CVMSnapSystem"),
         .target(
             name: "Core",
             dependencies: [
-                "CVMSnapCurl", "CVMSnapOpenSSL",
+                "CVMSnapCurl", "CVMSnapOpenSSL", "CVMSnapSystem",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -1,0 +1,426 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs one snapshot job: validate -> dedupe -> staleness -> pre-script -> pre-connect -> freeze -> snapshot every
+/// disk in parallel -> thaw -> post-script -> report (terminal status and log upload). Progress is `events`; every
+/// path, cancellation included, ends with a terminal status and a `.finished` event.
+public final class SnapshotJob: Sendable {
+    /// The job's progress; ends after `.finished`.
+    public let events: AsyncStream<JobEvent>
+    public let settings: JobSettings
+    public let options: SnapshotJobOptions
+    /// The job's log (extension.log and the lines uploaded to logsBlobUri).
+    public let log: ExtensionLog
+
+    private struct Control {
+        var work: Task<Terminal, Never>?
+        var cancelReason: String?
+    }
+
+    /// How the work ended, before reporting.
+    private struct Terminal {
+        var code: Int
+        var health: Int
+        var message: String
+    }
+
+    private let client: BlobClient
+    private let logger: Logger
+    private let reporter: StatusReporter
+    private let statusFile: StatusFileWriter?
+    private let continuation: AsyncStream<JobEvent>.Continuation
+    private let control = Mutex(Control())
+    private let live: Mutex<JobReport>
+    /// Set once dedupe passed: before that nothing is published, so a repeat never overwrites the first result.
+    private let publishing = Atomic<Bool>(false)
+
+    public init(
+        settings: JobSettings, options: SnapshotJobOptions = SnapshotJobOptions(), client: BlobClient = BlobClient(),
+        log: ExtensionLog? = nil
+    ) {
+        self.settings = settings
+        self.options = options
+        self.client = client
+        let log = log ?? ExtensionLog(directory: options.logDirectory)
+        self.log = log
+        let (events, continuation) = AsyncStream<JobEvent>.makeStream()
+        self.events = events
+        self.continuation = continuation
+        logger = Logger(label: "vmsnap.job") { _ in
+            ExtensionLogHandler(log: log) { line, date in continuation.yield(.log(line, at: date)) }
+        }
+        let disks = settings.disks.enumerated().map { index, uri in
+            DiskProgress(
+                index: index, blobURI: uri.blobURI, account: uri.account, container: uri.container, blob: uri.blob)
+        }
+        let initial = JobReport(taskID: settings.taskID, commandStartTicks: settings.commandStartTicks, disks: disks)
+        live = Mutex(initial)
+        statusFile = options.statusDirectory.map {
+            StatusFileWriter(directory: $0, sequenceNumber: settings.sequenceNumber ?? 0)
+        }
+        reporter = StatusReporter(
+            client: client, statusBlob: settings.statusBlob, statusFile: statusFile, initial: initial,
+            retry: options.retry)
+    }
+
+    /// Ends the job early (e.g. on SIGTERM): running requests are abandoned, frozen filesystems thawed, and the
+    /// terminal status says why.
+    public func cancel(reason: String) {
+        let work = control.withLock { control in
+            if control.cancelReason == nil { control.cancelReason = reason }
+            return control.work
+        }
+        work?.cancel()
+    }
+
+    /// Runs the job to its end and returns the outcome (also the payload of the last event).
+    public func run() async -> JobResult {
+        let deadline = ContinuousClock.now + options.deadline
+        let work = Task { await self.work(until: deadline) }
+        let cancelledEarly = control.withLock { control in
+            control.work = work
+            return control.cancelReason != nil
+        }
+        if cancelledEarly { work.cancel() }
+        let watchdog = Task {
+            try await Task.sleep(until: deadline + .seconds(1))
+            self.cancel(reason: "the job deadline passed")
+        }
+        let terminal = await withTaskCancellationHandler {
+            await work.value
+        } onCancel: {
+            self.cancel(reason: "the job was cancelled")
+        }
+        watchdog.cancel()
+        // Reporting must not inherit a cancellation: it runs in a task of its own.
+        let reportDeadline = max(deadline, .now) + options.reportingTime
+        return await Task { await self.report(terminal, until: reportDeadline) }.value
+    }
+
+    // MARK: - Stages
+
+    private func work(until deadline: ContinuousClock.Instant) async -> Terminal {
+        do throws(JobFailure) {
+            try validate()
+            try dedupe()
+            publishing.store(true, ordering: .releasing)
+            try checkStaleness(after: "start")
+            let preScript = try await runPreScript()
+            var failure: JobFailure?
+            do throws(JobFailure) {
+                try await snapshotPhase(until: deadline)
+            } catch {
+                failure = error
+            }
+            if preScript.ran { try await runPostScript(after: failure) }
+            if let failure { throw failure }
+            return outcome(preScript: preScript)
+        } catch {
+            return Terminal(code: error.code, health: error.code, message: error.message)
+        }
+    }
+
+    private func validate() throws(JobFailure) {
+        begin(.validate)
+        let command = settings.command.lowercased()
+        if !command.contains("snapshot") {
+            if command.contains("install") {
+                end(.validate, true, "commandToExecute is install: nothing to do")
+                throw JobFailure(code: 1, message: "commandToExecute '\(settings.command)': nothing to do")
+            }
+            end(.validate, false, "unknown command")
+            throw JobFailure(
+                code: 11, message: "commandToExecute '\(settings.command)' is not supported, expected 'snapshot'")
+        }
+        guard !settings.disks.isEmpty else {
+            end(.validate, false, "no disks")
+            throw JobFailure(code: 76, message: "protected settings list no blobSASUri: no disk to snapshot")
+        }
+        end(.validate, true, "\(settings.disks.count) disk(s), task \(settings.taskID)")
+    }
+
+    private func dedupe() throws(JobFailure) {
+        begin(.dedupe)
+        guard let directory = options.stateDirectory else {
+            end(.dedupe, true, "no state folder: repeat check skipped")
+            return
+        }
+        let ledger = JobLedger(directory: directory)
+        if let reason = ledger.alreadyHandled(taskID: settings.taskID, sequenceNumber: settings.sequenceNumber) {
+            end(.dedupe, true, reason)
+            throw JobFailure(code: 3, message: "\(reason): nothing done")
+        }
+        do {
+            try ledger.record(taskID: settings.taskID, sequenceNumber: settings.sequenceNumber)
+        } catch {
+            logger.warning("cannot record the job in \(directory): \(error)")
+        }
+        end(.dedupe, true, "new job")
+    }
+
+    private func checkStaleness(after moment: String) throws(JobFailure) {
+        if moment == "start" { begin(.staleness) }
+        guard let started = settings.commandStartTime else {
+            if moment == "start" { end(.staleness, true, "no commandStartTimeUTCTicks") }
+            return
+        }
+        let age = Date().timeIntervalSince(started)
+        let limit = Double(options.maximumCommandAge.components.seconds)
+        if age > limit {
+            if moment == "start" { end(.staleness, false, "too late") }
+            throw JobFailure(
+                code: 402,
+                message:
+                    "the command arrived \(Int(age / 60)) minutes after commandStartTimeUTCTicks (limit \(Int(limit / 60))), checked after \(moment)"
+            )
+        }
+        if moment == "start" { end(.staleness, true, "command is \(Int(age)) s old") }
+    }
+
+    private func runPreScript() async throws(JobFailure) -> ScriptOutcome {
+        guard let scripts = options.scripts else { return .none }
+        try checkCancelled()
+        begin(.preScript)
+        let outcome = await scripts.runPreScript()
+        update { $0.prePostEnabled = outcome.ran }
+        end(.preScript, outcome.code == 0, outcome.message)
+        if outcome.code != 0 && !outcome.continueBackup {
+            throw JobFailure(code: outcome.code, message: "pre-script: \(outcome.message)")
+        }
+        return outcome
+    }
+
+    private func runPostScript(after failure: JobFailure?) async throws(JobFailure) {
+        guard let scripts = options.scripts else { return }
+        begin(.postScript)
+        let outcome = await scripts.runPostScript()
+        end(.postScript, outcome.code == 0, outcome.message)
+        if outcome.code != 0 && !outcome.continueBackup && failure == nil {
+            throw JobFailure(code: outcome.code, message: "post-script: \(outcome.message)")
+        }
+        if outcome.code != 0 { update { $0.prePostEnabled = false } }
+    }
+
+    /// Pre-connect, freeze, snapshot, thaw. Thaw always follows a successful freeze.
+    private func snapshotPhase(until deadline: ContinuousClock.Instant) async throws(JobFailure) {
+        try checkCancelled()
+        begin(.preconnect)
+        var hosts = settings.disks
+        hosts += [settings.statusBlob, settings.logsBlob].compactMap { $0 }
+        let unreachable = await client.preconnect(
+            hosts, timeout: min(client.configuration.connectTimeout, deadline - .now))
+        for (origin, error) in unreachable.sorted(by: { $0.key < $1.key }) {
+            logger.warning("pre-connect to \(origin) failed: \(error)")
+        }
+        end(.preconnect, unreachable.isEmpty, "\(Set(hosts.map(\.origin)).count) host(s)")
+        try checkCancelled()
+
+        let frozen = try await freeze()
+        var snapshotDeadline = deadline
+        if frozen != nil {
+            snapshotDeadline = min(deadline, .now + options.freezeTimeout - options.freezeMargin)
+            do throws(JobFailure) {
+                try checkStaleness(after: "freezing")
+            } catch {
+                await thaw(frozen)
+                throw error
+            }
+        }
+        await snapshotDisks(until: snapshotDeadline)
+        await thaw(frozen)
+    }
+
+    private func freeze() async throws(JobFailure) -> (any FrozenFilesystems)? {
+        guard let freezer = options.freezer, options.scripts?.freezeEnabled ?? true else { return nil }
+        begin(.freeze)
+        log.hold()
+        reporter.hold()
+        let started = ContinuousClock.now
+        do {
+            let frozen = try await freezer.freeze(timeout: options.freezeTimeout)
+            let took = ContinuousClock.now - started
+            update { $0.freezeDuration = took }
+            end(.freeze, true, "froze \(frozen.mounts.joined(separator: ", ")) in \(Self.milliseconds(took)) ms")
+            return frozen
+        } catch {
+            log.resume()
+            reporter.resume()
+            let failure = (error as? JobFailure) ?? JobFailure(code: 121, message: "freeze failed: \(error)")
+            end(.freeze, false, failure.message)
+            throw failure
+        }
+    }
+
+    private func thaw(_ frozen: (any FrozenFilesystems)?) async {
+        guard let frozen else { return }
+        begin(.thaw)
+        let started = ContinuousClock.now
+        // Thawing must survive a cancellation of the job.
+        let report = await Task { await frozen.thaw() }.value
+        let took = ContinuousClock.now - started
+        log.resume()
+        reporter.resume()
+        update {
+            $0.thawDuration = took
+            if report.failures.isEmpty && !report.thawedByDeadline { $0.consistency = .fileSystem }
+        }
+        let problems = report.failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        let window = Self.milliseconds(report.freezeWindow)
+        if report.thawedByDeadline { logger.error("the freeze guard thawed on its deadline before the snapshot ended") }
+        for problem in problems { logger.error("thaw failed: \(problem)") }
+        findings.withLock {
+            $0.thawProblem = report.thawedByDeadline || !problems.isEmpty
+            $0.freezeWindow = report.freezeWindow
+        }
+        end(.thaw, problems.isEmpty && !report.thawedByDeadline, "freeze window \(window) ms")
+    }
+
+    private func snapshotDisks(until deadline: ContinuousClock.Instant) async {
+        begin(.snapshot)
+        let started = ContinuousClock.now
+        let snapshotter = DiskSnapshotter(
+            client: client, metadata: settings.backupMetadata, retry: options.retry, logger: logger)
+        let clientFailure = await withTaskGroup(of: Bool.self) { group in
+            for (index, uri) in settings.disks.enumerated() {
+                group.addTask {
+                    let (_, clientFailure) = await snapshotter.snapshot(uri, index: index, until: deadline) {
+                        progress in
+                        self.continuation.yield(.disk(progress))
+                        self.update(stageChanged: false) { $0.disks[index] = progress }
+                    }
+                    return clientFailure
+                }
+            }
+            return await group.reduce(false) { $0 || $1 }
+        }
+        let took = ContinuousClock.now - started
+        let disks = update { $0.snapshotDuration = took }.disks
+        findings.withLock { $0.clientRefused = clientFailure }
+        let succeeded = disks.filter { $0.state == .succeeded }.count
+        end(
+            .snapshot, succeeded == disks.count,
+            "\(succeeded) of \(disks.count) disk(s) in \(Self.milliseconds(took)) ms")
+    }
+
+    private func outcome(preScript: ScriptOutcome) -> Terminal {
+        let report = live.withLock { $0 }
+        if let failed = SnapshotOutcome.classify(report.disks, clientFailure: findings.withLock { $0.clientRefused }) {
+            return Terminal(code: failed.code, health: failed.health, message: failed.message)
+        }
+        if findings.withLock({ $0.thawProblem }) {
+            return Terminal(code: 2, health: 2, message: "snapshots taken, but thawing reported a problem")
+        }
+        let scriptsClean = preScript.ran && preScript.code == 0 && report.prePostEnabled
+        let frozen = report.consistency == .fileSystem
+        if scriptsClean && frozen { update { $0.consistency = .application } }
+        let code = scriptsClean && frozen ? 0 : 1
+        let kind = code == 0 ? "application-consistent" : (frozen ? "filesystem-consistent" : "crash-consistent")
+        return Terminal(code: code, health: code, message: "\(report.disks.count) disk snapshot(s) taken (\(kind))")
+    }
+
+    // MARK: - Reporting
+
+    private func report(_ terminal: Terminal, until deadline: ContinuousClock.Instant) async -> JobResult {
+        if let reason = control.withLock({ $0.cancelReason }), terminal.code != 3 {
+            logger.warning("job interrupted: \(reason)")
+        }
+        begin(.report)
+        let code = terminal.code
+        let report = update {
+            $0.finished = true
+            $0.code = code
+            $0.healthStatusCode = terminal.health
+            $0.healthState = SnapshotOutcome.healthState(for: terminal.health)
+            $0.status = SnapshotOutcome.statusWord(for: code)
+            $0.message = terminal.message
+            $0.updated = Date()
+        }
+        if code <= 1 {
+            logger.info("job finished: code \(code): \(terminal.message)")
+        } else {
+            logger.error("job failed: code \(code): \(terminal.message)")
+        }
+        let final: JobReport
+        let uploaded: Bool
+        if code == 3 {
+            reporter.abandon()
+            if let statusFile, !FileManager.default.fileExists(atPath: statusFile.path) {
+                try? statusFile.write(report)
+            }
+            (final, uploaded) = (report, false)
+        } else {
+            async let logUploaded: Void = uploadLog(until: deadline)
+            (final, uploaded) = await reporter.finish(report, deadline: deadline)
+            await logUploaded
+        }
+        if let failure = final.statusUploadFailure { logger.error("terminal status upload failed: \(failure)") }
+        if let failure = reporter.fileFailure { logger.error("status file could not be written: \(failure)") }
+        end(.report, uploaded || settings.statusBlob == nil, uploaded ? "status uploaded" : "status not uploaded")
+        let result = JobResult(
+            code: final.code, healthStatusCode: final.healthStatusCode, status: final.status, message: final.message,
+            disks: final.disks, freezeWindowMilliseconds: findings.withLock { $0.freezeWindow }.map(Self.milliseconds),
+            statusUploaded: uploaded)
+        continuation.yield(.finished(result))
+        continuation.finish()
+        return result
+    }
+
+    private func uploadLog(until deadline: ContinuousClock.Instant) async {
+        guard let logsBlob = settings.logsBlob else { return }
+        let body = Data(log.jobLog.utf8)
+        let outcome = await options.retry.run(until: deadline) { [client] timeout async throws(BlobTransportError) in
+            try await client.putBlockBlob(
+                logsBlob, body: body, contentType: "text/plain; charset=utf-8", timeout: timeout)
+        }
+        if !outcome.succeeded { logger.error("log upload failed: \(StatusReporter.describe(outcome))") }
+    }
+
+    // MARK: - Helpers
+
+    /// What the snapshot phase found beyond the disks' progress.
+    private struct Findings {
+        var thawProblem = false
+        var clientRefused = false
+        var freezeWindow: Duration?
+    }
+
+    private let findings = Mutex(Findings())
+
+    private func checkCancelled() throws(JobFailure) {
+        guard Task.isCancelled else { return }
+        let reason = control.withLock { $0.cancelReason } ?? "cancelled"
+        throw JobFailure(code: 2, message: "job interrupted: \(reason)")
+    }
+
+    private func begin(_ stage: JobStage) {
+        continuation.yield(.stageStarted(stage, at: Date()))
+        update(stageChanged: true) { $0.stage = stage }
+    }
+
+    private func end(_ stage: JobStage, _ succeeded: Bool, _ detail: String) {
+        let detail = Redactor.redact(detail)
+        continuation.yield(.stageFinished(stage, at: Date(), succeeded: succeeded, detail: detail))
+        if succeeded {
+            logger.info("\(stage.rawValue): \(detail)")
+        } else {
+            logger.warning("\(stage.rawValue): \(detail)")
+        }
+    }
+
+    /// Changes the live report and hands it to the status reporter (once dedupe has passed).
+    @discardableResult
+    private func update(stageChanged: Bool = false, _ change: (inout JobReport) -> Void) -> JobReport {
+        let report = live.withLock { report in
+            change(&report)
+            report.updated = Date()
+            return report
+        }
+        if publishing.load(ordering: .acquiring) { reporter.update(report, stageChanged: stageChanged) }
+        return report
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Double {
+        (Double(duration / .microseconds(1)) / 1000 * 10).rounded() / 10
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A local Azure-Blob-compatible endpoint (path style `http://HOST:PORT/ACCOUNT/CONTAINER/BLOB`) that verifies
+/// SAS and Shared Key signatures, keeps blobs in memory, injects faults and journals requests.
+public final class BlobEmulator: Sendable {
+    public let configuration: EmulatorConfiguration
+
+    private struct Running {
+        let group: MultiThreadedEventLoopGroup
+        let channel: any Channel
+        let port: Int
+    }
+
+    private let store = BlobStore()
+    private let faults: FaultInjector
+    private let requestJournal: RequestJournal
+    private let processor: RequestProcessor
+    private let running = Mutex<Running?>(nil)
+
+    public init(configuration: EmulatorConfiguration = EmulatorConfiguration()) {
+        self.configuration = configuration
+        faults = FaultInjector(rules: configuration.faults)
+        requestJournal = RequestJournal(capacity: configuration.journalCapacity)
+        processor = RequestProcessor(
+            service: BlobService(store: store, configuration: configuration), faults: faults, journal: requestJournal)
+    }
+
+    /// Loads the saved store (with a data directory), binds and serves; returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        if let directory = configuration.dataDirectory {
+            let loaded = try BlobStore.load(from: directory)
+            store.update { $0 = loaded }
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+        let processor = self.processor
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 512)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(BlobHTTPHandler(processor: processor))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let port = channel.localAddress?.port ?? configuration.port
+        running.withLock { $0 = Running(group: group, channel: channel, port: port) }
+        return port
+    }
+
+    /// Closes every connection, stops serving and saves the store (with a data directory).
+    public func stop() async throws {
+        guard
+            let current = running.withLock({ state in
+                defer { state = nil }; return state
+            })
+        else { return }
+        try? await current.channel.close()
+        try await current.group.shutdownGracefully()
+        if let directory = configuration.dataDirectory { try store.save(to: directory) }
+    }
+
+    /// The bound port while running, else the configured one.
+    public var port: Int { running.withLock { $0?.port } ?? configuration.port }
+
+    /// `http://HOST:PORT` (a wildcard bind address is given as 127.0.0.1).
+    public var baseURL: String {
+        let host = ["0.0.0.0", "::", ""].contains(configuration.host) ? "127.0.0.1" : configuration.host
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    // MARK: Seeding and inspection (tests, demo)
+
+    /// Creates the container if it does not exist.
+    public func createContainer(account: String = EmulatorConfiguration.developmentAccount, container: String) {
+        store.update { state in
+            guard state.accounts[account]?[container] == nil else { return }
+            state.accounts[account, default: [:]][container] = StoredContainer(
+                etag: state.nextETag(), lastModified: Timestamps.nowTicks() / 10_000_000)
+        }
+    }
+
+    /// Creates (or replaces) an empty page blob of `size` bytes (a multiple of 512), creating the container too.
+    public func createPageBlob(
+        account: String = EmulatorConfiguration.developmentAccount, container: String, blob: String, size: Int,
+        metadata: [String: String] = [:]
+    ) {
+        precondition(size >= 0 && size % 512 == 0, "a page blob's size is a multiple of 512, got \(size)")
+        createContainer(account: account, container: container)
+        let seconds = Timestamps.nowTicks() / 10_000_000
+        store.update { state in
+            let version = BlobVersion(
+                type: .page, content: SparseBytes(length: size),
+                metadata: metadata.sorted { $0.key < $1.key }.map { MetadataPair(name: $0.key, value: $0.value) },
+                contentType: "application/octet-stream", etag: state.nextETag(), lastModified: seconds, created: seconds
+            )
+            state.accounts[account]![container]!.blobs[blob] = StoredBlob(current: version)
+        }
+    }
+
+    /// A signed blob SAS URI, path style: `BASEURL/ACCOUNT/CONTAINER/BLOB?sv=..&sr=b&..&sig=..`.
+    public func sasURI(
+        account: String = EmulatorConfiguration.developmentAccount, container: String, blob: String,
+        permissions: String = "rcw", version: String = "2014-02-14", start: Date? = nil,
+        expiry: Date = Date().addingTimeInterval(24 * 3600)
+    ) -> String {
+        let parameters = SASParameters(
+            version: version, resource: "b", permissions: permissions, start: start.map(SASParameters.format),
+            expiry: SASParameters.format(expiry))
+        return signedURI(account: account, container: container, blob: blob, parameters: parameters)
+    }
+
+    /// A URI signed with any SAS fields (container SAS when `blob` is nil and `parameters.resource` is `c`).
+    public func signedURI(
+        account: String = EmulatorConfiguration.developmentAccount, container: String, blob: String?,
+        parameters: SASParameters
+    ) -> String {
+        guard let key = configuration.accounts[account],
+            let query = parameters.signedQuery(account: account, container: container, blob: blob, key: key)
+        else { preconditionFailure("the emulator has no account '\(account)' with a valid key") }
+        let path = ([account, container] + (blob.map { [$0] } ?? [])).map {
+            $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0
+        }
+        return "\(baseURL)/\(path.joined(separator: "/"))?\(query)"
+    }
+
+    /// The connection string the Azure SDKs accept for an account (Shared Key mode).
+    public func connectionString(account: String = EmulatorConfiguration.developmentAccount) -> String {
+        "DefaultEndpointsProtocol=http;AccountName=\(account);AccountKey=\(configuration.accounts[account] ?? "");"
+            + "BlobEndpoint=\(baseURL)/\(account);"
+    }
+
+    /// Replaces the fault rules (and resets `failFirst` counters).
+    public func setFaults(_ rules: [FaultRule]) { faults.replace(rules) }
+
+    /// The requests served so far, oldest first (bounded by `journalCapacity`).
+    public func journal() -> [JournalEntry] { requestJournal.entries }
+
+    /// Forgets the journal.
+    public func clearJournal() { requestJournal.clear() }
+
+    /// The blob's snapshot times (`x-ms-snapshot` values), oldest first; empty when the blob does not exist.
+    public func snapshots(account: String = EmulatorConfiguration.developmentAccount, container: String, blob: String)
+        -> [String]
+    {
+        store.update { $0.accounts[account]?[container]?.blobs[blob]?.snapshots.map(\.time) } ?? []
+    }
+
+    /// The blob's current content; nil when it does not exist.
+    public func blobContent(account: String = EmulatorConfiguration.developmentAccount, container: String, blob: String)
+        -> Data?
+    {
+        let content = store.update { $0.accounts[account]?[container]?.blobs[blob]?.current.content }
+        return content.map { Data($0.all) }
+    }
+
+    /// The metadata of the blob, or of its snapshot at `snapshot`; nil when absent.
+    public func blobMetadata(
+        account: String = EmulatorConfiguration.developmentAccount, container: String, blob: String,
+        snapshot: String? = nil
+    ) -> [String: String]? {
+        let stored = store.update { $0.accounts[account]?[container]?.blobs[blob] }
+        guard let stored else { return nil }
+        let version = snapshot.map { time in stored.snapshots.first { $0.time == time }?.version } ?? stored.current
+        return version.map { Dictionary($0.metadata.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }) }
+    }
+}

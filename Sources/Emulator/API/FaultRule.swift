@@ -1,0 +1,100 @@
+/// A fault the emulator injects into matching requests (nil matchers match anything).
+///
+/// JSON form (a file or `PUT /_admin/faults` takes an array of these):
+/// `{"account": "devstoreaccount1", "container": "vhds", "blob": "disk0", "operation": "snapshot",
+///   "action": "failFirst", "count": 2, "status": 503, "code": "ServerBusy"}`;
+/// actions: `latency` (`ms`), `error` (`status`, `code`), `failFirst` (`count`, `status`, `code`),
+/// `resetConnection`, `neverAnswer`.
+public struct FaultRule: Sendable, Equatable, Codable {
+    public var account: String?
+    public var container: String?
+    public var blob: String?
+    public var operation: BlobOperation?
+    public var action: FaultAction
+
+    public init(
+        account: String? = nil, container: String? = nil, blob: String? = nil, operation: BlobOperation? = nil,
+        action: FaultAction
+    ) {
+        self.account = account
+        self.container = container
+        self.blob = blob
+        self.operation = operation
+        self.action = action
+    }
+
+    /// Whether the rule applies to a request on this resource.
+    func matches(account: String, container: String?, blob: String?, operation: BlobOperation?) -> Bool {
+        (self.account == nil || self.account == account) && (self.container == nil || self.container == container)
+            && (self.blob == nil || self.blob == blob) && (self.operation == nil || self.operation == operation)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case account, container, blob, operation, action, ms, status, code, count
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        account = try c.decodeIfPresent(String.self, forKey: .account)
+        container = try c.decodeIfPresent(String.self, forKey: .container)
+        blob = try c.decodeIfPresent(String.self, forKey: .blob)
+        operation = try c.decodeIfPresent(BlobOperation.self, forKey: .operation)
+        let name = try c.decode(String.self, forKey: .action)
+        switch name {
+        case "latency": action = .latency(ms: try c.decode(Int.self, forKey: .ms))
+        case "error":
+            action = .error(
+                status: try c.decode(Int.self, forKey: .status), code: try c.decode(String.self, forKey: .code))
+        case "failFirst":
+            action = .failFirst(
+                try c.decode(Int.self, forKey: .count), status: try c.decode(Int.self, forKey: .status),
+                code: try c.decode(String.self, forKey: .code))
+        case "resetConnection": action = .resetConnection
+        case "neverAnswer": action = .neverAnswer
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .action, in: c,
+                debugDescription:
+                    "expected one of latency, error, failFirst, resetConnection, neverAnswer, got '\(name)'"
+            )
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(account, forKey: .account)
+        try c.encodeIfPresent(container, forKey: .container)
+        try c.encodeIfPresent(blob, forKey: .blob)
+        try c.encodeIfPresent(operation, forKey: .operation)
+        switch action {
+        case .latency(let ms):
+            try c.encode("latency", forKey: .action)
+            try c.encode(ms, forKey: .ms)
+        case .error(let status, let code):
+            try c.encode("error", forKey: .action)
+            try c.encode(status, forKey: .status)
+            try c.encode(code, forKey: .code)
+        case .failFirst(let count, let status, let code):
+            try c.encode("failFirst", forKey: .action)
+            try c.encode(count, forKey: .count)
+            try c.encode(status, forKey: .status)
+            try c.encode(code, forKey: .code)
+        case .resetConnection: try c.encode("resetConnection", forKey: .action)
+        case .neverAnswer: try c.encode("neverAnswer", forKey: .action)
+        }
+    }
+}
+
+/// What a matching fault rule does to a request.
+public enum FaultAction: Sendable, Equatable {
+    /// Delay the answer by this many milliseconds, then serve normally.
+    case latency(ms: Int)
+    /// Answer every matching request with this error.
+    case error(status: Int, code: String)
+    /// Answer the first `n` matching requests with this error, then serve normally.
+    case failFirst(Int, status: Int, code: String)
+    /// Reset the TCP connection (RST) instead of answering.
+    case resetConnection
+    /// Read the request and never answer (the connection stays open until the client gives up).
+    case neverAnswer
+}

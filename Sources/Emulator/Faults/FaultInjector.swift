@@ -1,0 +1,57 @@
+import Synchronization
+
+/// Decides which fault, if any, a request meets; counts `failFirst` rules.
+final class FaultInjector: Sendable {
+    private struct State {
+        var rules: [FaultRule]
+        /// Per rule index: how many requests a `failFirst` rule has failed so far.
+        var failures: [Int]
+    }
+
+    /// What to do with one request: an added delay, then maybe a fault instead of the answer.
+    struct Decision: Equatable {
+        var delayMilliseconds = 0
+        var fault: FaultAction?
+
+        /// Text for the journal, nil when nothing was injected.
+        var summary: String? {
+            let parts =
+                (delayMilliseconds > 0 ? ["latency(ms: \(delayMilliseconds))"] : []) + (fault.map { ["\($0)"] } ?? [])
+            return parts.isEmpty ? nil : parts.joined(separator: ", ")
+        }
+    }
+
+    private let state: Mutex<State>
+
+    init(rules: [FaultRule]) {
+        state = Mutex(State(rules: rules, failures: Array(repeating: 0, count: rules.count)))
+    }
+
+    /// Replaces the rules and resets the `failFirst` counters.
+    func replace(_ rules: [FaultRule]) {
+        state.withLock { $0 = State(rules: rules, failures: Array(repeating: 0, count: rules.count)) }
+    }
+
+    var rules: [FaultRule] { state.withLock { $0.rules } }
+
+    /// Latency rules add up; the first matching error / failFirst (not yet exhausted) / reset / never rule wins.
+    func decide(account: String, container: String?, blob: String?, operation: BlobOperation?) -> Decision {
+        state.withLock { state in
+            var decision = Decision()
+            guard !state.rules.isEmpty else { return decision }
+            for (index, rule) in state.rules.enumerated()
+            where rule.matches(account: account, container: container, blob: blob, operation: operation) {
+                switch rule.action {
+                case .latency(let ms): decision.delayMilliseconds += max(0, ms)
+                case .failFirst(let count, _, _):
+                    guard decision.fault == nil, state.failures[index] < count else { continue }
+                    state.failures[index] += 1
+                    decision.fault = rule.action
+                default:
+                    if decision.fault == nil { decision.fault = rule.action }
+                }
+            }
+            return decision
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Glibc
+import NIOCore
+import NIOHTTP1
+
+/// One connection's NIO handler: gathers a request, asks the processor, and answers, resets or stays silent.
+final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let processor: RequestProcessor
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    /// Set after a `neverAnswer` fault: the connection ignores everything until it closes.
+    private var silenced = false
+
+    init(processor: RequestProcessor) {
+        self.processor = processor
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !silenced else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body = nil
+        case .body(var chunk):
+            if body == nil {
+                body = chunk
+            } else {
+                body!.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let requestHead = head else { return }
+            head = nil
+            let bytes = body.map { Array($0.readableBytesView) } ?? []
+            body = nil
+            let request = ServiceRequest(
+                method: requestHead.method.rawValue, uri: requestHead.uri, headers: requestHead.headers, body: bytes,
+                clientAddress: context.channel.remoteAddress?.ipAddress)
+            let (outcome, delay) = processor.process(request)
+            if delay > 0 {
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(delay))) {
+                    self.carryOut(outcome, head: requestHead, context: context)
+                }
+            } else {
+                carryOut(outcome, head: requestHead, context: context)
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func carryOut(_ outcome: RequestProcessor.Outcome, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        switch outcome {
+        case .respond(let response): write(response, head: head, context: context)
+        case .neverAnswer: silenced = true
+        case .reset:
+            let channel = context.channel
+            if let provider = channel as? any SocketOptionProvider {
+                provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    private func write(_ response: ServiceResponse, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders(response.headers)
+        headers.add(name: "Server", value: "vmsnap-emulator")
+        if !headers.contains(name: "content-length") {
+            headers.add(name: "Content-Length", value: String(response.body.count))
+        }
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let status = HTTPResponseStatus(statusCode: response.status)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+            promise: nil)
+        if !response.body.isEmpty && head.method != .HEAD {
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
+                promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

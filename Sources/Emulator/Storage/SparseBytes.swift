@@ -1,0 +1,109 @@
+import Foundation
+
+/// Blob content stored in fixed-size chunks; never-written chunks read as zeros (page blobs are mostly empty).
+struct SparseBytes: Sendable, Equatable {
+    static let chunkSize = 64 * 1024
+
+    private(set) var length: Int
+    private var chunks: [Int: [UInt8]]
+
+    init(length: Int = 0) {
+        self.length = length
+        chunks = [:]
+    }
+
+    init(_ bytes: [UInt8]) {
+        self.init()
+        write(bytes, at: 0)
+    }
+
+    /// The bytes in `range` (which must lie within `0..<length`).
+    func read(_ range: Range<Int>) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: range.count)
+        guard !chunks.isEmpty else { return out }
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let index = offset / Self.chunkSize
+            let within = offset % Self.chunkSize
+            let count = min(Self.chunkSize - within, range.upperBound - offset)
+            if let chunk = chunks[index] {
+                let outStart = offset - range.lowerBound
+                out.replaceSubrange(outStart..<(outStart + count), with: chunk[within..<(within + count)])
+            }
+            offset += count
+        }
+        return out
+    }
+
+    /// Every byte.
+    var all: [UInt8] { read(0..<length) }
+
+    /// Writes bytes at `offset`, growing the length when they reach past the end.
+    mutating func write(_ bytes: some Collection<UInt8>, at offset: Int) {
+        var source = bytes.startIndex
+        var position = offset
+        while source != bytes.endIndex {
+            let index = position / Self.chunkSize
+            let within = position % Self.chunkSize
+            let count = min(Self.chunkSize - within, bytes.distance(from: source, to: bytes.endIndex))
+            let end = bytes.index(source, offsetBy: count)
+            var chunk = chunks[index] ?? [UInt8](repeating: 0, count: Self.chunkSize)
+            chunk.replaceSubrange(within..<(within + count), with: bytes[source..<end])
+            chunks[index] = chunk
+            source = end
+            position += count
+        }
+        length = max(length, position)
+    }
+
+    /// Zeroes `range` (page clear).
+    mutating func clear(_ range: Range<Int>) {
+        write(repeatElement(0, count: range.count), at: range.lowerBound)
+        dropEmptyChunks(in: range)
+    }
+
+    /// Sets the length, dropping content past a new, shorter end.
+    mutating func resize(to newLength: Int) {
+        if newLength < length {
+            let partial = newLength % Self.chunkSize
+            if partial != 0, var last = chunks[newLength / Self.chunkSize] {
+                last.replaceSubrange(partial..<Self.chunkSize, with: repeatElement(0, count: Self.chunkSize - partial))
+                chunks[newLength / Self.chunkSize] = last
+            }
+            let firstDropped = (newLength + Self.chunkSize - 1) / Self.chunkSize
+            chunks = chunks.filter { $0.key < firstDropped }
+        }
+        length = newLength
+    }
+
+    private mutating func dropEmptyChunks(in range: Range<Int>) {
+        for index in (range.lowerBound / Self.chunkSize)...((max(range.upperBound, 1) - 1) / Self.chunkSize)
+        where chunks[index]?.allSatisfy({ $0 == 0 }) == true {
+            chunks[index] = nil
+        }
+    }
+}
+
+extension SparseBytes: Codable {
+    private enum CodingKeys: String, CodingKey { case length, chunks }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        length = try c.decode(Int.self, forKey: .length)
+        let encoded = try c.decode([String: Data].self, forKey: .chunks)
+        chunks = [:]
+        for (key, data) in encoded {
+            guard let index = Int(key), data.count == Self.chunkSize else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .chunks, in: c, debugDescription: "chunk '\(key)' is not a \(Self.chunkSize)-byte chunk")
+            }
+            chunks[index] = [UInt8](data)
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(length, forKey: .length)
+        try c.encode(Dictionary(uniqueKeysWithValues: chunks.map { (String($0.key), Data($0.value)) }), forKey: .chunks)
+    }
+}

@@ -1,0 +1,83 @@
+import Core
+import Foundation
+
+/// Fast UTC time formats the Blob service speaks: snapshot times (100 ns), SAS times and HTTP dates.
+enum Timestamps {
+    /// Ticks of 100 ns since 1970, the resolution of `x-ms-snapshot`.
+    static func nowTicks() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 10_000_000 + Int64(spec.tv_nsec) / 100
+    }
+
+    /// `2017-11-09T14:23:28.1234567Z`.
+    static func snapshotString(ticks: Int64) -> String {
+        let seconds = ticks / 10_000_000
+        let fraction = String(ticks % 10_000_000)
+        let padded = String(repeating: "0", count: 7 - fraction.count) + fraction
+        var text = iso8601Seconds(seconds)
+        text.removeLast()
+        return text + "." + padded + "Z"
+    }
+
+    /// `2017-11-09T14:23:28Z`.
+    static func iso8601Seconds(_ seconds: Int64) -> String {
+        let t = brokenDown(seconds)
+        return "\(t.year)-\(two(t.month))-\(two(t.day))T\(two(t.hour)):\(two(t.minute)):\(two(t.second))Z"
+    }
+
+    /// `Thu, 09 Nov 2017 14:23:28 GMT`.
+    static func httpDate(_ seconds: Int64) -> String {
+        let t = brokenDown(seconds)
+        let weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][t.weekday]
+        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][t.month - 1]
+        return "\(weekday), \(two(t.day)) \(month) \(t.year) \(two(t.hour)):\(two(t.minute)):\(two(t.second)) GMT"
+    }
+
+    /// Parses a SAS time: `YYYY-MM-DDTHH:MM:SS[.f*]Z` quickly, anything else through Core's parser.
+    static func parseSASTime(_ text: String) -> Date? {
+        let u = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= u.count else { return nil }
+            var value = 0
+            for b in u[from..<(from + count)] {
+                guard b >= 48, b <= 57 else { return nil }
+                value = value * 10 + Int(b - 48)
+            }
+            return value
+        }
+        guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u.last == 90,
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2)
+        else { return SASBlobURI.parseSASDate(text) }
+        var fraction = 0.0
+        if u.count > 20 {
+            guard u[19] == 46, let digits = number(20, u.count - 21) else { return SASBlobURI.parseSASDate(text) }
+            fraction = Double(digits) / pow(10, Double(u.count - 21))
+        }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        return Date(timeIntervalSince1970: Double(timegm(&parts)) + fraction)
+    }
+
+    private struct Parts {
+        var year, month, day, hour, minute, second, weekday: Int
+    }
+
+    private static func brokenDown(_ seconds: Int64) -> Parts {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return Parts(
+            year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
+            hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec),
+            weekday: Int(parts.tm_wday))
+    }
+
+    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}
