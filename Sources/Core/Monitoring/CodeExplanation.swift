@@ -14,3 +14,13 @@ public struct CodeExplanation: Sendable, Equatable {
         self.action = action
     }
 }
+
+extension CodeExplanation {
+    /// The error catalog's entry for a result code ("121", "761"), a service code or a result-code name.
+    public static func lookup(_ code: String) -> CodeExplanation? {
+        ErrorCatalog.lookup(code).map {
+            CodeExplanation(
+                code: $0.code.map(String.init) ?? code, name: $0.name, meaning: $0.meaning, action: $0.suggestedAction)
+        }
+    }
+}

@@ -17,22 +17,46 @@ public struct MonitorSourceLocations: Sendable, Equatable {
         self.interval = max(StatusBlobPoller.minimumInterval, interval)
     }
 
-    /// Resolves each source: the option, else the configured value, else discovery under the agent directory
-    /// (plugin directory), HandlerEnvironment.json's log folder or /var/log/azure (log), and the newest settings
-    /// (status blob; `statusBlobFromSettings` may decrypt protected settings).
+    public static let statusBlobName = "status blob"
+    public static let statusFileName = "status file"
+    public static let logName = "log"
+
+    /// Freshness entries for the sources these locations name, in header order.
+    public func freshness() -> [SourceFreshness] {
+        var sources: [SourceFreshness] = []
+        if statusBlobURI != nil {
+            sources.append(SourceFreshness(name: Self.statusBlobName, staleAfter: interval * 3 + 2))
+        }
+        if pluginDirectory != nil {
+            sources.append(SourceFreshness(name: Self.statusFileName, staleAfter: interval * 3 + 2))
+        }
+        if logFile != nil { sources.append(SourceFreshness(name: Self.logName, staleAfter: 5)) }
+        return sources
+    }
+
+    /// Resolves each source: the option, else the configuration file's value, else discovery under the agent
+    /// directory (plugin directory), HandlerEnvironment.json's log folder or /var/log/azure (log), and the newest
+    /// settings (status blob, protected settings decrypted in memory when the certificate is there).
     public static func resolve(
-        statusBlob: String?, pluginDirectory: String?, logDirectory: String?, interval: TimeInterval,
-        agentDirectory: String = PluginDirectory.defaultAgentDirectory,
-        statusBlobFromSettings: (PluginDirectory) -> String? = { $0.publicStatusBlobURI() }
+        statusBlob: String?, pluginDirectory: String?, logDirectory: String?, interval: TimeInterval?,
+        configuration: VMSnapConfiguration?, agentDirectory: String = PluginDirectory.defaultAgentDirectory
     ) -> MonitorSourceLocations {
         let plugin =
-            pluginDirectory.map(PluginDirectory.init(path:)) ?? PluginDirectory.discover(agentDirectory: agentDirectory)
-        let logFolder = logDirectory ?? plugin?.logDirectory ?? PluginDirectory.defaultLogDirectory
-        let blob: String? =
-            if let statusBlob, statusBlob != "discover" { statusBlob } else { plugin.flatMap(statusBlobFromSettings) }
+            (pluginDirectory ?? configuration?.resolvedPluginDirectory()).map(PluginDirectory.init(path:))
+            ?? PluginDirectory.discover(agentDirectory: agentDirectory)
+        let logFolder =
+            logDirectory ?? configuration?.logDirectory ?? plugin?.logDirectory ?? PluginDirectory.defaultLogDirectory
+        var blob = statusBlob == VMSnapConfiguration.discoverKeyword ? nil : statusBlob
+        if statusBlob == nil, case .uri(let uri)? = configuration?.statusBlob { blob = uri.original }
+        if blob == nil, let plugin {
+            let fromSettings = try? SettingsLoader.parse(path: plugin.path).settings.statusBlob?.original
+            blob = fromSettings ?? plugin.publicStatusBlobURI()
+        }
         return MonitorSourceLocations(
             statusBlobURI: blob, pluginDirectory: plugin?.path,
-            logFile: (logFolder as NSString).appendingPathComponent("extension.log"), interval: interval)
+            logFile: (logFolder as NSString).appendingPathComponent("extension.log"),
+            interval: interval ?? configuration?.pollIntervalSeconds ?? VMSnapConfiguration.defaults.pollIntervalSeconds
+        )
     }
 }
 

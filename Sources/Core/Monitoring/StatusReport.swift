@@ -21,6 +21,37 @@ public struct StatusReport: Sendable {
         self.explanations = explanations
     }
 
+    /// Reads every source once (status blob, newest status file) and reports the newest document.
+    public static func collect(
+        locations: MonitorSourceLocations, fetcher: (any StatusBlobFetching)?, now: Date = Date()
+    ) async -> StatusReport {
+        var sources = locations.freshness().filter { $0.name != MonitorSourceLocations.logName }
+        var documents: [JobSnapshot] = []
+        func record(_ name: String, _ change: (inout SourceFreshness) -> Void) {
+            if let i = sources.firstIndex(where: { $0.name == name }) { change(&sources[i]) }
+        }
+        if let fetcher {
+            switch await StatusBlobPoller(fetcher: fetcher, interval: locations.interval).poll() {
+            case .updated(let snapshot):
+                documents.append(snapshot)
+                record(MonitorSourceLocations.statusBlobName) { $0.recordSuccess(at: now) }
+            case .unchanged: record(MonitorSourceLocations.statusBlobName) { $0.recordSuccess(at: now) }
+            case .failed(let message):
+                record(MonitorSourceLocations.statusBlobName) { $0.recordFailure(message, at: now) }
+            }
+        }
+        switch LocalSources(locations: locations).changedStatusFile() {
+        case .success(let snapshot):
+            if let snapshot { documents.append(snapshot) }
+            record(MonitorSourceLocations.statusFileName) { $0.recordSuccess(at: now) }
+        case .failure(let error):
+            record(MonitorSourceLocations.statusFileName) { $0.recordFailure(error.description, at: now) }
+        }
+        let job = documents.max { ($0.timestamp ?? .distantPast) < ($1.timestamp ?? .distantPast) }
+        let explanations = job.map { codesInView($0).compactMap(CodeExplanation.lookup) } ?? []
+        return StatusReport(job: job, sources: sources, generatedAt: now, explanations: explanations)
+    }
+
     /// The job's health (unknown without a job).
     public var health: JobHealth { job?.health(now: generatedAt) ?? .unknown }
 
@@ -54,7 +85,8 @@ public struct StatusReport: Sendable {
         ]
         root["job"] = job.map(Self.jobObject) ?? NSNull()
         let data =
-            (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+            (try? JSONSerialization.data(
+                withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return Data(Redactor.redact(String(decoding: data, as: UTF8.self)).utf8) + Data("\n".utf8)
     }
 

@@ -45,7 +45,12 @@ public struct DashboardRunner: Sendable {
     private func loop() throws(TerminalUnavailable) {
         let terminal = try CursesTerminal(environment: environment)
         defer { terminal.stop() }
-        let glyphs: Glyphs = terminal.unicode ? .unicode : .ascii
+        runLoop(on: terminal)
+    }
+
+    /// The UI loop on any screen; returns when the operator quits, input closes or the feed asks to quit.
+    public func runLoop(on screen: any DashboardScreen) {
+        let glyphs: Glyphs = screen.unicode ? .unicode : .ascii
         var state = DashboardState()
         var lastVersion = -1
         var lastDraw = Date.distantPast
@@ -55,34 +60,35 @@ public struct DashboardRunner: Sendable {
             let (model, version, quit) = feed.current()
             if quit { return }
             let now = Date()
-            let size = terminal.size
+            let size = screen.size
             let ticking = model.freezeOpenedAt != nil || model.live.map { !$0.isTerminal } == true
             let tick: TimeInterval = ticking ? 0.1 : 1
             if version != lastVersion || size != lastSize || now.timeIntervalSince(lastDraw) >= tick {
-                if size != lastSize { terminal.invalidate() }
+                if size != lastSize { screen.invalidate() }
                 if let notice = model.notice, notice.at > lastDraw {
                     state.showToast(notice.text, role: notice.role, now: now)
                 }
-                var grid = CellGrid(width: size.width, height: size.height, asciiOnly: !terminal.unicode)
+                var grid = CellGrid(width: size.width, height: size.height, asciiOnly: !screen.unicode)
                 let context = RenderContext(now: now, glyphs: glyphs, timeZone: timeZone, explain: explain)
                 DashboardView.render(model, state: &state, into: &grid, context: context)
-                terminal.draw(grid)
+                screen.draw(grid)
                 lastVersion = version
                 lastSize = size
                 lastDraw = now
             }
             let untilTick = max(0.01, tick - Date().timeIntervalSince(lastDraw))
             var fds = [
-                pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: feed.wakeDescriptors.read, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: screen.inputDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
             ]
             let ready = poll(&fds, nfds_t(fds.count), Int32(untilTick * 1000))
             if ready < 0 && errno != EINTR { return }
-            if fds[1].revents != 0 { feed.drainWakeups() }
-            let input = fds[0].revents
+            if fds[0].revents != 0 { feed.drainWakeups() }
+            guard screen.inputDescriptor != nil else { continue }
+            let input = fds[1].revents
             if input & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return }  // the terminal is gone
             var gotKey = false
-            while let key = terminal.readKey() {
+            while let key = screen.readKey() {
                 gotKey = true
                 if key == .resize {
                     lastSize = (-1, -1)
@@ -96,7 +102,7 @@ public struct DashboardRunner: Sendable {
                 lastVersion = -1
             }
             // Readable without any key, again and again: stdin reached end of file. Never spin on it.
-            emptyReads = input & Int16(POLLIN) != 0 && !gotKey && ready > 0 ? emptyReads + 1 : 0
+            emptyReads = input & Int16(POLLIN) != 0 && !gotKey ? emptyReads + 1 : 0
             if emptyReads > 50 { return }
         }
     }

@@ -3,24 +3,11 @@ import Foundation
 
 /// The tasks that keep a dashboard's model fresh: the status blob poll, the newest status file, extension.log.
 public enum DashboardSources {
-    public static let statusBlobName = "status blob"
-    public static let statusFileName = "status file"
-    public static let logName = "log"
+    static let statusBlobName = MonitorSourceLocations.statusBlobName
+    static let statusFileName = MonitorSourceLocations.statusFileName
+    static let logName = MonitorSourceLocations.logName
     /// How often extension.log is looked at (cheap: a stat and a read of what was appended).
     public static let logInterval: TimeInterval = 0.5
-
-    /// Freshness entries for the sources the locations name, in header order.
-    public static func freshness(for locations: MonitorSourceLocations) -> [SourceFreshness] {
-        var sources: [SourceFreshness] = []
-        if locations.statusBlobURI != nil {
-            sources.append(SourceFreshness(name: statusBlobName, staleAfter: locations.interval * 3 + 2))
-        }
-        if locations.pluginDirectory != nil {
-            sources.append(SourceFreshness(name: statusFileName, staleAfter: locations.interval * 3 + 2))
-        }
-        if locations.logFile != nil { sources.append(SourceFreshness(name: logName, staleAfter: 5)) }
-        return sources
-    }
 
     /// Polls every source into the feed until the task is cancelled.
     public static func run(locations: MonitorSourceLocations, fetcher: (any StatusBlobFetching)?, feed: DashboardFeed)

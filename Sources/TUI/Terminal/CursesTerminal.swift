@@ -16,7 +16,7 @@ public struct TerminalUnavailable: Error, Sendable, CustomStringConvertible {
 }
 
 /// The ncursesw backend: takes over the terminal, copies only changed grid cells, reads keys, restores on exit.
-public final class CursesTerminal {
+public final class CursesTerminal: DashboardScreen {
     /// Whether the locale is UTF-8 (else views use ASCII glyphs).
     public let unicode: Bool
     /// Whether colours are used (not with NO_COLOR or a terminal without colours).
@@ -72,6 +72,8 @@ public final class CursesTerminal {
     }
 
     deinit { stop() }
+
+    public var inputDescriptor: Int32? { STDIN_FILENO }
 
     /// The terminal's size in cells.
     public var size: (width: Int, height: Int) {
