@@ -127,6 +127,19 @@ struct GuardedFreezerTests {
         }
     }
 
+    @Test func aKilledGuardIsReplacedByAThawFromTheJob() async throws {
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(60))
+            let writers = try filesystems.map { try $0.startWriter() }
+            #expect(!writers[0].completed(within: 0.2))
+            kill(frozen.guardProcessID, SIGKILL)
+            #expect(writers.allSatisfy { $0.completed(within: 1) }, "not writable within 1 s of the guard's death")
+            let report = await frozen.thawWithDetails()
+            #expect(report.failureMessage == "the freeze guard exited without a report")
+            #expect(report.thawFailures.isEmpty)
+        }
+    }
+
     @Test func theLockPreventsASecondConcurrentFreeze() async throws {
         try await withFilesystems(2) { filesystems, mounts, lockPath in
             let first = try await freezer([mounts[0]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))

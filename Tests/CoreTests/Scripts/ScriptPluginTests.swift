@@ -125,9 +125,16 @@ struct ScriptPluginTests {
         #expect(outcome.code == 308)
         #expect(outcome.ran)
         let childPID = try #require(fixture.lines("child.pid").first.flatMap { pid_t($0) })
-        // The background child was in the script's process group: it must be dead (gone, or a zombie).
-        let state = (try? String(contentsOfFile: "/proc/\(childPID)/stat", encoding: .utf8))?
-            .split(separator: ")").last?.split(separator: " ").first
+        // The background child was in the script's process group: it must die (SIGKILL is delivered
+        // asynchronously, so give it a moment to become a zombie or disappear).
+        var state: Substring?
+        for _ in 0..<100 {
+            state =
+                (try? String(contentsOfFile: "/proc/\(childPID)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first
+            if state == nil || state == "Z" { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(state == nil || state == "Z", "the script's background child survived the timeout")
     }
 
