@@ -17,6 +17,8 @@ struct BlobRequest: Sendable {
     /// Request body for PUT (empty: `Content-Length: 0`).
     var body: Data
     var timeout: Duration
+    /// Open a new connection even when the cache has an idle one (it joins the cache afterwards).
+    var freshConnection = false
 }
 
 /// A request in flight on the event loop: its easy handle and what has arrived so far.
@@ -73,6 +75,7 @@ final class CurlTransfer: @unchecked Sendable {
         set(CURLOPT_SSL_VERIFYHOST, 2)
         set(CURLOPT_TCP_KEEPALIVE, 1)
         set(CURLOPT_FOLLOWLOCATION, 0)
+        if request.freshConnection { set(CURLOPT_FRESH_CONNECT, 1) }
         set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout))
         set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
         set(CURLOPT_USERAGENT, configuration.userAgent)
@@ -112,12 +115,14 @@ final class CurlTransfer: @unchecked Sendable {
         let latency = ContinuousClock.now - started
         if curlResult == CURLE_OK, let easy {
             var status = 0
+            var connections = 0
             _ = vmsnap_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            _ = vmsnap_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connections)
             finish(
                 .success(
                     BlobResponse(
                         status: status, headers: responseHeaders, body: responseBody,
-                        clientRequestID: clientRequestID, latency: latency)))
+                        clientRequestID: clientRequestID, latency: latency, connectionsOpened: connections)))
             return
         }
         let detail = String(cString: errorBuffer)

@@ -401,9 +401,11 @@ public final class SnapshotJob: Sendable {
         throw JobFailure(code: 2, message: "job interrupted: \(reason)")
     }
 
+    /// Starts a stage: an event, and (except for the snapshot stage, reported like disk progress so that the
+    /// requests have the machine to themselves) a status file write and an immediate status upload.
     private func begin(_ stage: JobStage) {
         continuation.yield(.stageStarted(stage, at: Date()))
-        update(stageChanged: true) { $0.stage = stage }
+        update(stageChanged: stage != .snapshot) { $0.stage = stage }
     }
 
     private func end(_ stage: JobStage, _ succeeded: Bool, _ detail: String) {

@@ -216,3 +216,47 @@ import Testing
         }
     }
 }
+
+/// The blob client's connection handling against the emulator.
+@Suite struct BlobClientConnectionTests {
+    @Test func preconnectedConnectionsAreReusedBySnapshots() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 8)
+        defer { Task { try await scenario.stop() } }
+        let client = BlobClient()
+        let disks = try scenario.diskURIs.map { try SASBlobURI($0) }
+        let unreachable = await client.preconnect(disks)
+        #expect(unreachable.isEmpty)
+        let responses = try await withThrowingTaskGroup(of: BlobResponse.self) { group in
+            for disk in disks { group.addTask { try await client.snapshot(disk, metadata: []) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(responses.allSatisfy { $0.status == 201 })
+        #expect(responses.map(\.connectionsOpened).reduce(0, +) == 0)
+        let heads = scenario.emulator.journal().filter { $0.method == "HEAD" }
+        #expect(heads.count == disks.count)
+        #expect(heads.allSatisfy { !$0.path.contains("sig=") })
+    }
+
+    @Test func conditionalGetAndErrorsAreCaptured() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let client = BlobClient()
+        let status = try SASBlobURI(scenario.statusURI)
+        let put = try await client.putBlockBlob(status, body: Data("{}".utf8), contentType: "application/json")
+        #expect(put.status == 201)
+        let first = try await client.get(status)
+        #expect(first.status == 200)
+        #expect(first.body == Data("{}".utf8))
+        let etag = try #require(first.etag)
+        let unchanged = try await client.get(status, ifNoneMatch: etag)
+        #expect(unchanged.status == 304)
+        let readOnly = try SASBlobURI(scenario.fixture.sasURI(blob: "disk0", permissions: "r"))
+        let denied = try await client.snapshot(readOnly, metadata: [])
+        #expect(denied.status == 403)
+        #expect(denied.errorCode == "AuthorizationPermissionMismatch")
+        #expect(denied.requestID?.isEmpty == false)
+        await #expect(throws: BlobTransportError.self) {
+            try await client.get(try SASBlobURI("http://127.0.0.1:1/acct/c/b?sig=x"))
+        }
+    }
+}
