@@ -188,14 +188,24 @@ final class CurlTransfer: @unchecked Sendable {
     private static let headerCallback: vmsnap_curl_data_cb = { pointer, size, count, userdata in
         let bytes = size * count
         guard let pointer else { return bytes }
-        let line = String(decoding: UnsafeRawBufferPointer(start: pointer, count: bytes), as: UTF8.self)
+        let line = UnsafeRawBufferPointer(start: pointer, count: bytes)
         let me = transfer(userdata)
-        if line.hasPrefix("HTTP/") {
+        if line.starts(with: "HTTP/".utf8) {
             me.responseHeaders = [:]  // a new response (after 100 Continue or a proxy CONNECT)
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            me.responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            me.responseHeaders[trimmed(line[..<colon], lowercased: true)] = trimmed(
+                line[(colon + 1)...], lowercased: false)
         }
         return bytes
+    }
+
+    /// A header name or value without surrounding blanks and line ends (names lowercased).
+    private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>, lowercased: Bool) -> String {
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) })
+        else { return "" }
+        let core = bytes[first...last]
+        guard lowercased else { return String(decoding: core, as: UTF8.self) }
+        return String(decoding: core.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }
