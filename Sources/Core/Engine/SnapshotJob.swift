@@ -119,6 +119,7 @@ public final class SnapshotJob: Sendable {
             }
             if preScript.ran { try await runPostScript(after: failure) }
             if let failure { throw failure }
+            try checkCancelled()
             return outcome(preScript: preScript)
         } catch {
             return Terminal(code: error.code, health: error.code, message: error.message)

@@ -179,7 +179,8 @@ import Testing
             job.cancel(reason: "SIGTERM")
         }
         let (result, _) = await run(job)
-        #expect(result.code != 1)
+        #expect(result.code == 2)
+        #expect(result.message.contains("SIGTERM"))
         #expect(result.disks[0].state == .failed)
         #expect(result.statusUploaded)
         let document = try #require(try scenario.statusDocument())
