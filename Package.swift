@@ -27,10 +27,11 @@ let package = Package(
         .systemLibrary(
             name: "CVMSnapOpenSSL", path: "Sources/CVMSnapOpenSSL", pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CVMSnapSystem", path: "Sources/CVMSnapSystem"),
         .target(
             name: "Core",
             dependencies: [
-                "CVMSnapCurl", "CVMSnapOpenSSL",
+                "CVMSnapCurl", "CVMSnapOpenSSL", "CVMSnapSystem",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -54,8 +55,11 @@ let package = Package(
         .target(
             name: "TestSupport", dependencies: ["Core", "Emulator"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CoreTests", dependencies: ["Core", "Emulator", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Core", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TUITests", dependencies: ["TUI", "Core", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EmulatorTests", dependencies: ["Emulator", "Core", "TestSupport"], exclude: ["Conformance"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "TUITests", dependencies: ["TUI", "Core", "TestSupport"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests", dependencies: ["Core", "Emulator", "TestSupport"], swiftSettings: strict),
     ]

@@ -1,8 +1,32 @@
 import ArgumentParser
+import Core
 
-/// `freeze-guard`: placeholder until issue 6 lands.
-struct FreezeGuardCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "freeze-guard", abstract: "Not built yet (issue 6).")
+/// `vmsnap freeze-guard`: the thaw guard process a snapshot job starts (hidden; not for direct use).
+struct FreezeGuardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "freeze-guard",
+        abstract: "Freeze mounts and guarantee their thaw (started by the snapshot job).",
+        shouldDisplay: false)
 
-    func run() async throws { throw ValidationError("'freeze-guard' is not built yet (issue 6)") }
+    @Option(help: "Milliseconds from arming to the forced thaw.")
+    var timeoutMs: Int
+
+    @Option(help: "The job process; the guard thaws when it dies.")
+    var parentPid: Int32
+
+    @Option(help: "The exclusive freeze lock file.")
+    var lockFile: String = GuardedFreezer.defaultLockPath
+
+    @Argument(help: "Mount points in freeze order.")
+    var mounts: [String] = []
+
+    func validate() throws {
+        guard timeoutMs > 0 else { throw ValidationError("--timeout-ms must be positive, got \(timeoutMs)") }
+    }
+
+    func run() throws {
+        FreezeGuard.run(
+            FreezeGuardRequest(
+                mounts: mounts, timeout: .milliseconds(timeoutMs), parentPID: parentPid, lockPath: lockFile))
+    }
 }

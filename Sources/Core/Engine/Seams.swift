@@ -35,6 +35,9 @@ public struct ThawReport: Sendable, Equatable, Codable {
 }
 
 /// Runs the pre- and post-scripts of VMSnapshotScriptPluginConfig.json.
+///
+/// Order: pre-script, freeze, snapshot, thaw, post-script. The engine calls `runPostScript` whenever the
+/// pre-script ran (`ran`) or none was configured (`code` 0), even when the snapshot failed.
 public protocol ScriptRunner: Sendable {
     /// Whether filesystems should be frozen (the config's `fsFreezeEnabled`).
     var freezeEnabled: Bool { get }
@@ -54,12 +57,15 @@ public struct ScriptOutcome: Sendable, Equatable {
     public var continueBackup: Bool
     /// Human-readable summary (already redacted), e.g. "pre-script exited 3 after 2 attempts".
     public var message: String
+    /// The tail of the script's combined stdout and stderr (redacted), for the log.
+    public var output: String
 
-    public init(code: Int, ran: Bool, continueBackup: Bool, message: String) {
+    public init(code: Int, ran: Bool, continueBackup: Bool, message: String, output: String = "") {
         self.code = code
         self.ran = ran
         self.continueBackup = continueBackup
-        self.message = message
+        self.message = Redactor.redact(message)
+        self.output = Redactor.redact(output)
     }
 
     /// No script configured.

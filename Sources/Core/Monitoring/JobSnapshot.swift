@@ -1,0 +1,163 @@
+import Foundation
+
+/// One view of a snapshot job, whichever source it came from (status blob, status file, the live engine).
+public struct JobSnapshot: Sendable, Equatable {
+    /// Where a snapshot was read from.
+    public enum Origin: String, Sendable, Codable {
+        case statusBlob = "status blob"
+        case statusFile = "status file"
+        case liveJob = "live job"
+    }
+
+    public var origin: Origin
+    /// Extension name, e.g. `Microsoft.Azure.RecoveryServices.VMSnapshotLinux`.
+    public var extensionName: String?
+    public var extensionVersion: String?
+    public var operation: String?
+    public var taskID: String?
+    /// N of status/N.status, when known.
+    public var sequenceNumber: Int?
+    /// `transitioning`, `success`, `error` or `warning` (lowercased as written).
+    public var status: String
+    /// Extension result code; nil when the document had none or it was not a number.
+    public var code: Int?
+    /// `vmHealthState`: 0 green, 128 yellow, 256 red.
+    public var healthState: Int?
+    /// `vmHealthStatusCode`, e.g. 761 for partial failure.
+    public var healthStatusCode: Int?
+    /// The human message (the peer's `jobMessage`/`messageStr`, or the plain formattedMessage).
+    public var message: String
+    /// Further messages (substatus entries, notes the reader made), already redacted.
+    public var notes: [String]
+    /// When the document was written.
+    public var timestamp: Date?
+    /// `commandStartTimeUTCTicks` as a date.
+    public var commandStartTime: Date?
+    public var phases: [PhaseRecord]
+    public var disks: [MonitoredDisk]
+    /// The peer's `telemetryData` as key/value pairs, in document order.
+    public var telemetry: [MetadataEntry]
+    /// The freeze window when it is known (live job or telemetry).
+    public var freezeWindowSeconds: Double?
+
+    public init(
+        origin: Origin, extensionName: String? = nil, extensionVersion: String? = nil, operation: String? = nil,
+        taskID: String? = nil, sequenceNumber: Int? = nil, status: String, code: Int? = nil,
+        healthState: Int? = nil, healthStatusCode: Int? = nil, message: String = "", notes: [String] = [],
+        timestamp: Date? = nil, commandStartTime: Date? = nil, phases: [PhaseRecord] = [],
+        disks: [MonitoredDisk] = [], telemetry: [MetadataEntry] = [], freezeWindowSeconds: Double? = nil
+    ) {
+        self.origin = origin
+        self.extensionName = extensionName
+        self.extensionVersion = extensionVersion
+        self.operation = operation
+        self.taskID = taskID
+        self.sequenceNumber = sequenceNumber
+        self.status = status
+        self.code = code
+        self.healthState = healthState
+        self.healthStatusCode = healthStatusCode
+        self.message = message
+        self.notes = notes
+        self.timestamp = timestamp
+        self.commandStartTime = commandStartTime
+        self.phases = phases
+        self.disks = disks
+        self.telemetry = telemetry
+        self.freezeWindowSeconds = freezeWindowSeconds
+    }
+
+    /// Whether the document reports a finished job.
+    public var isTerminal: Bool { status != "transitioning" }
+
+    /// The value of a telemetry key, if present.
+    public func telemetry(_ key: String) -> String? { telemetry.first { $0.key == key }?.value }
+
+    /// How healthy the job looks at `now` (a transitioning job older than `stuckAfter` is stuck).
+    public func health(now: Date, stuckAfter: TimeInterval = JobHealth.defaultStuckAfter) -> JobHealth {
+        switch status {
+        case "success":
+            return disks.contains { $0.progress.state == .failed } ? .warning : .healthy
+        case "warning": return .warning
+        case "error": return .failed
+        default:
+            guard let timestamp else { return .running }
+            return now.timeIntervalSince(timestamp) > stuckAfter ? .stuck : .running
+        }
+    }
+
+    /// Overall disk progress: finished disks (succeeded or failed) over all disks.
+    public var diskProgress: (finished: Int, total: Int) {
+        (disks.filter { $0.progress.state == .succeeded || $0.progress.state == .failed }.count, disks.count)
+    }
+
+    /// The phase that is running now, if any.
+    public var currentPhase: PhaseRecord? { phases.last { $0.state == .running } }
+}
+
+/// A job's health as the dashboard and `status --once` judge it.
+public enum JobHealth: String, Sendable, Codable {
+    case healthy, running, warning, failed, stuck, unknown
+
+    /// A transitioning job not updated for this long is stuck: the agent kills enable after 300 s.
+    public static let defaultStuckAfter: TimeInterval = 300
+
+    /// The exit status `vmsnap status --once` returns for this health.
+    public var exitStatus: Int32 {
+        switch self {
+        case .healthy: 0
+        case .failed: 1
+        case .warning: 2
+        case .stuck: 3
+        case .running: 4
+        case .unknown: 5
+        }
+    }
+}
+
+/// One disk as the dashboard shows it: the engine's progress plus what only documents know.
+public struct MonitoredDisk: Sendable, Equatable {
+    public var progress: DiskProgress
+    /// The data-disk LUN, when the source says it.
+    public var lun: Int?
+
+    public init(progress: DiskProgress, lun: Int? = nil) {
+        self.progress = progress
+        self.lun = lun
+    }
+}
+
+/// Where one phase of the job stands.
+public struct PhaseRecord: Sendable, Equatable {
+    /// Where a phase stands.
+    public enum State: String, Sendable, Codable {
+        case pending, running, succeeded, failed, skipped
+    }
+
+    public var stage: JobStage
+    public var state: State
+    public var startedAt: Date?
+    /// Elapsed seconds once finished (or from telemetry).
+    public var elapsedSeconds: Double?
+    public var detail: String
+
+    public init(
+        stage: JobStage, state: State, startedAt: Date? = nil, elapsedSeconds: Double? = nil, detail: String = ""
+    ) {
+        self.stage = stage
+        self.state = state
+        self.startedAt = startedAt
+        self.elapsedSeconds = elapsedSeconds
+        self.detail = detail
+    }
+
+    /// Elapsed time at `now`: the recorded figure, or the running time so far.
+    public func elapsed(now: Date) -> Double? {
+        if let elapsedSeconds { return elapsedSeconds }
+        if state == .running, let startedAt { return max(0, now.timeIntervalSince(startedAt)) }
+        return nil
+    }
+
+    /// The phases the timeline shows, in order.
+    public static let timelineStages: [JobStage] = [.preScript, .freeze, .snapshot, .thaw, .postScript, .report]
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Folds the engine's `JobEvent`s into a `JobSnapshot` as they arrive, for a job run in-process.
+public struct LiveJobTracker: Sendable {
+    public private(set) var snapshot: JobSnapshot
+    /// The freeze timeout the freeze-window timer is judged against.
+    public let freezeTimeout: TimeInterval
+    private var freezeStartedAt: Date?
+
+    public init(taskID: String?, disks: [DiskProgress], freezeTimeout: TimeInterval, startedAt: Date) {
+        self.freezeTimeout = freezeTimeout
+        snapshot = JobSnapshot(
+            origin: .liveJob, taskID: taskID, status: "transitioning", code: 4, message: "job accepted",
+            timestamp: startedAt,
+            phases: PhaseRecord.timelineStages.map { PhaseRecord(stage: $0, state: .pending) },
+            disks: disks.map { MonitoredDisk(progress: $0) })
+    }
+
+    /// Applies one event.
+    public mutating func apply(_ event: JobEvent) {
+        switch event {
+        case .stageStarted(let stage, let at):
+            snapshot.timestamp = at
+            if stage == .freeze { freezeStartedAt = at }
+            update(stage) {
+                $0.state = .running; $0.startedAt = at; $0.elapsedSeconds = nil
+            }
+            if PhaseRecord.timelineStages.contains(stage) { snapshot.message = "\(stage.rawValue) running" }
+        case .stageFinished(let stage, let at, let succeeded, let detail):
+            snapshot.timestamp = at
+            update(stage) { record in
+                record.state = succeeded ? (detail.hasPrefix("skipped") ? .skipped : .succeeded) : .failed
+                record.elapsedSeconds = record.startedAt.map { at.timeIntervalSince($0) }
+                record.detail = Redactor.redact(detail)
+            }
+            if stage == .thaw, let freezeStartedAt {
+                snapshot.freezeWindowSeconds = at.timeIntervalSince(freezeStartedAt)
+            }
+        case .disk(let progress):
+            if let i = snapshot.disks.firstIndex(where: { $0.progress.index == progress.index }) {
+                snapshot.disks[i].progress = progress
+            } else {
+                snapshot.disks.append(MonitoredDisk(progress: progress))
+            }
+        case .log:
+            break
+        case .finished(let result):
+            snapshot.status = result.status
+            snapshot.code = result.code
+            snapshot.healthStatusCode = result.healthStatusCode
+            snapshot.message = Redactor.redact(result.message)
+            if let window = result.freezeWindowMilliseconds { snapshot.freezeWindowSeconds = window / 1000 }
+            for disk in result.disks { apply(.disk(disk)) }
+            for i in snapshot.phases.indices where snapshot.phases[i].state == .pending {
+                snapshot.phases[i].state = .skipped
+            }
+            if !result.statusUploaded { snapshot.notes.append("the terminal status did not reach the status blob") }
+        }
+    }
+
+    /// When the freeze window opened, while it is open.
+    public var freezeOpenedAt: Date? {
+        guard snapshot.freezeWindowSeconds == nil, !snapshot.isTerminal else { return nil }
+        return freezeStartedAt
+    }
+
+    /// Seconds the filesystems have been frozen so far, while the freeze window is open.
+    public func openFreezeWindow(now: Date) -> TimeInterval? {
+        freezeOpenedAt.map { max(0, now.timeIntervalSince($0)) }
+    }
+
+    private mutating func update(_ stage: JobStage, _ change: (inout PhaseRecord) -> Void) {
+        guard let i = snapshot.phases.firstIndex(where: { $0.stage == stage }) else { return }
+        change(&snapshot.phases[i])
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// How fresh one data source is: when it last answered, since when it has been failing, and whether it is STALE.
+public struct SourceFreshness: Sendable, Equatable {
+    /// The source's name as the header shows it, e.g. "status blob".
+    public var name: String
+    /// A source not refreshed for this long is STALE.
+    public var staleAfter: TimeInterval
+    public private(set) var lastSuccess: Date?
+    /// When the current run of failures started (nil while healthy).
+    public private(set) var failingSince: Date?
+    /// The last failure, e.g. "403 AuthenticationFailed" (redacted).
+    public private(set) var lastError: String?
+
+    public init(name: String, staleAfter: TimeInterval) {
+        self.name = name
+        self.staleAfter = staleAfter
+    }
+
+    /// The source answered.
+    public mutating func recordSuccess(at date: Date) {
+        lastSuccess = date
+        failingSince = nil
+        lastError = nil
+    }
+
+    /// The source failed; `message` is redacted here.
+    public mutating func recordFailure(_ message: String, at date: Date) {
+        if failingSince == nil { failingSince = date }
+        lastError = Redactor.redact(message)
+    }
+
+    /// Whether the data shown from this source can no longer be trusted.
+    public func isStale(now: Date) -> Bool {
+        guard let lastSuccess else { return true }
+        return failingSince != nil || now.timeIntervalSince(lastSuccess) > staleAfter
+    }
+
+    /// "status blob 3 s ago", "status blob: poll failing: 403 AuthenticationFailed since 10:02:11", with STALE.
+    public func summary(now: Date, timeZone: TimeZone = .current) -> String {
+        var text: String
+        if let failingSince, let lastError {
+            text = "\(name): poll failing: \(lastError) since \(Self.clock(failingSince, timeZone: timeZone))"
+        } else if let lastSuccess {
+            text = "\(name) \(Self.age(now.timeIntervalSince(lastSuccess))) ago"
+        } else {
+            text = "\(name): no data yet"
+        }
+        if isStale(now: now) { text += " STALE" }
+        return text
+    }
+
+    /// "3 s", "4 min", "2 h".
+    public static func age(_ seconds: TimeInterval) -> String {
+        let s = max(0, Int(seconds))
+        if s < 120 { return "\(s) s" }
+        if s < 7200 { return "\(s / 60) min" }
+        return "\(s / 3600) h"
+    }
+
+    /// HH:mm:ss in the given time zone.
+    public static func clock(_ date: Date, timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.hour, .minute, .second], from: date)
+        return String(format: "%02d:%02d:%02d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+}

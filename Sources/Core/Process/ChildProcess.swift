@@ -1,0 +1,100 @@
+import CVMSnapSystem
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Why a child process could not be started.
+public struct SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The executable that was to be started.
+    public var executable: String
+    /// The `errno` posix_spawn returned (ENOENT, EACCES, ...).
+    public var errorNumber: Int32
+
+    public var description: String { "cannot start \(executable): \(SystemError.text(errorNumber))" }
+}
+
+/// A child process started with posix_spawn, its standard streams wired to descriptors the caller owns.
+public struct ChildProcess: Sendable {
+    /// The child's process id (also its process group id when started in a new group).
+    public let pid: pid_t
+
+    /// Starts `executable` with `arguments` (argv[0] excluded); nil streams read or write /dev/null.
+    ///
+    /// Signal dispositions and the signal mask are reset to the defaults in the child; with `newProcessGroup`
+    /// the child leads a process group of its own, so `kill(-pid, ...)` reaches everything it starts.
+    public static func spawn(
+        executable: String, arguments: [String], standardInput: Int32? = nil, standardOutput: Int32? = nil,
+        standardError: Int32? = nil, newProcessGroup: Bool = false
+    ) throws(SpawnError) -> ChildProcess {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (source, target) in [(standardInput, Int32(0)), (standardOutput, 1), (standardError, 2)] {
+            if let source {
+                posix_spawn_file_actions_adddup2(&actions, source, target)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
+            }
+        }
+        // Nothing else of this process leaks into the child (a leaked write descriptor would keep a pipe open
+        // or make exec of a script fail with ETXTBSY).
+        vmsnap_spawn_close_from(&actions, 3)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        if newProcessGroup {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw SpawnError(executable: executable, errorNumber: result) }
+        return ChildProcess(pid: pid)
+    }
+
+    /// Blocks until the child exits and reaps it; returns its wait status.
+    @discardableResult
+    public func waitForExit() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status
+    }
+}
+
+/// Both ends of a close-on-exec pipe, so no other child inherits them by accident.
+public struct PipeDescriptors: Sendable {
+    public let read: Int32
+    public let write: Int32
+
+    /// Creates the pipe; fails only when the process is out of descriptors.
+    public init() throws(SpawnError) {
+        var fds: [Int32] = [-1, -1]
+        guard vmsnap_pipe_cloexec(&fds) == 0 else { throw SpawnError(executable: "pipe", errorNumber: errno) }
+        read = fds[0]
+        write = fds[1]
+    }
+}
+
+/// Wait-status helpers (the WIFEXITED family is a set of C macros Swift cannot import).
+public enum WaitStatus {
+    /// The exit code when the process exited normally.
+    public static func exitCode(_ status: Int32) -> Int32? { status & 0x7f == 0 ? (status >> 8) & 0xff : nil }
+    /// The terminating signal when a signal ended the process.
+    public static func signal(_ status: Int32) -> Int32? {
+        let signal = status & 0x7f
+        return signal != 0 && signal != 0x7f ? signal : nil
+    }
+}

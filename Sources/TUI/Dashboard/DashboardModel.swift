@@ -1,0 +1,70 @@
+import Core
+import Foundation
+
+/// Everything the dashboard shows, assembled by the sources; views render it, they never fetch.
+public struct DashboardModel: Sendable {
+    /// The VM's host name.
+    public var vmName: String
+    /// The newest status blob document.
+    public var blob: JobSnapshot?
+    /// The newest status/N.status.
+    public var file: JobSnapshot?
+    /// The job triggered in-process, while and after it runs.
+    public var live: JobSnapshot?
+    /// When the live job's freeze window opened, while it is open.
+    public var freezeOpenedAt: Date?
+    /// The freeze timeout the freeze-window timer is judged against.
+    public var freezeTimeout: TimeInterval
+    /// Freshness of every source, in header order.
+    public var sources: [SourceFreshness]
+    /// The log file's name as the pane title shows it.
+    public var logName: String
+    /// The newest settings file, redacted.
+    public var settings: String?
+    /// Whether triggering a snapshot is possible from here (a job source exists and not read-only).
+    public var canTrigger: Bool
+    /// Why triggering is impossible, when it is.
+    public var triggerUnavailableReason: String?
+    public private(set) var logLines: [LogLine] = []
+    /// How many lines were dropped from the front of `logLines`; absolute line number = this + index.
+    public private(set) var droppedLogLines = 0
+    /// The most log lines kept in memory.
+    public let logCapacity: Int
+    /// A message for the operator (an action's result) to show as a toast, with its severity.
+    public var notice: (text: String, role: ColorRole, at: Date)?
+
+    public init(
+        vmName: String, freezeTimeout: TimeInterval, sources: [SourceFreshness], logName: String = "extension.log",
+        canTrigger: Bool = false, triggerUnavailableReason: String? = nil, logCapacity: Int = 5000
+    ) {
+        self.vmName = vmName
+        self.freezeTimeout = freezeTimeout
+        self.sources = sources
+        self.logName = logName
+        self.canTrigger = canTrigger
+        self.triggerUnavailableReason = triggerUnavailableReason
+        self.logCapacity = max(1, logCapacity)
+    }
+
+    /// The job the dashboard is about: a running live job first, else the newest document.
+    public var job: JobSnapshot? {
+        if let live, !live.isTerminal { return live }
+        let candidates = [live, blob, file].compactMap { $0 }
+        return candidates.max { ($0.timestamp ?? .distantPast) < ($1.timestamp ?? .distantPast) }
+    }
+
+    /// Appends log lines, dropping the oldest beyond the capacity.
+    public mutating func appendLog(_ lines: [LogLine]) {
+        logLines.append(contentsOf: lines)
+        let excess = logLines.count - logCapacity
+        if excess > 0 {
+            logLines.removeFirst(excess)
+            droppedLogLines += excess
+        }
+    }
+
+    /// Updates the freshness of the source with this name.
+    public mutating func source(_ name: String, _ change: (inout SourceFreshness) -> Void) {
+        if let i = sources.firstIndex(where: { $0.name == name }) { change(&sources[i]) }
+    }
+}

@@ -1,0 +1,231 @@
+import Core
+import Foundation
+
+/// How the disk table is ordered.
+public enum DiskSort: String, Sendable, CaseIterable {
+    case index, state, latency, name
+
+    /// The next order in the cycle `s` walks.
+    public var next: DiskSort {
+        let all = Self.allCases
+        return all[(all.firstIndex(of: self)! + 1) % all.count]
+    }
+}
+
+/// Which pane has the keyboard.
+public enum Pane: Sendable, Equatable {
+    case disks, log
+}
+
+/// What covers the main view.
+public enum Overlay: Sendable, Equatable {
+    case none, help, confirmTrigger
+    /// The detail of the disk with this index (`DiskProgress.index`).
+    case detail(Int)
+    /// The explanation of these codes.
+    case explain([String])
+}
+
+/// What the dashboard asks its runner to do after a key.
+public enum DashboardAction: Sendable, Equatable {
+    case quit, trigger
+}
+
+/// The dashboard's interaction state: focus, selection, overlays, log follow/search/filter. Pure logic.
+public struct DashboardState: Sendable {
+    public var focus: Pane = .disks
+    public var overlay: Overlay = .none
+    /// Position of the selected row in the sorted table.
+    public var selectedRow = 0
+    public var sort: DiskSort = .index
+    /// The absolute number of the log line shown at the bottom while paused; nil follows the end.
+    public var logAnchor: Int?
+    public var wrap = false
+    /// Lines below this level are hidden.
+    public var minimumLevel: LogLine.Level = .debug
+    /// The confirmed search text (empty: none).
+    public var search = ""
+    /// The search being typed after `/`, nil when not typing.
+    public var searchDraft: String?
+    /// Rows the log pane showed in the last frame (for paging).
+    public var logPageSize = 10
+    /// A short-lived message.
+    public var toast: (text: String, role: ColorRole, until: Date)?
+
+    public init() {}
+
+    public var isFollowing: Bool { logAnchor == nil }
+
+    /// The disks in table order.
+    public func sortedDisks(_ disks: [MonitoredDisk]) -> [MonitoredDisk] {
+        switch sort {
+        case .index: disks.sorted { $0.progress.index < $1.progress.index }
+        case .name: disks.sorted { $0.progress.blob < $1.progress.blob }
+        case .latency:
+            disks.sorted { ($0.progress.latencyMilliseconds ?? -1) > ($1.progress.latencyMilliseconds ?? -1) }
+        case .state: disks.sorted { Self.stateRank($0.progress.state) < Self.stateRank($1.progress.state) }
+        }
+    }
+
+    private static func stateRank(_ state: DiskState) -> Int {
+        switch state {
+        case .failed: 0
+        case .retrying: 1
+        case .inFlight: 2
+        case .pending: 3
+        case .succeeded: 4
+        }
+    }
+
+    /// Absolute numbers of the log lines that pass the level filter.
+    public func visibleLogLines(_ model: DashboardModel) -> [Int] {
+        model.logLines.indices.compactMap { i in
+            model.logLines[i].level >= minimumLevel ? model.droppedLogLines + i : nil
+        }
+    }
+
+    /// Absolute numbers of visible lines matching the search.
+    public func searchMatches(_ model: DashboardModel) -> [Int] {
+        guard !search.isEmpty else { return [] }
+        return visibleLogLines(model).filter {
+            model.logLines[$0 - model.droppedLogLines].message.range(of: search, options: .caseInsensitive) != nil
+        }
+    }
+
+    /// Handles one key; returns what the runner must do, if anything.
+    public mutating func handle(_ key: Key, model: DashboardModel, now: Date) -> DashboardAction? {
+        if searchDraft != nil { return editSearch(key, model: model) }
+        switch overlay {
+        case .help:
+            if key == .escape || key == .character("?") || key == .character("q") { overlay = .none }
+            return nil
+        case .confirmTrigger:
+            overlay = .none
+            if key == .character("y") || key == .character("Y") { return .trigger }
+            showToast("snapshot not triggered", role: .muted, now: now)
+            return nil
+        case .detail, .explain:
+            switch key {
+            case .escape, .character("q"), .left: overlay = .none
+            case .character("e"): overlay = .explain(codesToExplain(model))
+            default: break
+            }
+            return nil
+        case .none:
+            return handleMain(key, model: model, now: now)
+        }
+    }
+
+    private mutating func handleMain(_ key: Key, model: DashboardModel, now: Date) -> DashboardAction? {
+        let disks = sortedDisks(model.job?.disks ?? [])
+        switch key {
+        case .character("q"): return .quit
+        case .character("?"): overlay = .help
+        case .tab, .backTab: focus = focus == .disks ? .log : .disks
+        case .up, .character("k"): move(-1, disks: disks.count, model: model)
+        case .down, .character("j"): move(1, disks: disks.count, model: model)
+        case .pageUp: move(-max(1, logPageSize - 1), disks: disks.count, model: model)
+        case .pageDown: move(max(1, logPageSize - 1), disks: disks.count, model: model)
+        case .home, .character("g"):
+            if focus == .disks { selectedRow = 0 } else { logAnchor = visibleLogLines(model).first }
+        case .end, .character("G"):
+            if focus == .disks { selectedRow = max(0, disks.count - 1) } else { logAnchor = nil }
+        case .enter:
+            if focus == .disks, disks.indices.contains(selectedRow) {
+                overlay = .detail(disks[selectedRow].progress.index)
+            }
+        case .character("s"):
+            sort = sort.next
+            showToast("sorted by \(sort.rawValue)", role: .muted, now: now)
+        case .character("f"):
+            logAnchor = logAnchor == nil ? visibleLogLines(model).last ?? 0 : nil
+        case .character("w"): wrap.toggle()
+        case .character("l"):
+            minimumLevel = LogLine.Level(rawValue: (minimumLevel.rawValue + 1) % LogLine.Level.allCases.count)!
+            if logAnchor != nil { logAnchor = visibleLogLines(model).last }
+        case .character("/"): searchDraft = ""
+        case .character("n"): jumpToMatch(forward: true, model: model, now: now)
+        case .character("N"): jumpToMatch(forward: false, model: model, now: now)
+        case .character("e"):
+            let codes = codesToExplain(model)
+            if codes.isEmpty {
+                showToast("no error code in view", role: .muted, now: now)
+            } else {
+                overlay = .explain(codes)
+            }
+        case .character("t"):
+            if model.canTrigger {
+                overlay = .confirmTrigger
+            } else {
+                showToast(model.triggerUnavailableReason ?? "triggering is not available", role: .warning, now: now)
+            }
+        case .escape:
+            if !search.isEmpty { search = "" }
+        default: break
+        }
+        selectedRow = min(max(0, selectedRow), max(0, disks.count - 1))
+        return nil
+    }
+
+    private mutating func move(_ delta: Int, disks: Int, model: DashboardModel) {
+        if focus == .disks {
+            selectedRow += delta
+            return
+        }
+        let visible = visibleLogLines(model)
+        guard !visible.isEmpty else { return }
+        let current = visible.firstIndex(of: logAnchor ?? visible.last!) ?? visible.count - 1
+        let target = min(max(0, current + delta), visible.count - 1)
+        logAnchor = target == visible.count - 1 && delta > 0 ? nil : visible[target]
+    }
+
+    private mutating func editSearch(_ key: Key, model: DashboardModel) -> DashboardAction? {
+        switch key {
+        case .escape: searchDraft = nil
+        case .enter:
+            search = searchDraft ?? ""
+            searchDraft = nil
+            if let last = searchMatches(model).last { logAnchor = last }
+        case .backspace: if searchDraft?.isEmpty == false { searchDraft?.removeLast() }
+        case .character(let c): searchDraft?.append(c)
+        default: break
+        }
+        return nil
+    }
+
+    private mutating func jumpToMatch(forward: Bool, model: DashboardModel, now: Date) {
+        let matches = searchMatches(model)
+        guard !matches.isEmpty else {
+            showToast(
+                search.isEmpty ? "no search: press / first" : "no match for \"\(search)\"", role: .muted, now: now)
+            return
+        }
+        let current = logAnchor ?? Int.max
+        let target =
+            forward
+            ? matches.first { $0 > current } ?? matches.first!
+            : matches.last { $0 < current } ?? matches.last!
+        logAnchor = target
+    }
+
+    /// The codes `e` explains: the selected disk's storage error when the disk pane has one, else the job's.
+    public func codesToExplain(_ model: DashboardModel) -> [String] {
+        guard let job = model.job else { return [] }
+        var codes: [String] = []
+        let disks = sortedDisks(job.disks)
+        if case .detail(let index) = overlay, let disk = job.disks.first(where: { $0.progress.index == index }) {
+            codes += [disk.progress.errorCode].compactMap { $0 }
+        } else if focus == .disks, disks.indices.contains(selectedRow), let code = disks[selectedRow].progress.errorCode
+        {
+            codes.append(code)
+        }
+        if let code = job.code, code != 1 || !job.isTerminal { codes.append(String(code)) }
+        if let health = job.healthStatusCode, health != job.code, health > 1 { codes.append(String(health)) }
+        return codes
+    }
+
+    /// Shows a toast for a few seconds.
+    public mutating func showToast(_ text: String, role: ColorRole, now: Date, seconds: TimeInterval = 4) {
+        toast = (text, role, now.addingTimeInterval(seconds))
+    }
+}

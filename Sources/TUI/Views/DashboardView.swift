@@ -1,0 +1,85 @@
+import Core
+import Foundation
+
+/// Lays the whole dashboard out on a grid: header, disk table, log pane, footer, overlays and toasts.
+public enum DashboardView {
+    /// Below this size the dashboard shows only a "terminal too small" screen.
+    public static let minimumWidth = 60
+    public static let minimumHeight = 16
+
+    /// Renders one frame. Updates `state.logPageSize` to what the log pane could show.
+    public static func render(
+        _ model: DashboardModel, state: inout DashboardState, into grid: inout CellGrid, context: RenderContext
+    ) {
+        grid.fill(x: 0, y: 0, width: grid.width, height: grid.height)
+        guard grid.width >= minimumWidth, grid.height >= minimumHeight else {
+            renderTooSmall(into: &grid, context: context)
+            return
+        }
+        let width = grid.width
+        HeaderView.render(model, into: &grid, width: width, context: context)
+        let footerY = grid.height - 1
+        let body = Rect(x: 0, y: HeaderView.height, width: width, height: footerY - HeaderView.height)
+        grid.hline(context.glyphs.horizontal, x: 0, y: body.y, width: width)
+        let diskCount = model.job?.disks.count ?? 0
+        let tableRows = min(max(1, diskCount), max(2, (body.height - 3) / 2))
+        let table = Rect(x: 1, y: body.y + 1, width: width - 2, height: tableRows + 2)
+        DiskTableView.render(model, state: state, into: &grid, area: table, context: context)
+        grid.hline(context.glyphs.horizontal, x: 0, y: table.bottom, width: width)
+        let log = Rect(x: 1, y: table.bottom + 1, width: width - 2, height: body.bottom - table.bottom - 1)
+        LogPaneView.render(model, state: &state, into: &grid, area: log, context: context)
+        OverlayViews.render(model, state: state, into: &grid, body: body, context: context)
+        renderFooter(model, state: state, into: &grid, y: footerY, context: context)
+        renderToast(state, into: &grid, y: footerY - 1, context: context)
+    }
+
+    private static func renderFooter(
+        _ model: DashboardModel, state: DashboardState, into grid: inout CellGrid, y: Int, context: RenderContext
+    ) {
+        let hints: [(String, String)]
+        switch state.overlay {
+        case .help: hints = [("Esc", "close help"), ("q", "close")]
+        case .confirmTrigger: hints = [("y", "trigger"), ("N", "cancel (default)")]
+        case .detail, .explain: hints = [("Esc", "back"), ("e", "explain")]
+        case .none:
+            if state.searchDraft != nil {
+                hints = [("Enter", "search"), ("Esc", "cancel")]
+            } else {
+                hints = [
+                    ("?", "help"), ("q", "quit"), ("t", model.canTrigger ? "trigger" : "trigger (off)"),
+                    ("e", "explain"), ("/", "search"), ("f", state.isFollowing ? "pause" : "follow"),
+                    ("Enter", "detail"), ("Tab", "pane"), ("s", "sort"), ("w", "wrap"), ("l", "level"),
+                ]
+            }
+        }
+        grid.fill(x: 0, y: y, width: grid.width, height: 1, style: CellStyle(.muted, .reverse))
+        var segments: [(String, CellStyle)] = []
+        for (key, label) in hints {
+            segments.append((" \(key)", CellStyle(.title, [.reverse, .bold])))
+            segments.append((" \(label)", CellStyle(.muted, .reverse)))
+        }
+        grid.putSegments(segments, x: 0, y: y, right: grid.width)
+    }
+
+    private static func renderToast(_ state: DashboardState, into grid: inout CellGrid, y: Int, context: RenderContext)
+    {
+        guard let toast = state.toast, toast.until > context.now else { return }
+        let text = " \(DisplayWidth.fitted(toast.text, columns: grid.width - 6, ellipsis: context.glyphs.ellipsis)) "
+        let x = grid.width - DisplayWidth.of(text) - 1
+        grid.put(text, x: x, y: y, style: CellStyle(toast.role, [.reverse, .bold]))
+    }
+
+    private static func renderTooSmall(into grid: inout CellGrid, context: RenderContext) {
+        let lines = [
+            "Terminal too small",
+            "\(grid.width)x\(grid.height), need at least \(minimumWidth)x\(minimumHeight)",
+            "Enlarge the window, or press q to quit.",
+        ]
+        let top = max(0, grid.height / 2 - 1)
+        for (i, line) in lines.enumerated() {
+            let fitted = DisplayWidth.fitted(line, columns: grid.width, ellipsis: context.glyphs.ellipsis)
+            let x = max(0, (grid.width - DisplayWidth.of(fitted)) / 2)
+            grid.put(fitted, x: x, y: top + i, style: i == 0 ? CellStyle(.critical, .bold) : .plain)
+        }
+    }
+}

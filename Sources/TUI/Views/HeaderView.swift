@@ -1,0 +1,189 @@
+import Core
+import Foundation
+
+/// The top rows: who and what (extension, VM, sequence, task), the job's state, every source's freshness,
+/// the phase timeline with the freeze-window timer, and a callout for stuck or failed jobs.
+enum HeaderView {
+    /// Rows the header takes.
+    static let height = 5
+
+    static func render(_ model: DashboardModel, into grid: inout CellGrid, width: Int, context: RenderContext) {
+        let g = context.glyphs
+        let job = model.job
+        let name = (job?.extensionName ?? PluginDirectory.extensionName).split(separator: ".").last.map(String.init)
+        grid.fill(x: 0, y: 0, width: width, height: 1, style: CellStyle(.title, .reverse))
+        grid.putSegments(
+            [
+                (" vmsnap ", CellStyle(.title, [.reverse, .bold])),
+                ("\(name ?? "VMSnapshotLinux") \(job?.extensionVersion ?? "?")", CellStyle(.title, .reverse)),
+                (g.separator + "vm \(model.vmName)", CellStyle(.title, .reverse)),
+                (g.separator + "seq \(job?.sequenceNumber.map(String.init) ?? "-")", CellStyle(.title, .reverse)),
+                (g.separator + "task \(job?.taskID ?? "-")", CellStyle(.title, .reverse)),
+            ], x: 0, y: 0, right: width)
+
+        var row1: [(String, CellStyle)] = []
+        if let job {
+            let health = job.health(now: context.now)
+            row1.append((statusLabel(health, glyphs: g), style(for: health)))
+            if let code = job.code { row1.append(("  code \(code)", .plain)) }
+            if let state = job.healthState {
+                let colour = [0: "green", 128: "yellow", 256: "red"][state] ?? "state \(state)"
+                row1.append(
+                    (g.separator + "health \(colour) (\(job.healthStatusCode.map(String.init) ?? "-"))", .plain))
+            }
+            let (done, total) = job.diskProgress
+            if total > 0 { row1.append((g.separator + "disks \(done)/\(total)", .plain)) }
+            if let stamp = job.timestamp {
+                row1.append((g.separator + "written \(context.clock(stamp)) via \(job.origin.rawValue)", .muted))
+            }
+        } else {
+            row1.append(("NO DATA  no status document yet", .warning))
+        }
+        grid.putSegments(row1, x: 1, y: 1, right: width)
+
+        var row2: [(String, CellStyle)] = []
+        for (i, source) in model.sources.enumerated() {
+            if i > 0 { row2.append(("  ", .plain)) }
+            let stale = source.isStale(now: context.now)
+            let text = source.summary(now: context.now, timeZone: context.timeZone)
+            if stale, text.hasSuffix(" STALE") {
+                row2.append((String(text.dropLast(6)) + " ", source.failingSince != nil ? .warning : .muted))
+                row2.append(("STALE", CellStyle(.critical, [.bold, .reverse])))
+            } else {
+                row2.append((text, .ok))
+            }
+        }
+        grid.putSegments(row2, x: 1, y: 2, right: width)
+
+        renderTimeline(model, into: &grid, y: 3, width: width, context: context)
+        renderCallout(model, into: &grid, y: 4, width: width, context: context)
+    }
+
+    static func phaseName(_ stage: JobStage) -> String {
+        switch stage {
+        case .preScript: "pre-script"
+        case .postScript: "post-script"
+        default: stage.rawValue
+        }
+    }
+
+    private static func renderTimeline(
+        _ model: DashboardModel, into grid: inout CellGrid, y: Int, width: Int, context: RenderContext
+    ) {
+        let phases =
+            model.job?.phases.filter { PhaseRecord.timelineStages.contains($0.stage) }
+            ?? PhaseRecord.timelineStages.map { PhaseRecord(stage: $0, state: .pending) }
+        var right = width
+        if let opened = model.freezeOpenedAt {
+            let elapsed = max(0, context.now.timeIntervalSince(opened))
+            let ratio = model.freezeTimeout > 0 ? elapsed / model.freezeTimeout : 1
+            let (label, style): (String, CellStyle) =
+                ratio >= 0.8
+                ? ("CRITICAL", CellStyle(.critical, [.bold, .reverse]))
+                : ratio >= 0.5 ? ("WARNING", .warning) : ("ok", .ok)
+            let timer = String(format: " FROZEN %.1f s / %.0f s %@ ", elapsed, model.freezeTimeout, label)
+            let timerWidth = DisplayWidth.of(timer)
+            if timerWidth < width - 10 {
+                right = width - timerWidth
+                grid.put(timer, x: right, y: y, style: style)
+            }
+        }
+        let full = timelineSegments(phases, compact: false, context: context)
+        let fits = DisplayWidth.of(full.map(\.0).joined()) <= right - 2
+        grid.putSegments(
+            fits ? full : timelineSegments(phases, compact: true, context: context), x: 1, y: y, right: right - 1)
+    }
+
+    private static func timelineSegments(_ phases: [PhaseRecord], compact: Bool, context: RenderContext)
+        -> [(String, CellStyle)]
+    {
+        let g = context.glyphs
+        var segments: [(String, CellStyle)] = []
+        for (i, phase) in phases.enumerated() {
+            if i > 0 { segments.append((compact ? " " : g.arrow, .muted)) }
+            let (glyph, style): (String, CellStyle) =
+                switch phase.state {
+                case .pending: (g.pending, .muted)
+                case .running: (g.running, CellStyle(.accent, .bold))
+                case .succeeded: (g.ok, .ok)
+                case .failed: (g.failed + " FAILED", .critical)
+                case .skipped: (g.skipped, .muted)
+                }
+            let name = compact ? shortPhaseName(phase.stage) : phaseName(phase.stage)
+            var text = "\(name) \(glyph)"
+            if let elapsed = phase.elapsed(now: context.now) {
+                text +=
+                    (compact ? "" : " ")
+                    + RenderContext.duration(elapsed).replacingOccurrences(of: compact ? " " : "\u{0}", with: "")
+            }
+            segments.append((text, style))
+        }
+        return segments
+    }
+
+    static func shortPhaseName(_ stage: JobStage) -> String {
+        switch stage {
+        case .preScript: "pre"
+        case .postScript: "post"
+        case .snapshot: "snap"
+        default: stage.rawValue
+        }
+    }
+
+    private static func renderCallout(
+        _ model: DashboardModel, into grid: inout CellGrid, y: Int, width: Int, context: RenderContext
+    ) {
+        guard let job = model.job else {
+            grid.putFitted(
+                " waiting for the status blob, a status file or a triggered job", x: 1, y: y, width: width - 2,
+                style: .muted, glyphs: context.glyphs)
+            return
+        }
+        let health = job.health(now: context.now)
+        if health == .stuck, let stamp = job.timestamp {
+            let age = SourceFreshness.age(context.now.timeIntervalSince(stamp))
+            let text =
+                "STUCK: no terminal status for \(age) (code \(job.code.map(String.init) ?? "?"), transitioning since "
+                + "\(context.clock(stamp))); the job never reported an outcome. e: explain"
+            grid.putFitted(
+                text, x: 1, y: y, width: width - 2, style: CellStyle(.critical, [.bold]), glyphs: context.glyphs)
+            return
+        }
+        if health == .failed || health == .warning, let code = job.code {
+            let entry =
+                context.explain(String(job.healthStatusCode.flatMap { $0 > 1 ? $0 : nil } ?? code))
+                ?? context.explain(String(code))
+            var text = "\(health == .failed ? "ERROR" : "WARNING") \(code)"
+            if let entry { text += " \(entry.name): \(entry.meaning)" }
+            if !job.message.isEmpty { text += " | \(job.message)" }
+            text += "  e: explain"
+            grid.putFitted(
+                text, x: 1, y: y, width: width - 2, style: health == .failed ? .critical : .warning,
+                glyphs: context.glyphs)
+            return
+        }
+        let message = job.message.isEmpty ? (job.notes.first ?? "") : job.message
+        grid.putFitted(message, x: 1, y: y, width: width - 2, style: .plain, glyphs: context.glyphs)
+    }
+
+    static func statusLabel(_ health: JobHealth, glyphs: Glyphs) -> String {
+        switch health {
+        case .healthy: "\(glyphs.ok) SUCCESS"
+        case .running: "\(glyphs.running) RUNNING"
+        case .warning: "! WARNING"
+        case .failed: "\(glyphs.failed) ERROR"
+        case .stuck: "? STUCK"
+        case .unknown: "? UNKNOWN"
+        }
+    }
+
+    static func style(for health: JobHealth) -> CellStyle {
+        switch health {
+        case .healthy: CellStyle(.ok, .bold)
+        case .running: CellStyle(.accent, .bold)
+        case .warning: .warning
+        case .failed, .stuck: CellStyle(.critical, [.bold, .reverse])
+        case .unknown: .muted
+        }
+    }
+}

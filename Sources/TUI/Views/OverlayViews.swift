@@ -1,0 +1,138 @@
+import Core
+import Foundation
+
+/// Boxes drawn over the main view: help, trigger confirmation, disk detail, error explanation.
+enum OverlayViews {
+    static let helpLines: [(String, String)] = [
+        ("Up/Down  j/k", "move the selection, or scroll the log (pauses it)"),
+        ("PgUp/PgDn  g/G", "page, jump to the first or last"),
+        ("Tab", "switch between the disk table and the log"),
+        ("Enter", "details of the selected disk (URIs redacted, request id, raw error)"),
+        ("Esc", "back, close, clear the search"),
+        ("s", "sort disks: index, state, latency, name"),
+        ("/  n  N", "search the log, next and previous match"),
+        ("f", "follow the log or pause it"),
+        ("w", "wrap long log lines"),
+        ("l", "log level filter: all, >= INF, >= WRN, ERR"),
+        ("e", "explain the error code in view (meaning and what to do)"),
+        ("t", "trigger a snapshot now (asks first; not with --read-only)"),
+        ("?", "this help"),
+        ("q", "quit"),
+    ]
+
+    static func render(
+        _ model: DashboardModel, state: DashboardState, into grid: inout CellGrid, body: Rect,
+        context: RenderContext
+    ) {
+        switch state.overlay {
+        case .none: return
+        case .help: renderHelp(into: &grid, body: body, context: context)
+        case .confirmTrigger: renderConfirm(model, into: &grid, body: body, context: context)
+        case .detail(let index):
+            guard let disk = model.job?.disks.first(where: { $0.progress.index == index }) else { return }
+            renderDetail(disk, into: &grid, body: body, context: context)
+        case .explain(let codes): renderExplain(codes, into: &grid, body: body, context: context)
+        }
+    }
+
+    private static func centered(_ body: Rect, width: Int, height: Int) -> Rect {
+        let w = min(body.width, width)
+        let h = min(body.height, height)
+        return Rect(x: body.x + (body.width - w) / 2, y: body.y + (body.height - h) / 2, width: w, height: h)
+    }
+
+    private static func renderHelp(into grid: inout CellGrid, body: Rect, context: RenderContext) {
+        let rect = centered(body, width: 78, height: helpLines.count + 4)
+        grid.box(rect, title: "Help: keys", glyphs: context.glyphs)
+        for (i, (keys, meaning)) in helpLines.enumerated() where i + 1 < rect.height - 2 {
+            let y = rect.y + 1 + i
+            grid.put(DiskTableView.pad(keys, 16), x: rect.x + 2, y: y, style: CellStyle(.accent, .bold), limit: 16)
+            grid.putFitted(meaning, x: rect.x + 19, y: y, width: rect.width - 21, glyphs: context.glyphs)
+        }
+        grid.putFitted(
+            "State is always spelled out (done, FAILED, STALE, PAUSED); colour only repeats it. Esc closes.",
+            x: rect.x + 2, y: rect.bottom - 2, width: rect.width - 4, style: .muted, glyphs: context.glyphs)
+    }
+
+    private static func renderConfirm(
+        _ model: DashboardModel, into grid: inout CellGrid, body: Rect, context: RenderContext
+    ) {
+        let rect = centered(body, width: 60, height: 6)
+        grid.box(rect, title: "Trigger a snapshot?", glyphs: context.glyphs, style: .warning)
+        let disks = model.job?.disks.count ?? 0
+        grid.putFitted(
+            "Snapshot \(disks > 0 ? "\(disks) disks" : "the VM's disks") now (filesystems are not frozen).",
+            x: rect.x + 2, y: rect.y + 2, width: rect.width - 4, glyphs: context.glyphs)
+        grid.putSegments(
+            [("[y] yes   ", CellStyle(.warning, .bold)), ("[N] no (Enter, Esc, any other key)", .plain)],
+            x: rect.x + 2, y: rect.y + 3, right: rect.x + rect.width - 2)
+    }
+
+    private static func renderDetail(
+        _ disk: MonitoredDisk, into grid: inout CellGrid, body: Rect, context: RenderContext
+    ) {
+        let p = disk.progress
+        let rect = Rect(x: body.x + 1, y: body.y, width: body.width - 2, height: body.height)
+        grid.box(rect, title: "Disk \(p.index): \(p.blob)  (Esc back, e explain)", glyphs: context.glyphs)
+        let (state, stateStyle) = DiskTableView.stateText(p.state, attempts: p.attempts, glyphs: context.glyphs)
+        var fields: [(String, String, CellStyle)] = [
+            ("blob URI", Redactor.redact(p.blobURI), .plain),
+            ("LUN", disk.lun.map(String.init) ?? "unknown", .plain),
+            ("account", p.account, .plain), ("container", p.container, .plain),
+            ("state", "\(state) after \(p.attempts) attempt\(p.attempts == 1 ? "" : "s")", stateStyle),
+            ("latency", p.latencyMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-", .plain),
+            ("HTTP status", p.httpStatus.map(String.init) ?? "-", .plain),
+            ("error code", p.errorCode ?? "-", p.errorCode == nil ? .plain : .critical),
+            ("request id", p.requestID ?? "-", .plain),
+            ("snapshot", p.snapshotTime ?? "-", .plain),
+            ("snapshot URI", p.snapshotURI.map(Redactor.redact) ?? "-", .plain),
+        ]
+        if let explanation = p.errorCode.flatMap(context.explain) {
+            fields.append(("meaning", explanation.meaning, .plain))
+            fields.append(("what to do", explanation.action, .plain))
+        }
+        var y = rect.y + 1
+        let valueX = rect.x + 16
+        for (label, value, style) in fields where y < rect.bottom - 1 {
+            grid.put(label, x: rect.x + 2, y: y, style: .muted)
+            grid.putFitted(value, x: valueX, y: y, width: rect.width - 18, style: style, glyphs: context.glyphs)
+            y += 1
+        }
+        if let message = p.errorMessage, y < rect.bottom - 2 {
+            grid.put("raw storage error", x: rect.x + 2, y: y, style: .muted)
+            y += 1
+            for row in CellGrid.wrap(Redactor.redact(message), width: rect.width - 6) where y < rect.bottom - 1 {
+                grid.put(row, x: rect.x + 4, y: y, style: .critical, limit: rect.width - 6)
+                y += 1
+            }
+        }
+    }
+
+    private static func renderExplain(_ codes: [String], into grid: inout CellGrid, body: Rect, context: RenderContext)
+    {
+        let rect = centered(body, width: 90, height: body.height)
+        grid.box(rect, title: "Explain \(codes.joined(separator: ", "))  (Esc back)", glyphs: context.glyphs)
+        var y = rect.y + 1
+        let width = rect.width - 4
+        for code in codes where y < rect.bottom - 1 {
+            guard let entry = context.explain(code) else {
+                grid.putFitted(
+                    "\(code): not in the error catalog", x: rect.x + 2, y: y, width: width, style: .warning,
+                    glyphs: context.glyphs)
+                y += 2
+                continue
+            }
+            grid.putFitted(
+                "\(entry.code) \(entry.name)", x: rect.x + 2, y: y, width: width, style: CellStyle(.title, .bold),
+                glyphs: context.glyphs)
+            y += 1
+            for (label, text) in [("Meaning: ", entry.meaning), ("What to do: ", entry.action)] {
+                for (i, row) in CellGrid.wrap(label + text, width: width).enumerated() where y < rect.bottom - 1 {
+                    grid.put(row, x: rect.x + 2, y: y, style: i == 0 ? .plain : .plain, limit: width)
+                    y += 1
+                }
+            }
+            y += 1
+        }
+    }
+}

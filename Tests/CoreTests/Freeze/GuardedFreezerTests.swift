@@ -1,0 +1,207 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Real FIFREEZE/FITHAW on ext4 loop filesystems the tests create; the guard is the built `vmsnap` binary.
+@Suite(.serialized)
+struct GuardedFreezerTests {
+    /// Runs `body` with `count` fresh loop filesystems, a private lock file, and removes them afterwards.
+    private func withFilesystems(
+        _ count: Int, _ body: ([LoopFilesystem], [String], String) async throws -> Void
+    ) async throws {
+        let filesystems = try LoopFilesystem.create(count: count)
+        let lockPath = NSTemporaryDirectory() + "/vmsnap-lock-\(UUID().uuidString)/SafeFreezeLockFile"
+        defer {
+            filesystems.forEach { $0.remove() }
+            try? FileManager.default.removeItem(atPath: (lockPath as NSString).deletingLastPathComponent)
+        }
+        try await body(filesystems, try LoopFilesystem.testOwnedMounts(filesystems), lockPath)
+    }
+
+    private func freezer(_ mounts: [String], lockPath: String) -> GuardedFreezer {
+        GuardedFreezer(mounts: mounts, guardExecutable: BuiltBinary.vmsnap.path, lockPath: lockPath)
+    }
+
+    @Test func writerBlocksDuringTheFreezeAndCompletesAfterThaw() async throws {
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+            let writer = try filesystems[1].startWriter()
+            #expect(!writer.completed(within: 0.3), "a write went through while the filesystem was frozen")
+            let betweenMarker = NSTemporaryDirectory() + "/vmsnap-between-\(UUID().uuidString)"
+            #expect(FileManager.default.createFile(atPath: betweenMarker, contents: Data("snapshot".utf8)))
+            defer { try? FileManager.default.removeItem(atPath: betweenMarker) }
+            #expect(!writer.completed(within: 0.05), "the write completed before the thaw")
+            let report = await frozen.thawWithDetails()
+            #expect(writer.completed(within: 5))
+            #expect(report.failureCode == nil)
+            #expect(report.thawFailures.isEmpty)
+            #expect(!report.thawedByDeadline)
+            #expect(report.windowNanoseconds >= 300_000_000)
+            let written = try String(contentsOfFile: mounts[1] + "/written.txt", encoding: .utf8)
+            #expect(written == "written\n")
+        }
+    }
+
+    @Test func thawsInReverseOrder() async throws {
+        try await withFilesystems(3) { _, mounts, lockPath in
+            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+            #expect(frozen.mounts == mounts)
+            let report = await frozen.thawWithDetails()
+            #expect(report.thawOrder == mounts.reversed())
+            #expect(report.thawFailures.isEmpty)
+        }
+    }
+
+    @Test func oneFailingThawDoesNotSkipTheOthers() async throws {
+        try await withFilesystems(3) { filesystems, mounts, lockPath in
+            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+            let unfreeze = try ProcessOutput.run(URL(fileURLWithPath: "/sbin/fsfreeze"), ["-u", mounts[1]])
+            #expect(unfreeze.status == 0)
+            let writers = try filesystems.map { try $0.startWriter() }
+            #expect(writers[1].completed(within: 5), "the externally thawed mount should be writable")
+            let report = await frozen.thawWithDetails()
+            #expect(report.thawOrder == mounts.reversed())
+            #expect(Array(report.thawFailures.keys) == [mounts[1]])
+            #expect(report.thawFailures[mounts[1]]?.contains("FITHAW failed") == true)
+            #expect(writers[0].completed(within: 5))
+            #expect(writers[2].completed(within: 5))
+        }
+    }
+
+    @Test func theDeadlineThawsWhenNobodyAsks() async throws {
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .milliseconds(700))
+            let writers = try filesystems.map { try $0.startWriter() }
+            let report = await frozen.waitForGuard()
+            #expect(report.thawedByDeadline)
+            #expect(report.thawOrder == mounts.reversed())
+            #expect(report.windowNanoseconds >= 500_000_000)
+            #expect(writers.allSatisfy { $0.completed(within: 5) })
+            #expect(await frozen.thaw().thawedByDeadline)
+        }
+    }
+
+    @Test func closingTheCommandPipeThaws() async throws {
+        try await withFilesystems(1) { filesystems, mounts, lockPath in
+            var frozen: GuardedFrozenFilesystems? = try await freezer(mounts, lockPath: lockPath)
+                .freezeGuarded(timeout: .seconds(30))
+            let writer = try filesystems[0].startWriter()
+            #expect(!writer.completed(within: 0.2))
+            frozen = nil  // releasing the handle closes the command pipe: the guard sees EOF
+            #expect(frozen == nil)
+            #expect(writer.completed(within: 1))
+        }
+    }
+
+    @Test func sigkillOfTheParentThawsWithinASecond() async throws {
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            // sh is the guard's parent; the test holds the guard's command pipe open, so only the parent-death
+            // signal can tell the guard that sh died.
+            let script =
+                "\"$0\" freeze-guard --parent-pid $$ --timeout-ms 60000 --lock-file \"$1\" -- \"$2\" \"$3\"; exit 0"
+            let parent = Process()
+            parent.executableURL = URL(fileURLWithPath: "/bin/sh")
+            parent.arguments = ["-c", script, BuiltBinary.vmsnap.path, lockPath] + mounts
+            let commands = Pipe()
+            parent.standardInput = commands
+            defer { try? commands.fileHandleForWriting.close() }
+            let reports = Pipe()
+            parent.standardOutput = reports
+            try parent.run()
+            let lines = LineReader(reports.fileHandleForReading)
+            let first = try #require(lines.next(), "the guard reported nothing")
+            #expect(first.contains("\"frozen\""))
+            let writers = try filesystems.map { try $0.startWriter() }
+            #expect(!writers[0].completed(within: 0.2))
+            kill(parent.processIdentifier, SIGKILL)
+            #expect(writers.allSatisfy { $0.completed(within: 1) }, "not writable within 1 s of the parent's death")
+            let last = try #require(lines.next(), "the guard sent no final report")
+            #expect(last.contains("\"finished\""))
+            #expect(!last.contains("\"thawedByDeadline\":true"))
+            parent.waitUntilExit()
+        }
+    }
+
+    @Test func aKilledGuardIsReplacedByAThawFromTheJob() async throws {
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(60))
+            let writers = try filesystems.map { try $0.startWriter() }
+            #expect(!writers[0].completed(within: 0.2))
+            kill(frozen.guardProcessID, SIGKILL)
+            #expect(writers.allSatisfy { $0.completed(within: 1) }, "not writable within 1 s of the guard's death")
+            let report = await frozen.thawWithDetails()
+            #expect(report.failureMessage == "the freeze guard exited without a report")
+            #expect(report.thawFailures.isEmpty)
+        }
+    }
+
+    @Test func theLockPreventsASecondConcurrentFreeze() async throws {
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let first = try await freezer([mounts[0]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+            let failure = await #expect(throws: JobFailure.self) {
+                _ = try await freezer([mounts[1]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+            }
+            #expect(failure?.code == 121)
+            #expect(failure?.message.contains("another freeze is in progress") == true)
+            #expect(try filesystems[1].startWriter().completed(within: 5), "the second freezer froze anyway")
+            _ = await first.thaw()
+            let again = try await freezer([mounts[1]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+            #expect(await again.thaw().failures.isEmpty)
+        }
+    }
+
+    @Test func aFailingFreezeThawsWhatWasFrozenAndReports121() async throws {
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let external = try ProcessOutput.run(URL(fileURLWithPath: "/sbin/fsfreeze"), ["-f", mounts[1]])
+            #expect(external.status == 0)
+            let failure = await #expect(throws: JobFailure.self) {
+                _ = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+            }
+            #expect(failure?.code == 121)
+            #expect(failure?.message.contains(mounts[1]) == true)
+            #expect(try filesystems[0].startWriter().completed(within: 5), "the first mount stayed frozen")
+        }
+    }
+
+    @Test func unopenableMountIs123AndMissingGuardIs124() async throws {
+        try await withFilesystems(1) { _, mounts, lockPath in
+            let missingMount = await #expect(throws: JobFailure.self) {
+                _ = try await freezer(mounts + ["/nonexistent-vmsnap-mount"], lockPath: lockPath)
+                    .freezeGuarded(timeout: .seconds(30))
+            }
+            #expect(missingMount?.code == 123)
+            let missingGuard = await #expect(throws: JobFailure.self) {
+                _ = try await GuardedFreezer(
+                    mounts: mounts, guardExecutable: "/nonexistent/vmsnap", lockPath: lockPath
+                ).freezeGuarded(timeout: .seconds(30))
+            }
+            #expect(missingGuard?.code == 124)
+        }
+    }
+}
+
+/// Reads newline-terminated lines from a pipe, blocking.
+private final class LineReader {
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    func next() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else { return nil }
+            buffer.append(chunk)
+        }
+    }
+}

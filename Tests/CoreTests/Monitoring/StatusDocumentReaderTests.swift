@@ -1,0 +1,113 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Core
+
+@Suite struct StatusDocumentReaderTests {
+    private func read(_ name: String, origin: JobSnapshot.Origin = .statusBlob) throws -> JobSnapshot {
+        try StatusDocumentReader.read(StatusDocumentFixtures.data(name), origin: origin, source: name)
+    }
+
+    @Test func readsPeerStatusBlobWithStringCodesAndDateTimestamps() throws {
+        let snapshot = try read(StatusDocumentFixtures.peerStatusBlob)
+        #expect(snapshot.status == "success")
+        #expect(snapshot.code == 1)
+        #expect(snapshot.taskID == "9b0f7887-a12b-41ff-8290-cdd01b9656bb")
+        #expect(snapshot.timestamp == Date(timeIntervalSince1970: 1_795_576_026.799))
+        #expect(snapshot.extensionVersion == "1.0.9184.0")
+        #expect(snapshot.healthState == 0)
+        #expect(snapshot.healthStatusCode == 1)
+        #expect(snapshot.message == "snapshotCreator=guestExtension, hostStatusCodePreSnapshot=500")
+        #expect(snapshot.disks.map(\.progress.blob) == ["disk0.vhd", "disk1.vhd", "disk2.vhd"])
+        #expect(snapshot.disks.allSatisfy { $0.progress.state == .succeeded && $0.progress.account == "acct" })
+        #expect(snapshot.disks[0].progress.snapshotTime == "2026-11-25T03:07:04.5315790Z")
+        #expect(snapshot.health(now: Date()) == .healthy)
+        let snapshotPhase = snapshot.phases.first { $0.stage == .snapshot }
+        #expect(abs((snapshotPhase?.elapsedSeconds ?? 0) - 1.135092) < 0.000_001)
+        #expect(snapshot.freezeWindowSeconds == nil, "the peer's negative FreezeTime is not a window")
+        #expect(snapshot.phases.first { $0.stage == .preScript }?.state == .skipped)
+    }
+
+    @Test func unwrapsPeerStatusFileToTheBlobDocument() throws {
+        let file = try read(StatusDocumentFixtures.peerStatusFile, origin: .statusFile)
+        let blob = try read(StatusDocumentFixtures.peerStatusBlob)
+        #expect(file.origin == .statusFile)
+        #expect(file.disks == blob.disks)
+        #expect(file.code == 1)
+        #expect(file.notes.first?.contains("wrapped status blob") == true)
+    }
+
+    @Test func readsOurDocuments() throws {
+        let success = try read(StatusDocumentFixtures.success)
+        #expect(success.disks[2].progress.requestID == "a1b2c3d4-0003-0000-0000-000000000003")
+        #expect(success.code == 1 && success.timestamp == Date(timeIntervalSince1970: 1_795_576_026))
+        #expect(success.disks[1].progress.attempts == 2)
+        #expect(success.freezeWindowSeconds == 0.412)
+
+        let partial = try read(StatusDocumentFixtures.partialFailure)
+        #expect(partial.code == 76)
+        #expect(partial.healthStatusCode == 761)
+        #expect(partial.disks.map(\.progress.state) == [.succeeded, .succeeded, .failed])
+        #expect(partial.disks[2].progress.errorCode == "SnapshotCountExceeded")
+        #expect(partial.health(now: Date()) == .failed)
+
+        let freeze = try read(StatusDocumentFixtures.freezeFailure)
+        #expect(freeze.phases.first { $0.stage == .freeze }?.state == .failed)
+        #expect(freeze.phases.first { $0.stage == .snapshot }?.state == .skipped)
+        #expect(freeze.disks.allSatisfy { $0.progress.state == .pending })
+        #expect(freeze.message.hasPrefix("freezing /data failed"))
+    }
+
+    @Test func callsAJobLeftAtCode4Stuck() throws {
+        let stuck = try read(StatusDocumentFixtures.stuckAtCode4)
+        #expect(stuck.code == 4)
+        #expect(stuck.message == "snapshot started")
+        let written = try #require(stuck.timestamp)
+        #expect(stuck.health(now: written.addingTimeInterval(30)) == .running)
+        #expect(stuck.health(now: written.addingTimeInterval(301)) == .stuck)
+    }
+
+    @Test func errorsNameThePathAndWhatWasExpected() {
+        #expect(throws: StatusDocumentError(source: "x", path: "$[0].status", expected: "an object")) {
+            try StatusDocumentReader.read(Data(#"[{"status": 3}]"#.utf8), origin: .statusBlob, source: "x")
+        }
+        #expect(throws: StatusDocumentError.self) {
+            try StatusDocumentReader.read(Data("not json".utf8), origin: .statusBlob, source: "x")
+        }
+        #expect(
+            throws: StatusDocumentError(
+                source: "x", path: "$[0].status.status", expected: "a string: transitioning, success, error or warning")
+        ) {
+            try StatusDocumentReader.read(Data(#"[{"status": {"code": 1}}]"#.utf8), origin: .statusBlob, source: "x")
+        }
+    }
+
+    @Test func redactsSignaturesInMessagesAndURIs() throws {
+        let document = #"""
+            [{"timestampUTC": "2026-11-25T03:07:06Z", "status": {"status": "error", "code": 15,
+              "formattedMessage": {"lang": "en-US", "message": "PUT https://a.blob.core.windows.net/c/b?sv=1&sig=SECRET failed"},
+              "substatus": {"name": "upload", "status": "error", "formattedMessage": {"message": "?sig=SECRET"}},
+              "snapshotInfo": [{"isSuccessful": false, "errorMessage": "403 on https://a.blob.core.windows.net/c/b?sig=SECRET",
+                                "blobUri": "https://a.blob.core.windows.net/c/b?sv=1&sig=SECRET", "lun": 3}]}}]
+            """#
+        let snapshot = try StatusDocumentReader.read(Data(document.utf8), origin: .statusBlob, source: "x")
+        #expect(!"\(snapshot)".contains("SECRET"))
+        #expect(snapshot.disks[0].progress.blobURI == "https://a.blob.core.windows.net/c/b")
+        #expect(snapshot.disks[0].lun == 3)
+        #expect(snapshot.notes == ["upload: ?sig=REDACTED"], "a substatus object (not array) is read too")
+    }
+
+    @Test func parsesTimestampsTicksAndPythonDurations() {
+        #expect(StatusTimestamp.parse("\\/Date(1000)\\/") == Date(timeIntervalSince1970: 1))
+        #expect(StatusTimestamp.parse("/Date(1000)/") == Date(timeIntervalSince1970: 1))
+        #expect(StatusTimestamp.parse("1970-01-01T00:00:02Z") == Date(timeIntervalSince1970: 2))
+        #expect(StatusTimestamp.parse("1970-01-01T00:00:02.500Z") == Date(timeIntervalSince1970: 2.5))
+        #expect(StatusTimestamp.fromTicks("621355968010000000") == Date(timeIntervalSince1970: 1))
+        #expect(StatusTimestamp.fromTicks("6.21355968E+17") == Date(timeIntervalSince1970: 0))
+        #expect(PythonDuration.seconds("0:00:01.5") == 1.5)
+        #expect(abs(PythonDuration.seconds("-1 day, 23:59:59.008896")! + 0.991104) < 1e-6)
+        #expect(PythonDuration.seconds("2 days, 1:00:00") == 176_400)
+        #expect(PythonDuration.seconds("soon") == nil)
+    }
+}

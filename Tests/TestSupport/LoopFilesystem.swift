@@ -1,0 +1,78 @@
+import Core
+import Foundation
+
+/// Why the loop-filesystem fixture refused a mount.
+public struct LoopFilesystemError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// A real ext4 filesystem on a loop device that a test creates and removes (needs root).
+///
+/// `testOwnedMounts` refuses `/` and any mount that existed before the fixture created it, so a test can
+/// never hand a real filesystem of the machine to the freezer.
+public final class LoopFilesystem: Sendable {
+    private let scratch: ScratchFilesystem
+    private let preexistingMounts: Set<String>
+
+    /// Where the filesystem is mounted (a fresh directory under the temporary directory).
+    public var mountPoint: String { scratch.mountPoint }
+
+    private init(scratch: ScratchFilesystem, preexistingMounts: Set<String>) {
+        self.scratch = scratch
+        self.preexistingMounts = preexistingMounts
+    }
+
+    /// Creates `count` filesystems; removes the ones already made if one fails.
+    public static func create(count: Int, megabytes: Int = 8) throws -> [LoopFilesystem] {
+        let preexisting = Set(try ScratchFilesystem.currentMounts().keys)
+        return try ScratchFilesystem.create(count: count, megabytes: megabytes).map {
+            LoopFilesystem(scratch: $0, preexistingMounts: preexisting)
+        }
+    }
+
+    /// The mount points of `filesystems`, after checking each is this fixture's own fresh loop mount.
+    public static func testOwnedMounts(_ filesystems: [LoopFilesystem]) throws -> [String] {
+        let mounted = try ScratchFilesystem.currentMounts()
+        return try filesystems.map { filesystem in
+            let path = filesystem.mountPoint
+            guard path != "/", !filesystem.preexistingMounts.contains(path) else {
+                throw LoopFilesystemError(description: "refusing \(path): not a mount this test created")
+            }
+            guard mounted[path] == filesystem.scratch.device else {
+                throw LoopFilesystemError(
+                    description: "refusing \(path): it is not mounted from \(filesystem.scratch.device)")
+            }
+            return path
+        }
+    }
+
+    /// Thaws (in case a test left it frozen), unmounts, detaches the loop device and deletes the image.
+    public func remove() { scratch.remove() }
+
+    /// Starts a child process that writes `file` under the mount point; it blocks while the filesystem is frozen.
+    public func startWriter(file: String = "written.txt") throws -> WriterProbe {
+        try WriterProbe(path: mountPoint + "/" + file)
+    }
+}
+
+/// A writer child process (`/bin/sh -c 'echo ... > file'`) whose completion a test can wait for (the
+/// Process is only read after its termination handler ran).
+public final class WriterProbe: @unchecked Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private let process: Process
+
+    init(path: String) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "echo written > \"$0\"", path]
+        process.terminationHandler = { [finished] _ in finished.signal() }
+        try process.run()
+    }
+
+    /// Whether the write completed within `seconds` (true stays true on later calls).
+    public func completed(within seconds: Double) -> Bool {
+        guard finished.wait(timeout: .now() + seconds) == .success else { return false }
+        finished.signal()
+        return process.terminationStatus == 0
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Status documents under Tests/Fixtures/StatusDocuments: the peer's real captures and ours.
+public enum StatusDocumentFixtures {
+    /// The peer's status file (wraps the blob document in substatus[0].name).
+    public static let peerStatusFile = "peer-0.status-success"
+    /// The peer's status blob (string codes, `\/Date(ms)\/`).
+    public static let peerStatusBlob = "peer-statusblob-success.json"
+    public static let success = "vmsnap-success.json"
+    public static let partialFailure = "vmsnap-partial-failure.json"
+    public static let stuckAtCode4 = "vmsnap-stuck-code4.json"
+    public static let freezeFailure = "vmsnap-freeze-failure.json"
+    /// Every fixture, peer first.
+    public static let all = [peerStatusFile, peerStatusBlob, success, partialFailure, stuckAtCode4, freezeFailure]
+
+    /// The folder holding the fixtures.
+    public static var directory: URL {
+        BuiltBinary.packageRoot.appendingPathComponent("Tests/Fixtures/StatusDocuments")
+    }
+
+    /// A fixture's bytes.
+    public static func data(_ name: String) throws -> Data {
+        try Data(contentsOf: directory.appendingPathComponent(name))
+    }
+}
