@@ -112,12 +112,17 @@ public final class SnapshotJob: Sendable {
             try checkStaleness(after: "start")
             let preScript = try await runPreScript()
             var failure: JobFailure?
-            do throws(JobFailure) {
-                try await snapshotPhase(until: deadline)
-            } catch {
-                failure = error
+            if preScript.code != 0 && !preScript.continueBackup {
+                failure = JobFailure(code: preScript.code, message: "pre-script: \(preScript.message)")
+            } else {
+                do throws(JobFailure) {
+                    try await snapshotPhase(until: deadline)
+                } catch {
+                    failure = error
+                }
             }
-            if preScript.ran { try await runPostScript(after: failure) }
+            // The post-script runs whenever the pre-script ran or none was configured, even after a failure.
+            if preScript.ran || preScript.code == 0 { try await runPostScript(after: failure) }
             if let failure { throw failure }
             try checkCancelled()
             return outcome(preScript: preScript)
@@ -193,10 +198,8 @@ public final class SnapshotJob: Sendable {
         begin(.preScript)
         let outcome = await scripts.runPreScript()
         update { $0.prePostEnabled = outcome.ran }
+        if !outcome.output.isEmpty { logger.info("pre-script output: \(outcome.output)") }
         end(.preScript, outcome.code == 0, outcome.message)
-        if outcome.code != 0 && !outcome.continueBackup {
-            throw JobFailure(code: outcome.code, message: "pre-script: \(outcome.message)")
-        }
         return outcome
     }
 
@@ -204,11 +207,12 @@ public final class SnapshotJob: Sendable {
         guard let scripts = options.scripts else { return }
         begin(.postScript)
         let outcome = await scripts.runPostScript()
+        if !outcome.output.isEmpty { logger.info("post-script output: \(outcome.output)") }
         end(.postScript, outcome.code == 0, outcome.message)
+        if outcome.code != 0 { update { $0.prePostEnabled = false } }
         if outcome.code != 0 && !outcome.continueBackup && failure == nil {
             throw JobFailure(code: outcome.code, message: "post-script: \(outcome.message)")
         }
-        if outcome.code != 0 { update { $0.prePostEnabled = false } }
     }
 
     /// Pre-connect, freeze, snapshot, thaw. Thaw always follows a successful freeze.

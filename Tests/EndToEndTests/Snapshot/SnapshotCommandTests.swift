@@ -79,13 +79,15 @@ import Testing
         let environment = ["ConfigSequenceNumber": "4"]
         let install = try BuiltBinary.run(["handler", "install"], currentDirectory: plugin)
         #expect(install.status == 0, "\(install.stderr)")
-        let enable = try BuiltBinary.run(["handler", "enable"], environment: environment, currentDirectory: plugin)
+        let enable = try BuiltBinary.run(
+            ["handler", "enable", "--freeze", "off"], environment: environment, currentDirectory: plugin)
         #expect(enable.status == 0, "\(enable.stderr)")
         let status = try String(
             contentsOf: plugin.appendingPathComponent("status/4.status"), encoding: .utf8)
         #expect(status.contains(#""status":"success""#))
         #expect(try scenario.statusDocument()?.status.code == "1")
-        let again = try BuiltBinary.run(["handler", "enable"], environment: environment, currentDirectory: plugin)
+        let again = try BuiltBinary.run(
+            ["handler", "enable", "--freeze", "off"], environment: environment, currentDirectory: plugin)
         #expect(again.stdout.contains("code 3"))
         #expect(try String(contentsOf: plugin.appendingPathComponent("status/4.status"), encoding: .utf8) == status)
         for command in ["disable", "update", "uninstall"] {
