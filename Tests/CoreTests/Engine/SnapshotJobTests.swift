@@ -174,11 +174,14 @@ import Testing
         defer { Task { try await scenario.stop() } }
         scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .neverAnswer)])
         let job = SnapshotJob(settings: try scenario.settings(), options: scenario.options())
-        Task {
-            try await Task.sleep(for: .milliseconds(300))
-            job.cancel(reason: "SIGTERM")
+        // Cancel once the snapshot request is on its way, as a SIGTERM would.
+        let canceller = Task {
+            for await event in job.events {
+                if case .disk(let disk) = event, disk.state == .inFlight { job.cancel(reason: "SIGTERM") }
+            }
         }
-        let (result, _) = await run(job)
+        let result = await job.run()
+        await canceller.value
         #expect(result.code == 2)
         #expect(result.message.contains("SIGTERM"))
         #expect(result.disks[0].state == .failed)
