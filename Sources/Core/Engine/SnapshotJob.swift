@@ -369,6 +369,7 @@ public final class SnapshotJob: Sendable {
         }
         if let failure = final.statusUploadFailure { logger.error("terminal status upload failed: \(failure)") }
         if let failure = reporter.fileFailure { logger.error("status file could not be written: \(failure)") }
+        if let failure = log.writeFailure { logger.error("extension.log could not be written: \(failure)") }
         end(.report, uploaded || settings.statusBlob == nil, uploaded ? "status uploaded" : "status not uploaded")
         let result = JobResult(
             code: final.code, healthStatusCode: final.healthStatusCode, status: final.status, message: final.message,

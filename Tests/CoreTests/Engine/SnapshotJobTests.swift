@@ -264,3 +264,61 @@ import Testing
         }
     }
 }
+
+/// How the status blob is published while and after a job runs.
+@Suite struct StatusPublishingTests {
+    @Test func liveProgressIsUploadedWhileDisksAreSlow() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 3)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(blob: "disk2", operation: .snapshot, action: .latency(ms: 1500))])
+        let job = SnapshotJob(settings: try scenario.settings(), options: scenario.options())
+        let running = Task { await job.run() }
+        var live: StatusBlobDocument?
+        for _ in 0..<100 where live == nil {
+            try await Task.sleep(for: .milliseconds(20))
+            if let document = try? scenario.statusDocument(), document.status.progress?.finished == false,
+                document.status.progress?.disks.contains(where: { $0.state == .succeeded }) == true
+            {
+                live = document
+            }
+        }
+        let result = await running.value
+        #expect(result.code == 1)
+        let document = try #require(live, "no in-progress document with a finished disk was uploaded")
+        #expect(document.status.status == "transitioning")
+        #expect(document.status.code == "4")
+        #expect(document.status.progress?.stage == .snapshot)
+        let uploads = scenario.emulator.journal().filter { $0.path.contains(SnapshotScenario.statusBlob) }
+        #expect(uploads.count <= 12, "\(uploads.count) status uploads for a 1.5 s job")
+    }
+
+    @Test func failedTerminalUploadIsRecordedInTheStatusFile() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([
+            FaultRule(blob: SnapshotScenario.statusBlob, action: .error(status: 503, code: "ServerBusy"))
+        ])
+        var options = scenario.options()
+        options.reportingTime = .seconds(2)
+        let job = SnapshotJob(settings: try scenario.settings(), options: options)
+        let reportStarted = Task { () -> Date? in
+            var started: Date?
+            for await event in job.events {
+                if case .stageStarted(.report, let at) = event { started = at }
+            }
+            return started
+        }
+        let result = await job.run()
+        #expect(result.code == 1)
+        #expect(!result.statusUploaded)
+        let file = try String(contentsOfFile: scenario.statusDirectory + "/0.status", encoding: .utf8)
+        #expect(file.contains("StatusBlobUpload"))
+        #expect(file.contains("terminal status upload failed"))
+        #expect(file.contains(#""status":"success""#))
+        let started = try #require(await reportStarted.value)
+        let terminalAttempts = scenario.emulator.journal().filter {
+            $0.path.contains(SnapshotScenario.statusBlob) && $0.time >= started
+        }
+        #expect(terminalAttempts.count >= 2, "the terminal upload was not retried")
+    }
+}
