@@ -47,11 +47,13 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             let job = SnapshotJob.load(settingsPath: settings.path, options: options)
             let phase = Task {
-                var begun: ContinuousClock.Instant?
+                var begun: Date?
                 var took: Duration?
                 for await event in job.events {
-                    if case .stageStarted(.snapshot, _) = event { begun = .now }
-                    if case .stageFinished(.snapshot, _, _, _) = event, let begun { took = .now - begun }
+                    if case .stageStarted(.snapshot, let at) = event { begun = at }
+                    if case .stageFinished(.snapshot, let at, _, _) = event, let begun {
+                        took = .microseconds(Int(at.timeIntervalSince(begun) * 1_000_000))
+                    }
                 }
                 return took
             }

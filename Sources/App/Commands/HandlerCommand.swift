@@ -45,19 +45,23 @@ struct HandlerCommand: AsyncParsableCommand {
         }
     }
 
-    /// `enable`: runs the job of config/<ConfigSequenceNumber>.settings.
+    /// `enable`: runs the job of config/<ConfigSequenceNumber>.settings, freezing discovered mounts and running
+    /// the scripts of /etc/azure/VMSnapshotScriptPluginConfig.json.
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the snapshot job of config/<$ConfigSequenceNumber>.settings.",
             discussion: "Exits 0 once a terminal status is written: the status file carries the job's outcome.")
 
         @Flag(help: "Print one JSON object per event per line.") var json = false
+        @Option(help: "Freeze filesystems (auto: discovered mounts, as the agent runs it) or not (off).")
+        var freeze: SnapshotCommand.FreezeMode = .auto
 
         func run() async throws {
             let handler = try Handler()
             let options = SnapshotJobOptions(
                 statusDirectory: handler.environment.statusFolder, logDirectory: handler.environment.logFolder,
-                stateDirectory: handler.directory)
+                stateDirectory: handler.directory, freezer: freeze == .auto ? GuardedFreezer() : nil,
+                scripts: ScriptPlugin())
             let job = SnapshotJob.load(settingsPath: handler.directory, options: options, log: handler.log)
             _ = await JobConsole.run(job, json: json)
         }

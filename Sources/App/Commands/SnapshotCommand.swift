@@ -26,6 +26,9 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: "Freeze filesystems during the snapshot: off or auto.") var freeze: FreezeMode = .off
     @Option(name: .customLong("mount"), help: "A mount point to freeze (repeatable; default: discovered).")
     var mounts: [String] = []
+    @Option(help: "Longest freeze, in seconds.") var freezeTimeoutSeconds = 60
+    @Option(help: "VMSnapshotScriptPluginConfig.json to run pre/post scripts from (default: none).")
+    var scriptConfig: String?
     @Option(help: "With --settings: where <N>.status goes (also keeps the repeat-check state).")
     var statusDir: String?
     @Option(help: "With --settings: where extension.log goes.") var logDir: String?
@@ -46,7 +49,9 @@ struct SnapshotCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var options = SnapshotJobOptions()
+        var options = SnapshotJobOptions(freezeTimeout: .seconds(freezeTimeoutSeconds))
+        if freeze == .auto { options.freezer = GuardedFreezer(mounts: mounts.isEmpty ? nil : mounts) }
+        options.scripts = scriptConfig.map { ScriptPlugin(configPath: $0) }
         let path: String
         if let pluginDir {
             let environment: HandlerEnvironment

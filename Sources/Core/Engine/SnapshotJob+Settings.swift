@@ -14,9 +14,14 @@ extension SnapshotJob {
                 path: path, sequenceNumber: sequenceNumber, certificateDirectory: certificateDirectory)
             return SnapshotJob(settings: settings, options: options, client: client, log: log)
         } catch {
+            // Without parsed settings, the status file is still <N>.status for the N the agent asked for.
+            let number =
+                sequenceNumber
+                ?? ProcessInfo.processInfo.environment[SettingsLoader.sequenceNumberVariable].flatMap { Int($0) }
+                ?? SettingsLocation.sequenceNumber(ofFile: error.file)
             let settings =
                 error.settings
-                ?? JobSettings(taskID: "", command: "", sequenceNumber: sequenceNumber, disks: [], source: path)
+                ?? JobSettings(taskID: "", command: "", sequenceNumber: number, disks: [], source: path)
             return SnapshotJob(
                 settings: settings, options: options, client: client, log: log,
                 rejection: JobFailure(code: error.resultCode, message: "invalid settings: \(error.description)"))

@@ -112,13 +112,19 @@ public final class SnapshotJob: Sendable {
             try checkStaleness(after: "start")
             let preScript = try await runPreScript()
             var failure: JobFailure?
-            do throws(JobFailure) {
-                try await snapshotPhase(until: deadline)
-            } catch {
-                failure = error
+            if preScript.code != 0 && !preScript.continueBackup {
+                failure = JobFailure(code: preScript.code, message: "pre-script: \(preScript.message)")
+            } else {
+                do throws(JobFailure) {
+                    try await snapshotPhase(until: deadline)
+                } catch {
+                    failure = error
+                }
             }
-            if preScript.ran { try await runPostScript(after: failure) }
+            // The post-script runs whenever the pre-script ran or none was configured, even after a failure.
+            if preScript.ran || preScript.code == 0 { try await runPostScript(after: failure) }
             if let failure { throw failure }
+            try checkCancelled()
             return outcome(preScript: preScript)
         } catch {
             return Terminal(code: error.code, health: error.code, message: error.message)
@@ -192,10 +198,8 @@ public final class SnapshotJob: Sendable {
         begin(.preScript)
         let outcome = await scripts.runPreScript()
         update { $0.prePostEnabled = outcome.ran }
+        if !outcome.output.isEmpty { logger.info("pre-script output: \(outcome.output)") }
         end(.preScript, outcome.code == 0, outcome.message)
-        if outcome.code != 0 && !outcome.continueBackup {
-            throw JobFailure(code: outcome.code, message: "pre-script: \(outcome.message)")
-        }
         return outcome
     }
 
@@ -203,11 +207,12 @@ public final class SnapshotJob: Sendable {
         guard let scripts = options.scripts else { return }
         begin(.postScript)
         let outcome = await scripts.runPostScript()
+        if !outcome.output.isEmpty { logger.info("post-script output: \(outcome.output)") }
         end(.postScript, outcome.code == 0, outcome.message)
+        if outcome.code != 0 { update { $0.prePostEnabled = false } }
         if outcome.code != 0 && !outcome.continueBackup && failure == nil {
             throw JobFailure(code: outcome.code, message: "post-script: \(outcome.message)")
         }
-        if outcome.code != 0 { update { $0.prePostEnabled = false } }
     }
 
     /// Pre-connect, freeze, snapshot, thaw. Thaw always follows a successful freeze.
@@ -364,6 +369,7 @@ public final class SnapshotJob: Sendable {
         }
         if let failure = final.statusUploadFailure { logger.error("terminal status upload failed: \(failure)") }
         if let failure = reporter.fileFailure { logger.error("status file could not be written: \(failure)") }
+        if let failure = log.writeFailure { logger.error("extension.log could not be written: \(failure)") }
         end(.report, uploaded || settings.statusBlob == nil, uploaded ? "status uploaded" : "status not uploaded")
         let result = JobResult(
             code: final.code, healthStatusCode: final.healthStatusCode, status: final.status, message: final.message,
@@ -401,9 +407,11 @@ public final class SnapshotJob: Sendable {
         throw JobFailure(code: 2, message: "job interrupted: \(reason)")
     }
 
+    /// Starts a stage: an event, and (except for the snapshot stage, reported like disk progress so that the
+    /// requests have the machine to themselves) a status file write and an immediate status upload.
     private func begin(_ stage: JobStage) {
         continuation.yield(.stageStarted(stage, at: Date()))
-        update(stageChanged: true) { $0.stage = stage }
+        update(stageChanged: stage != .snapshot) { $0.stage = stage }
     }
 
     private func end(_ stage: JobStage, _ succeeded: Bool, _ detail: String) {

@@ -174,12 +174,16 @@ import Testing
         defer { Task { try await scenario.stop() } }
         scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .neverAnswer)])
         let job = SnapshotJob(settings: try scenario.settings(), options: scenario.options())
-        Task {
-            try await Task.sleep(for: .milliseconds(300))
-            job.cancel(reason: "SIGTERM")
+        // Cancel once the snapshot request is on its way, as a SIGTERM would.
+        let canceller = Task {
+            for await event in job.events {
+                if case .disk(let disk) = event, disk.state == .inFlight { job.cancel(reason: "SIGTERM") }
+            }
         }
-        let (result, _) = await run(job)
-        #expect(result.code != 1)
+        let result = await job.run()
+        await canceller.value
+        #expect(result.code == 2)
+        #expect(result.message.contains("SIGTERM"))
         #expect(result.disks[0].state == .failed)
         #expect(result.statusUploaded)
         let document = try #require(try scenario.statusDocument())
@@ -214,5 +218,107 @@ import Testing
             #expect(!text.isEmpty, "\(name) is empty")
             #expect(!scenario.leaksSignature(text), "\(name) leaks a signature")
         }
+    }
+}
+
+/// The blob client's connection handling against the emulator.
+@Suite struct BlobClientConnectionTests {
+    @Test func preconnectedConnectionsAreReusedBySnapshots() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 8)
+        defer { Task { try await scenario.stop() } }
+        let client = BlobClient()
+        let disks = try scenario.diskURIs.map { try SASBlobURI($0) }
+        let unreachable = await client.preconnect(disks)
+        #expect(unreachable.isEmpty)
+        let responses = try await withThrowingTaskGroup(of: BlobResponse.self) { group in
+            for disk in disks { group.addTask { try await client.snapshot(disk, metadata: []) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(responses.allSatisfy { $0.status == 201 })
+        #expect(responses.map(\.connectionsOpened).reduce(0, +) == 0)
+        let heads = scenario.emulator.journal().filter { $0.method == "HEAD" }
+        #expect(heads.count == disks.count)
+        #expect(heads.allSatisfy { !$0.path.contains("sig=") })
+    }
+
+    @Test func conditionalGetAndErrorsAreCaptured() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let client = BlobClient()
+        let status = try SASBlobURI(scenario.statusURI)
+        let put = try await client.putBlockBlob(status, body: Data("{}".utf8), contentType: "application/json")
+        #expect(put.status == 201)
+        let first = try await client.get(status)
+        #expect(first.status == 200)
+        #expect(first.body == Data("{}".utf8))
+        let etag = try #require(first.etag)
+        let unchanged = try await client.get(status, ifNoneMatch: etag)
+        #expect(unchanged.status == 304)
+        let readOnly = try SASBlobURI(scenario.fixture.sasURI(blob: "disk0", permissions: "r"))
+        let denied = try await client.snapshot(readOnly, metadata: [])
+        #expect(denied.status == 403)
+        #expect(denied.errorCode == "AuthorizationPermissionMismatch")
+        #expect(denied.requestID?.isEmpty == false)
+        await #expect(throws: BlobTransportError.self) {
+            try await client.get(try SASBlobURI("http://127.0.0.1:1/acct/c/b?sig=x"))
+        }
+    }
+}
+
+/// How the status blob is published while and after a job runs.
+@Suite struct StatusPublishingTests {
+    @Test func liveProgressIsUploadedWhileDisksAreSlow() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 3)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(blob: "disk2", operation: .snapshot, action: .latency(ms: 1500))])
+        let job = SnapshotJob(settings: try scenario.settings(), options: scenario.options())
+        let running = Task { await job.run() }
+        var live: StatusBlobDocument?
+        for _ in 0..<100 where live == nil {
+            try await Task.sleep(for: .milliseconds(20))
+            if let document = try? scenario.statusDocument(), document.status.progress?.finished == false,
+                document.status.progress?.disks.contains(where: { $0.state == .succeeded }) == true
+            {
+                live = document
+            }
+        }
+        let result = await running.value
+        #expect(result.code == 1)
+        let document = try #require(live, "no in-progress document with a finished disk was uploaded")
+        #expect(document.status.status == "transitioning")
+        #expect(document.status.code == "4")
+        #expect(document.status.progress?.stage == .snapshot)
+        let uploads = scenario.emulator.journal().filter { $0.path.contains(SnapshotScenario.statusBlob) }
+        #expect(uploads.count <= 12, "\(uploads.count) status uploads for a 1.5 s job")
+    }
+
+    @Test func failedTerminalUploadIsRecordedInTheStatusFile() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([
+            FaultRule(blob: SnapshotScenario.statusBlob, action: .error(status: 503, code: "ServerBusy"))
+        ])
+        var options = scenario.options()
+        options.reportingTime = .seconds(2)
+        let job = SnapshotJob(settings: try scenario.settings(), options: options)
+        let reportStarted = Task { () -> Date? in
+            var started: Date?
+            for await event in job.events {
+                if case .stageStarted(.report, let at) = event { started = at }
+            }
+            return started
+        }
+        let result = await job.run()
+        #expect(result.code == 1)
+        #expect(!result.statusUploaded)
+        let file = try String(contentsOfFile: scenario.statusDirectory + "/0.status", encoding: .utf8)
+        #expect(file.contains("StatusBlobUpload"))
+        #expect(file.contains("terminal status upload failed"))
+        #expect(file.contains(#""status":"success""#))
+        let started = try #require(await reportStarted.value)
+        let terminalAttempts = scenario.emulator.journal().filter {
+            $0.path.contains(SnapshotScenario.statusBlob) && $0.time >= started
+        }
+        #expect(terminalAttempts.count >= 2, "the terminal upload was not retried")
     }
 }

@@ -79,13 +79,15 @@ import Testing
         let environment = ["ConfigSequenceNumber": "4"]
         let install = try BuiltBinary.run(["handler", "install"], currentDirectory: plugin)
         #expect(install.status == 0, "\(install.stderr)")
-        let enable = try BuiltBinary.run(["handler", "enable"], environment: environment, currentDirectory: plugin)
+        let enable = try BuiltBinary.run(
+            ["handler", "enable", "--freeze", "off"], environment: environment, currentDirectory: plugin)
         #expect(enable.status == 0, "\(enable.stderr)")
         let status = try String(
             contentsOf: plugin.appendingPathComponent("status/4.status"), encoding: .utf8)
         #expect(status.contains(#""status":"success""#))
         #expect(try scenario.statusDocument()?.status.code == "1")
-        let again = try BuiltBinary.run(["handler", "enable"], environment: environment, currentDirectory: plugin)
+        let again = try BuiltBinary.run(
+            ["handler", "enable", "--freeze", "off"], environment: environment, currentDirectory: plugin)
         #expect(again.stdout.contains("code 3"))
         #expect(try String(contentsOf: plugin.appendingPathComponent("status/4.status"), encoding: .utf8) == status)
         for command in ["disable", "update", "uninstall"] {
@@ -112,5 +114,38 @@ import Testing
             environment: ["PYTHONPATH": packages.path])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "bin/vmsnap handler enable False True")
+    }
+}
+
+/// Signals end a running `vmsnap snapshot` with a terminal status.
+@Suite struct SnapshotSignalTests {
+    @Test func sigtermEndsTheJobWithATerminalStatus() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 2)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(blob: "disk1", operation: .snapshot, action: .neverAnswer)])
+        let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
+        let process = Process()
+        process.executableURL = BuiltBinary.vmsnap
+        process.arguments = ["snapshot", "--settings", settings.path, "--status-dir", scenario.statusDirectory]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the snapshot requests are on their way, then ask the job to stop.
+        for _ in 0..<200 where scenario.emulator.journal().filter({ $0.operation == .snapshot }).count < 2 {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        process.terminate()
+        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 1)
+        #expect(stdout.contains("error: code 2"))
+        #expect(stdout.contains("SIGTERM"))
+        let status = try String(contentsOfFile: scenario.statusDirectory + "/0.status", encoding: .utf8)
+        #expect(status.contains(#""code":2"#))
+        let document = try #require(try scenario.statusDocument())
+        #expect(document.status.code == "2")
+        #expect(document.status.progress?.finished == true)
     }
 }
