@@ -12,6 +12,8 @@
 #include <ncursesw/curses.h>
 
 static inline WINDOW *vmsnap_stdscr(void) { return stdscr; }
+static inline FILE *vmsnap_stdin(void) { return stdin; }
+static inline FILE *vmsnap_stdout(void) { return stdout; }
 static inline int vmsnap_lines(void) { return LINES; }
 static inline int vmsnap_cols(void) { return COLS; }
 static inline int vmsnap_colors(void) { return COLORS; }

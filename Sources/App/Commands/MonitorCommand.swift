@@ -1,8 +1,103 @@
 import ArgumentParser
+import Core
+import Foundation
+import TUI
 
-/// `monitor`: placeholder until issue 5 lands.
+/// Where `monitor` and `status --once` read from; what is not given comes from the config file, then discovery.
+struct MonitorSourceOptions: ParsableArguments {
+    @Option(help: "vmsnap configuration file (see config.example.json).")
+    var config: String?
+
+    @Option(name: .customLong("status-blob"), help: "Status blob SAS URI to poll, or 'discover' (newest settings).")
+    var statusBlob: String?
+
+    @Option(name: .customLong("plugin-dir"), help: "The extension's plugin directory (status/, config/).")
+    var pluginDirectory: String?
+
+    @Option(name: .customLong("log-dir"), help: "The directory holding extension.log.")
+    var logDirectory: String?
+
+    @Option(help: "Poll interval in seconds (at least 1).")
+    var interval: Double?
+
+    func validate() throws {
+        if let interval, interval <= 0 { throw ValidationError("--interval: expected a positive number of seconds") }
+        if let statusBlob, statusBlob != VMSnapConfiguration.discoverKeyword {
+            do {
+                _ = try SASBlobURI(statusBlob)
+            } catch {
+                throw ValidationError("--status-blob: \(error.description)")
+            }
+        }
+    }
+
+    /// The configuration file, when one was given.
+    func configuration() throws -> VMSnapConfiguration? {
+        guard let config else { return nil }
+        do {
+            return try VMSnapConfiguration.load(path: config)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func locations(_ configuration: VMSnapConfiguration?) -> MonitorSourceLocations {
+        MonitorSourceLocations.resolve(
+            statusBlob: statusBlob, pluginDirectory: pluginDirectory, logDirectory: logDirectory, interval: interval,
+            configuration: configuration)
+    }
+
+    /// The status blob fetcher (libcurl), when a status blob is known.
+    func fetcher(_ locations: MonitorSourceLocations) -> (any StatusBlobFetching)? {
+        locations.statusBlobURI.flatMap { try? SASBlobURI($0) }.map { BlobStatusFetcher(uri: $0) }
+    }
+}
+
+/// `vmsnap monitor`: the live dashboard.
 struct MonitorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "monitor", abstract: "Not built yet (issue 5).")
+    static let configuration = CommandConfiguration(
+        commandName: "monitor", abstract: "Live dashboard of the snapshot extension on this VM.")
 
-    func run() async throws { throw ValidationError("'monitor' is not built yet (issue 5)") }
+    @OptionGroup var sources: MonitorSourceOptions
+
+    @Flag(name: .customLong("read-only"), help: "Never trigger snapshots from the dashboard.")
+    var readOnly = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let problem = CursesTerminal.unavailableReason(environment: environment) {
+            FileHandle.standardError.write(Data("vmsnap monitor: \(problem)\n".utf8))
+            throw ExitCode(2)
+        }
+        let configuration = try sources.configuration()
+        let locations = sources.locations(configuration)
+        let freezeTimeout =
+            configuration?.freezeTimeoutSeconds ?? VMSnapConfiguration.defaults.freezeTimeoutSeconds
+        let plugin = locations.pluginDirectory.map(PluginDirectory.init(path:))
+        var model = DashboardModel(
+            vmName: ProcessInfo.processInfo.hostName, freezeTimeout: freezeTimeout, sources: locations.freshness(),
+            canTrigger: !readOnly && plugin?.newestSettings != nil,
+            triggerUnavailableReason: readOnly
+                ? "read-only: triggering is disabled (--read-only)" : "no settings in the plugin directory to run")
+        model.settings = plugin?.redactedNewestSettings()
+        let feed = DashboardFeed(model)
+        let mountsToSkip = configuration?.mountsToSkip ?? []
+        let driver = LiveJobDriver(feed: feed, freezeTimeout: freezeTimeout) {
+            guard let plugin else { throw ValidationError("no plugin directory") }
+            let settings = try SettingsLoader.load(path: plugin.path)
+            let options = SnapshotJobOptions(
+                freezeTimeout: .seconds(freezeTimeout),
+                statusDirectory: (plugin.path as NSString).appendingPathComponent("status"),
+                logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent },
+                freezer: GuardedFreezer(mountsToSkip: mountsToSkip))
+            return SnapshotJob(settings: settings, options: options)
+        }
+        let polling = Task {
+            await DashboardSources.run(locations: locations, fetcher: sources.fetcher(locations), feed: feed)
+        }
+        defer { polling.cancel() }
+        try await DashboardRunner(
+            feed: feed, environment: environment, explain: CodeExplanation.lookup, onTrigger: { driver.trigger() }
+        ).run()
+    }
 }

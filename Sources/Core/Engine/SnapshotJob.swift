@@ -26,6 +26,7 @@ public final class SnapshotJob: Sendable {
     }
 
     private let client: BlobClient
+    private let rejection: JobFailure?
     private let logger: Logger
     private let reporter: StatusReporter
     private let statusFile: StatusFileWriter?
@@ -35,13 +36,16 @@ public final class SnapshotJob: Sendable {
     /// Set once dedupe passed: before that nothing is published, so a repeat never overwrites the first result.
     private let publishing = Atomic<Bool>(false)
 
+    /// - Parameter rejection: the settings were refused before the job could start (e.g. code 11 or 16 from the
+    ///   loader): the job only reports this failure, through the same terminal status and log path.
     public init(
         settings: JobSettings, options: SnapshotJobOptions = SnapshotJobOptions(), client: BlobClient = BlobClient(),
-        log: ExtensionLog? = nil
+        log: ExtensionLog? = nil, rejection: JobFailure? = nil
     ) {
         self.settings = settings
         self.options = options
         self.client = client
+        self.rejection = rejection
         let log = log ?? ExtensionLog(directory: options.logDirectory)
         self.log = log
         let (events, continuation) = AsyncStream<JobEvent>.makeStream()
@@ -123,6 +127,10 @@ public final class SnapshotJob: Sendable {
 
     private func validate() throws(JobFailure) {
         begin(.validate)
+        if let rejection {
+            end(.validate, false, rejection.message)
+            throw rejection
+        }
         let command = settings.command.lowercased()
         if !command.contains("snapshot") {
             if command.contains("install") {

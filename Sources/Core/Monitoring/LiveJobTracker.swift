@@ -58,10 +58,15 @@ public struct LiveJobTracker: Sendable {
         }
     }
 
+    /// When the freeze window opened, while it is open.
+    public var freezeOpenedAt: Date? {
+        guard snapshot.freezeWindowSeconds == nil, !snapshot.isTerminal else { return nil }
+        return freezeStartedAt
+    }
+
     /// Seconds the filesystems have been frozen so far, while the freeze window is open.
     public func openFreezeWindow(now: Date) -> TimeInterval? {
-        guard let freezeStartedAt, snapshot.freezeWindowSeconds == nil, !snapshot.isTerminal else { return nil }
-        return max(0, now.timeIntervalSince(freezeStartedAt))
+        freezeOpenedAt.map { max(0, now.timeIntervalSince($0)) }
     }
 
     private mutating func update(_ stage: JobStage, _ change: (inout PhaseRecord) -> Void) {

@@ -91,7 +91,9 @@ public enum StatusDocumentReader {
             if !text.isEmpty { snapshot.notes.append(text) }
         }
         let running = snapshot.status == "transitioning"
-        snapshot.disks = disks(status["snapshotInfo"], running: running)
+        let progress = status["progress"] as? [String: Any]
+        snapshot.disks = disks(progress?["disks"] ?? status["snapshotInfo"], running: running)
+        if let note = string(progress?["note"]), !note.isEmpty { snapshot.notes.append(Redactor.redact(note)) }
         snapshot.freezeWindowSeconds = snapshot.telemetry("FreezeTime").flatMap(PythonDuration.seconds)
             .flatMap { $0 >= 0 ? $0 : nil }
         snapshot.phases = phases(status, snapshot: snapshot)
@@ -150,7 +152,7 @@ public enum StatusDocumentReader {
         guard let array = value as? [Any] else { return [] }
         return array.enumerated().compactMap { index, item in
             guard let entry = item as? [String: Any] else { return nil }
-            let blobURI = Redactor.redact(string(entry["blobUri"]) ?? "")
+            let blobURI = Redactor.redact(string(entry["blobUri"] ?? entry["blobURI"]) ?? "")
             let parsed = try? SASBlobURI(blobURI)
             var progress = DiskProgress(
                 index: integer(entry["index"]) ?? index, blobURI: parsed?.blobURI ?? blobURI,
@@ -208,6 +210,16 @@ public enum StatusDocumentReader {
             }
         }
         let finished = snapshot.isTerminal
+        let progress = status["progress"] as? [String: Any]
+        if !finished, let stage = string(progress?["stage"]).flatMap(JobStage.init(rawValue:)) {
+            let current = JobStage.allCases.firstIndex(of: stage)!
+            return PhaseRecord.timelineStages.map { phase in
+                let position = JobStage.allCases.firstIndex(of: phase)!
+                let state: PhaseRecord.State =
+                    position < current ? .succeeded : position == current ? .running : .pending
+                return PhaseRecord(stage: phase, state: state)
+            }
+        }
         let prePost = snapshot.telemetry("prePostEnabled")?.lowercased() == "true"
         let durations: [JobStage: Double?] = [
             .freeze: snapshot.freezeWindowSeconds,

@@ -1,0 +1,77 @@
+import Core
+import Foundation
+
+/// Runs a snapshot job the operator triggered, in-process, and mirrors its events into the dashboard live.
+public final class LiveJobDriver: @unchecked Sendable {
+    private let feed: DashboardFeed
+    private let freezeTimeout: TimeInterval
+    private let makeJob: @Sendable () async throws -> SnapshotJob
+    private let lock = NSLock()
+    private var running = false
+
+    /// `makeJob` prepares the job (loads settings, builds options); its error is shown as a toast.
+    public init(
+        feed: DashboardFeed, freezeTimeout: TimeInterval, makeJob: @escaping @Sendable () async throws -> SnapshotJob
+    ) {
+        self.feed = feed
+        self.freezeTimeout = freezeTimeout
+        self.makeJob = makeJob
+    }
+
+    /// Starts a job unless one is running; returns at once.
+    public func trigger() {
+        let alreadyRunning = lock.withLock {
+            defer { running = true }
+            return running
+        }
+        if alreadyRunning {
+            feed.update { $0.notice = ("a snapshot job is already running", .warning, Date()) }
+            return
+        }
+        Task {
+            await self.runJob()
+            self.lock.withLock { self.running = false }
+        }
+    }
+
+    private func runJob() async {
+        let job: SnapshotJob
+        do {
+            job = try await makeJob()
+        } catch {
+            feed.update { $0.notice = (Redactor.redact("snapshot not started: \(error)"), .critical, Date()) }
+            return
+        }
+        let disks = job.settings.disks.enumerated().map { index, uri in
+            DiskProgress(
+                index: index, blobURI: uri.blobURI, account: uri.account, container: uri.container,
+                blob: uri.blob.removingPercentEncoding ?? uri.blob)
+        }
+        var tracker = LiveJobTracker(
+            taskID: job.settings.taskID, disks: disks, freezeTimeout: freezeTimeout, startedAt: Date())
+        let snapshot = tracker.snapshot
+        feed.update { model in
+            model.live = snapshot
+            model.live?.sequenceNumber = job.settings.sequenceNumber
+            model.notice = ("snapshot triggered: task \(job.settings.taskID)", .accent, Date())
+        }
+        let work = Task { await job.run() }
+        for await event in job.events {
+            if case .log = event { continue }  // extension.log is tailed like any other line
+            tracker.apply(event)
+            let (current, opened) = (tracker.snapshot, tracker.freezeOpenedAt)
+            feed.update { model in
+                let sequence = model.live?.sequenceNumber
+                model.live = current
+                model.live?.sequenceNumber = sequence
+                model.freezeOpenedAt = opened
+            }
+        }
+        let result = await work.value
+        let role: ColorRole = result.status == "success" ? .ok : .critical
+        feed.update { model in
+            model.freezeOpenedAt = nil
+            model.notice = ("snapshot finished: \(result.status), code \(result.code)", role, Date())
+        }
+    }
+}
