@@ -184,24 +184,3 @@ struct GuardedFreezerTests {
         }
     }
 }
-
-/// Reads newline-terminated lines from a pipe, blocking.
-private final class LineReader {
-    private let handle: FileHandle
-    private var buffer = Data()
-
-    init(_ handle: FileHandle) { self.handle = handle }
-
-    func next() -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            let chunk = handle.availableData
-            guard !chunk.isEmpty else { return nil }
-            buffer.append(chunk)
-        }
-    }
-}
