@@ -191,6 +191,7 @@ public final class SnapshotJob: Sendable {
         try checkCancelled()
         begin(.preScript)
         let outcome = await scripts.runPreScript()
+        if !outcome.output.isEmpty { logger.info("pre-script output:\n\(outcome.output)") }
         update { $0.prePostEnabled = outcome.ran }
         end(.preScript, outcome.code == 0, outcome.message)
         if outcome.code != 0 && !outcome.continueBackup {
@@ -203,6 +204,7 @@ public final class SnapshotJob: Sendable {
         guard let scripts = options.scripts else { return }
         begin(.postScript)
         let outcome = await scripts.runPostScript()
+        if !outcome.output.isEmpty { logger.info("post-script output:\n\(outcome.output)") }
         end(.postScript, outcome.code == 0, outcome.message)
         if outcome.code != 0 && !outcome.continueBackup && failure == nil {
             throw JobFailure(code: outcome.code, message: "post-script: \(outcome.message)")
