@@ -195,7 +195,9 @@ public final class SnapshotJob: Sendable {
         update { $0.prePostEnabled = outcome.ran }
         end(.preScript, outcome.code == 0, outcome.message)
         if outcome.code != 0 && !outcome.continueBackup {
-            throw JobFailure(code: outcome.code, message: "pre-script: \(outcome.message)")
+            let failure = JobFailure(code: outcome.code, message: "pre-script: \(outcome.message)")
+            if outcome.ran { try await runPostScript(after: failure) }  // the pre-script ran: so does the post-script
+            throw failure
         }
         return outcome
     }

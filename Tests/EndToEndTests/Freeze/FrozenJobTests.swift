@@ -48,37 +48,64 @@ struct FrozenJobTests {
         }
     }
 
-    @Test func cleanScriptsAroundAFreezeGiveAnApplicationConsistentCodeZero() async throws {
-        let filesystems = try LoopFilesystem.create(count: 1)
-        let scripts = NSTemporaryDirectory() + "vmsnap-e2e-scripts-\(UUID().uuidString)"
-        defer {
-            filesystems.forEach { $0.remove() }
-            try? FileManager.default.removeItem(atPath: scripts)
+    /// Writes root-owned pre/post scripts and a mode-600 config in `directory`; returns the config's path.
+    private func writeScripts(in directory: String, pre: String, post: String, fields: [String: Any] = [:]) throws
+        -> String
+    {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (name, body) in [("pre.sh", pre), ("post.sh", post)] {
+            try Data("#!/bin/sh\n\(body)\n".utf8).write(to: URL(fileURLWithPath: directory + "/" + name))
+            chmod(directory + "/" + name, 0o700)
         }
-        let mounts = try LoopFilesystem.testOwnedMounts(filesystems)
-        try FileManager.default.createDirectory(atPath: scripts, withIntermediateDirectories: true)
-        let pre = scripts + "/pre.sh"
-        let post = scripts + "/post.sh"
-        try Data("#!/bin/sh\necho quiescing the database\n".utf8).write(to: URL(fileURLWithPath: pre))
-        try Data("#!/bin/sh\necho resumed > \"\(scripts)/post-ran\"\n".utf8).write(to: URL(fileURLWithPath: post))
-        chmod(pre, 0o700)
-        chmod(post, 0o700)
-        let config = scripts + "/VMSnapshotScriptPluginConfig.json"
-        let fields = ["preScriptLocation": pre, "postScriptLocation": post]
-        try JSONSerialization.data(withJSONObject: fields).write(to: URL(fileURLWithPath: config))
+        let config = directory + "/VMSnapshotScriptPluginConfig.json"
+        let all = fields.merging(
+            ["preScriptLocation": directory + "/pre.sh", "postScriptLocation": directory + "/post.sh"]) { $1 }
+        try JSONSerialization.data(withJSONObject: all).write(to: URL(fileURLWithPath: config))
         chmod(config, 0o600)
+        return config
+    }
 
+    /// Runs one job with scripts from `config` and a guarded freeze of one fresh loop filesystem.
+    private func runJob(config: String, lockDirectory: String) async throws -> (JobResult, log: String, blobs: Int) {
+        let filesystems = try LoopFilesystem.create(count: 1)
+        defer { filesystems.forEach { $0.remove() } }
         let scenario = try await SnapshotScenario.start(disks: 1)
         var options = scenario.options()
         options.freezer = GuardedFreezer(
-            mounts: mounts, guardExecutable: BuiltBinary.vmsnap.path, lockPath: scripts + "/SafeFreezeLockFile")
+            mounts: try LoopFilesystem.testOwnedMounts(filesystems), guardExecutable: BuiltBinary.vmsnap.path,
+            lockPath: lockDirectory + "/SafeFreezeLockFile")
         options.scripts = ScriptPlugin(configPath: config)
         let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
         let log = (try? String(contentsOfFile: scenario.logDirectory + "/extension.log", encoding: .utf8)) ?? ""
+        let snapshots = scenario.emulator.snapshots(container: scenario.fixture.container, blob: "disk0").count
         try await scenario.stop()
+        return (result, log, snapshots)
+    }
+
+    @Test func cleanScriptsAroundAFreezeGiveAnApplicationConsistentCodeZero() async throws {
+        let scripts = NSTemporaryDirectory() + "vmsnap-e2e-scripts-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: scripts) }
+        let config = try writeScripts(
+            in: scripts, pre: "echo quiescing the database", post: "echo resumed > \"\(scripts)/post-ran\"")
+        let (result, log, snapshots) = try await runJob(config: config, lockDirectory: scripts)
         #expect(result.code == 0, "\(result.message)")
         #expect(result.freezeWindowMilliseconds != nil)
+        #expect(snapshots == 1)
         #expect(log.contains("quiescing the database"))
+        #expect(FileManager.default.fileExists(atPath: scripts + "/post-ran"))
+    }
+
+    @Test func aFailingPreScriptThatStopsTheBackupStillRunsThePostScript() async throws {
+        let scripts = NSTemporaryDirectory() + "vmsnap-e2e-scripts-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: scripts) }
+        let config = try writeScripts(
+            in: scripts, pre: "echo cannot quiesce >&2; exit 2", post: "echo resumed > \"\(scripts)/post-ran\"",
+            fields: ["continueBackupOnFailure": false])
+        let (result, log, snapshots) = try await runJob(config: config, lockDirectory: scripts)
+        #expect(result.code == 300, "\(result.message)")
+        #expect(result.freezeWindowMilliseconds == nil, "nothing may be frozen after a failed pre-script")
+        #expect(snapshots == 0)
+        #expect(log.contains("cannot quiesce"))
         #expect(FileManager.default.fileExists(atPath: scripts + "/post-ran"))
     }
 }
