@@ -168,6 +168,28 @@ struct GuardedFreezerTests {
         }
     }
 
+    @Test func aFreezeBlockedPastTheDeadlineIs122AndLeavesNothingFrozen() async throws {
+        // `stacked` lives in an image on `base`: with `base` frozen, flushing `stacked` blocks in the kernel.
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let stackedList = try LoopFilesystem.create(count: 1, imageDirectory: mounts[0])
+            let fsfreeze = URL(fileURLWithPath: "/sbin/fsfreeze")
+            defer {
+                _ = try? ProcessOutput.run(fsfreeze, ["-u", mounts[0]])
+                stackedList.forEach { $0.remove() }
+            }
+            let stacked = try LoopFilesystem.testOwnedMounts(stackedList)[0]
+            try Data(repeating: 7, count: 1 << 20).write(to: URL(fileURLWithPath: stacked + "/dirty"))
+            #expect(try ProcessOutput.run(fsfreeze, ["-f", mounts[0]]).status == 0)
+            let failure = await #expect(throws: JobFailure.self) {
+                _ = try await freezer([mounts[1], stacked], lockPath: lockPath).freezeGuarded(timeout: .seconds(1))
+            }
+            #expect(failure?.code == 122)
+            #expect(try filesystems[1].startWriter().completed(within: 5), "a mount stayed frozen after the deadline")
+            #expect(try ProcessOutput.run(fsfreeze, ["-u", mounts[0]]).status == 0)
+            #expect(try stackedList[0].startWriter().completed(within: 5), "the blocked mount stayed frozen")
+        }
+    }
+
     @Test func unopenableMountIs123AndMissingGuardIs124() async throws {
         try await withFilesystems(1) { _, mounts, lockPath in
             let missingMount = await #expect(throws: JobFailure.self) {
