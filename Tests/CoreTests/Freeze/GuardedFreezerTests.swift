@@ -127,6 +127,20 @@ struct GuardedFreezerTests {
         }
     }
 
+    @Test func sigtermToTheGuardThaws() async throws {
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(60))
+            let writers = try filesystems.map { try $0.startWriter() }
+            #expect(!writers[0].completed(within: 0.2))
+            kill(frozen.guardProcessID, SIGTERM)
+            #expect(writers.allSatisfy { $0.completed(within: 1) })
+            let report = await frozen.waitForGuard()
+            #expect(report.failureCode == nil)
+            #expect(report.thawOrder == mounts.reversed())
+            #expect(!report.thawedByDeadline)
+        }
+    }
+
     @Test func aKilledGuardIsReplacedByAThawFromTheJob() async throws {
         try await withFilesystems(2) { filesystems, mounts, lockPath in
             let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(60))

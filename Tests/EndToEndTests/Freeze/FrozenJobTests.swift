@@ -108,4 +108,15 @@ struct FrozenJobTests {
         #expect(log.contains("cannot quiesce"))
         #expect(FileManager.default.fileExists(atPath: scripts + "/post-ran"))
     }
+
+    @Test func fsFreezeEnabledFalseSnapshotsWithoutFreezing() async throws {
+        let scripts = NSTemporaryDirectory() + "vmsnap-e2e-scripts-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: scripts) }
+        let config = try writeScripts(
+            in: scripts, pre: "echo pre", post: "echo post", fields: ["fsFreezeEnabled": false])
+        let (result, _, snapshots) = try await runJob(config: config, lockDirectory: scripts)
+        #expect(result.freezeWindowMilliseconds == nil, "fsFreezeEnabled false must not freeze")
+        #expect(snapshots == 1)
+        #expect([0, 1].contains(result.code), "\(result.message)")
+    }
 }
