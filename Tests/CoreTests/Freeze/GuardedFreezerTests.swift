@@ -127,31 +127,32 @@ struct GuardedFreezerTests {
         }
     }
 
-    @Test func sigtermToTheGuardThaws() async throws {
+    /// Freezes two fresh filesystems, sends `signal` to the guard and checks both are writable within 1 s;
+    /// returns the guard's report (or the job's replacement for it).
+    private func signalTheGuard(_ signal: Int32) async throws -> (FreezeGuardMessage, mounts: [String]) {
+        var outcome: (FreezeGuardMessage, [String])?
         try await withFilesystems(2) { filesystems, mounts, lockPath in
             let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(60))
             let writers = try filesystems.map { try $0.startWriter() }
             #expect(!writers[0].completed(within: 0.2))
-            kill(frozen.guardProcessID, SIGTERM)
-            #expect(writers.allSatisfy { $0.completed(within: 1) })
-            let report = await frozen.waitForGuard()
-            #expect(report.failureCode == nil)
-            #expect(report.thawOrder == mounts.reversed())
-            #expect(!report.thawedByDeadline)
+            kill(frozen.guardProcessID, signal)
+            #expect(writers.allSatisfy { $0.completed(within: 1) }, "not writable within 1 s of signal \(signal)")
+            outcome = (await frozen.thawWithDetails(), mounts)
         }
+        return try #require(outcome)
+    }
+
+    @Test func sigtermToTheGuardThaws() async throws {
+        let (report, mounts) = try await signalTheGuard(SIGTERM)
+        #expect(report.failureCode == nil)
+        #expect(report.thawOrder == mounts.reversed())
+        #expect(!report.thawedByDeadline)
     }
 
     @Test func aKilledGuardIsReplacedByAThawFromTheJob() async throws {
-        try await withFilesystems(2) { filesystems, mounts, lockPath in
-            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(60))
-            let writers = try filesystems.map { try $0.startWriter() }
-            #expect(!writers[0].completed(within: 0.2))
-            kill(frozen.guardProcessID, SIGKILL)
-            #expect(writers.allSatisfy { $0.completed(within: 1) }, "not writable within 1 s of the guard's death")
-            let report = await frozen.thawWithDetails()
-            #expect(report.failureMessage == "the freeze guard exited without a report")
-            #expect(report.thawFailures.isEmpty)
-        }
+        let (report, _) = try await signalTheGuard(SIGKILL)
+        #expect(report.failureMessage == "the freeze guard exited without a report")
+        #expect(report.thawFailures.isEmpty)
     }
 
     @Test func theLockPreventsASecondConcurrentFreeze() async throws {

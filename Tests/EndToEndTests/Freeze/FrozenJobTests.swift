@@ -65,6 +65,20 @@ struct FrozenJobTests {
         return config
     }
 
+    /// Writes the scripts and their config in a fresh folder, runs one job with them and a guarded freeze of one
+    /// fresh loop filesystem, and removes everything; `body` gets the result, extension.log, the snapshot count and
+    /// the folder.
+    private func runJob(
+        pre: String, post: (String) -> String, fields: [String: Any] = [:],
+        _ body: (JobResult, _ log: String, _ snapshots: Int, _ folder: String) throws -> Void
+    ) async throws {
+        let folder = NSTemporaryDirectory() + "vmsnap-e2e-scripts-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = try writeScripts(in: folder, pre: pre, post: post(folder), fields: fields)
+        let (result, log, snapshots) = try await runJob(config: config, lockDirectory: folder)
+        try body(result, log, snapshots, folder)
+    }
+
     /// Runs one job with scripts from `config` and a guarded freeze of one fresh loop filesystem.
     private func runJob(config: String, lockDirectory: String) async throws -> (JobResult, log: String, blobs: Int) {
         let filesystems = try LoopFilesystem.create(count: 1)
@@ -83,40 +97,35 @@ struct FrozenJobTests {
     }
 
     @Test func cleanScriptsAroundAFreezeGiveAnApplicationConsistentCodeZero() async throws {
-        let scripts = NSTemporaryDirectory() + "vmsnap-e2e-scripts-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: scripts) }
-        let config = try writeScripts(
-            in: scripts, pre: "echo quiescing the database", post: "echo resumed > \"\(scripts)/post-ran\"")
-        let (result, log, snapshots) = try await runJob(config: config, lockDirectory: scripts)
-        #expect(result.code == 0, "\(result.message)")
-        #expect(result.freezeWindowMilliseconds != nil)
-        #expect(snapshots == 1)
-        #expect(log.contains("quiescing the database"))
-        #expect(FileManager.default.fileExists(atPath: scripts + "/post-ran"))
+        try await runJob(pre: "echo quiescing the database", post: { "echo resumed > \"\($0)/post-ran\"" }) {
+            result, log, snapshots, folder in
+            #expect(result.code == 0, "\(result.message)")
+            #expect(result.freezeWindowMilliseconds != nil)
+            #expect(snapshots == 1)
+            #expect(log.contains("quiescing the database"))
+            #expect(FileManager.default.fileExists(atPath: folder + "/post-ran"))
+        }
     }
 
     @Test func aFailingPreScriptThatStopsTheBackupStillRunsThePostScript() async throws {
-        let scripts = NSTemporaryDirectory() + "vmsnap-e2e-scripts-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: scripts) }
-        let config = try writeScripts(
-            in: scripts, pre: "echo cannot quiesce >&2; exit 2", post: "echo resumed > \"\(scripts)/post-ran\"",
-            fields: ["continueBackupOnFailure": false])
-        let (result, log, snapshots) = try await runJob(config: config, lockDirectory: scripts)
-        #expect(result.code == 300, "\(result.message)")
-        #expect(result.freezeWindowMilliseconds == nil, "nothing may be frozen after a failed pre-script")
-        #expect(snapshots == 0)
-        #expect(log.contains("cannot quiesce"))
-        #expect(FileManager.default.fileExists(atPath: scripts + "/post-ran"))
+        try await runJob(
+            pre: "echo cannot quiesce >&2; exit 2", post: { "echo resumed > \"\($0)/post-ran\"" },
+            fields: ["continueBackupOnFailure": false]
+        ) { result, log, snapshots, folder in
+            #expect(result.code == 300, "\(result.message)")
+            #expect(result.freezeWindowMilliseconds == nil, "nothing may be frozen after a failed pre-script")
+            #expect(snapshots == 0)
+            #expect(log.contains("cannot quiesce"))
+            #expect(FileManager.default.fileExists(atPath: folder + "/post-ran"))
+        }
     }
 
     @Test func fsFreezeEnabledFalseSnapshotsWithoutFreezing() async throws {
-        let scripts = NSTemporaryDirectory() + "vmsnap-e2e-scripts-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: scripts) }
-        let config = try writeScripts(
-            in: scripts, pre: "echo pre", post: "echo post", fields: ["fsFreezeEnabled": false])
-        let (result, _, snapshots) = try await runJob(config: config, lockDirectory: scripts)
-        #expect(result.freezeWindowMilliseconds == nil, "fsFreezeEnabled false must not freeze")
-        #expect(snapshots == 1)
-        #expect([0, 1].contains(result.code), "\(result.message)")
+        try await runJob(pre: "echo pre", post: { _ in "echo post" }, fields: ["fsFreezeEnabled": false]) {
+            result, _, snapshots, _ in
+            #expect(result.freezeWindowMilliseconds == nil, "fsFreezeEnabled false must not freeze")
+            #expect(snapshots == 1)
+            #expect([0, 1].contains(result.code), "\(result.message)")
+        }
     }
 }
