@@ -22,10 +22,13 @@ public final class LoopFilesystem: Sendable {
         self.preexistingMounts = preexistingMounts
     }
 
-    /// Creates `count` filesystems; removes the ones already made if one fails.
-    public static func create(count: Int, megabytes: Int = 8) throws -> [LoopFilesystem] {
+    /// Creates `count` filesystems (images under `imageDirectory`, default the temporary directory); removes the
+    /// ones already made if one fails.
+    public static func create(count: Int, megabytes: Int = 8, imageDirectory: String? = nil) throws
+        -> [LoopFilesystem]
+    {
         let preexisting = Set(try ScratchFilesystem.currentMounts().keys)
-        return try ScratchFilesystem.create(count: count, megabytes: megabytes).map {
+        return try ScratchFilesystem.create(count: count, megabytes: megabytes, imageDirectory: imageDirectory).map {
             LoopFilesystem(scratch: $0, preexistingMounts: preexisting)
         }
     }

@@ -27,8 +27,10 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(name: .customLong("mount"), help: "A mount point to freeze (repeatable; default: discovered).")
     var mounts: [String] = []
     @Option(help: "Longest freeze, in seconds.") var freezeTimeoutSeconds = 60
-    @Option(help: "VMSnapshotScriptPluginConfig.json to run pre/post scripts from (default: none).")
-    var scriptConfig: String?
+    @Option(help: "The exclusive freeze lock (shared with Site Recovery).")
+    var freezeLock = GuardedFreezer.defaultLockPath
+    @Option(help: "VMSnapshotScriptPluginConfig.json with the pre/post scripts (a missing file means none).")
+    var scriptConfig = ScriptPlugin.defaultConfigPath
     @Option(help: "With --settings: where <N>.status goes (also keeps the repeat-check state).")
     var statusDir: String?
     @Option(help: "With --settings: where extension.log goes.") var logDir: String?
@@ -41,17 +43,15 @@ struct SnapshotCommand: AsyncParsableCommand {
         guard (settings == nil) != (pluginDir == nil) else {
             throw ValidationError("give exactly one of --settings FILE or --plugin-dir DIR")
         }
-        if freeze == .auto {
-            throw ValidationError(
-                "--freeze auto is not available yet: the freeze helper has not landed; use --freeze off")
-        }
         if !mounts.isEmpty && freeze == .off { throw ValidationError("--mount needs --freeze auto") }
     }
 
     func run() async throws {
         var options = SnapshotJobOptions(freezeTimeout: .seconds(freezeTimeoutSeconds))
-        if freeze == .auto { options.freezer = GuardedFreezer(mounts: mounts.isEmpty ? nil : mounts) }
-        options.scripts = scriptConfig.map { ScriptPlugin(configPath: $0) }
+        if freeze == .auto {
+            options.freezer = GuardedFreezer(mounts: mounts.isEmpty ? nil : mounts, lockPath: freezeLock)
+        }
+        options.scripts = ScriptPlugin(configPath: scriptConfig)
         let path: String
         if let pluginDir {
             let environment: HandlerEnvironment

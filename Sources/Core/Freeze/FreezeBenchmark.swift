@@ -12,8 +12,10 @@ public struct FreezeBenchmark: Sendable {
         public var windowMilliseconds: Double
         /// First FIFREEZE call to the last one's return (the kernel's part).
         public var freezingMilliseconds: Double
-        /// The rest: from everything frozen to the last FITHAW (snapshots and vmsnap's own overhead).
-        public var heldMilliseconds: Double { windowMilliseconds - freezingMilliseconds }
+        /// From the thaw decision to the last FITHAW's return (the kernel's part).
+        public var thawingMilliseconds: Double
+        /// From everything frozen to the thaw decision: the snapshots and vmsnap's own overhead.
+        public var heldMilliseconds: Double { windowMilliseconds - freezingMilliseconds - thawingMilliseconds }
     }
 
     public var disks: [SASBlobURI]
@@ -46,7 +48,8 @@ public struct FreezeBenchmark: Sendable {
             samples.append(
                 Sample(
                     code: result.code, windowMilliseconds: Double(report?.windowNanoseconds ?? 0) / 1e6,
-                    freezingMilliseconds: Double(report?.freezingNanoseconds ?? 0) / 1e6))
+                    freezingMilliseconds: Double(report?.freezingNanoseconds ?? 0) / 1e6,
+                    thawingMilliseconds: Double(report?.thawingNanoseconds ?? 0) / 1e6))
         }
         return samples
     }

@@ -58,6 +58,7 @@ public final class FreezeGuard: @unchecked Sendable {
     private var freezeFailure: String?
     private var firstFreeze: UInt64?
     private var lastFrozen: UInt64?
+    private var firstThaw: UInt64?
     private var lastThaw: UInt64?
     private var thawOrder: [String] = []
     private var thawFailures: [String: String] = [:]
@@ -210,6 +211,7 @@ public final class FreezeGuard: @unchecked Sendable {
             let completed = workerFinished && freezeFailure == nil
             stopRequested = true
             thawedByDeadline = byDeadline
+            if firstThaw == nil { firstThaw = MonotonicClock.now() }
             for index in states.indices.reversed() where states[index] == .frozen { thawLocked(index) }
             for index in states.indices where states[index] == .freezing {
                 thawFailures[request.mounts[index]] = "FIFREEZE still blocked at thaw time; thawed when it returns"
@@ -258,6 +260,7 @@ public final class FreezeGuard: @unchecked Sendable {
                 thawFailures: thawFailures,
                 windowNanoseconds: firstFreeze.map { start in (lastThaw ?? start) - start } ?? 0,
                 freezingNanoseconds: firstFreeze.map { start in (lastFrozen ?? start) - start } ?? 0,
+                thawingNanoseconds: firstThaw.map { start in max(lastThaw ?? start, start) - start } ?? 0,
                 thawedByDeadline: thawedByDeadline)
         }
         lock.withLock { stopRequested = true }

@@ -11,8 +11,8 @@ public struct ScratchFilesystemError: Error, CustomStringConvertible {
 
 /// A throwaway ext4 filesystem on a loop device, for the freeze benchmark and tests (needs root).
 ///
-/// `create` makes an image file under the temporary directory, formats it, attaches a loop device and
-/// mounts it on a fresh directory; `remove` thaws, unmounts, detaches and deletes everything.
+/// `create` makes an image file in a fresh directory (under the temporary directory unless told otherwise),
+/// formats it, attaches a loop device and mounts it in that directory; `remove` thaws, unmounts, detaches and deletes everything.
 public final class ScratchFilesystem: Sendable {
     /// Where the filesystem is mounted.
     public let mountPoint: String
@@ -26,9 +26,10 @@ public final class ScratchFilesystem: Sendable {
         self.directory = directory
     }
 
-    /// Makes and mounts one filesystem of `megabytes`.
-    public static func create(megabytes: Int = 8) throws -> ScratchFilesystem {
-        let parent = URL(fileURLWithPath: NSTemporaryDirectory()).resolvingSymlinksInPath()
+    /// Makes and mounts one filesystem of `megabytes`, its image under `imageDirectory` (default: the
+    /// temporary directory).
+    public static func create(megabytes: Int = 8, imageDirectory: String? = nil) throws -> ScratchFilesystem {
+        let parent = URL(fileURLWithPath: imageDirectory ?? NSTemporaryDirectory()).resolvingSymlinksInPath()
         var template = Array(parent.appendingPathComponent("vmsnap-loop-XXXXXX").path.utf8CString)
         guard let made = mkdtemp(&template) else { throw ScratchFilesystemError(description: "mkdtemp failed") }
         let directory = String(cString: made)
@@ -57,10 +58,12 @@ public final class ScratchFilesystem: Sendable {
     }
 
     /// Makes `count` filesystems; removes the ones already made if one fails.
-    public static func create(count: Int, megabytes: Int = 8) throws -> [ScratchFilesystem] {
+    public static func create(count: Int, megabytes: Int = 8, imageDirectory: String? = nil) throws
+        -> [ScratchFilesystem]
+    {
         var made: [ScratchFilesystem] = []
         do {
-            for _ in 0..<count { made.append(try create(megabytes: megabytes)) }
+            for _ in 0..<count { made.append(try create(megabytes: megabytes, imageDirectory: imageDirectory)) }
         } catch {
             made.forEach { $0.remove() }
             throw error

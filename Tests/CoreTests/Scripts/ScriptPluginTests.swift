@@ -68,6 +68,19 @@ struct ScriptPluginTests {
         #expect(fixture.lines("post-ran") == ["post"])
     }
 
+    @Test func outputIsBoundedToItsLast64KiB() async throws {
+        let fixture = try ScriptFixture()
+        let body =
+            "i=0; while [ $i -lt 3000 ]; do echo \"line $i of the script's chatter\"; i=$((i+1)); done; echo LAST"
+        try fixture.config(["preScriptLocation": fixture.script("pre.sh", body)])
+        let outcome = await fixture.plugin.runPreScript()
+        #expect(outcome.code == 0)
+        #expect(outcome.output.utf8.count <= 64 * 1024 + 64)
+        #expect(outcome.output.hasPrefix("["), "the cut should be noted: \(outcome.output.prefix(80))")
+        #expect(outcome.output.hasSuffix("LAST\n"))
+        #expect(!outcome.output.contains("line 0 of"))
+    }
+
     @Test func failureWithContinueBackupOnFailure() async throws {
         let fixture = try ScriptFixture()
         try fixture.config([
