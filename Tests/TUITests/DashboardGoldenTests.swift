@@ -30,3 +30,84 @@ import Testing
         try GoldenGrid.check(GoldenGrid.render(model, width: 100, height: 30), "\(name)-100x30")
     }
 }
+
+@Suite struct DashboardScreensGoldenTests {
+    private func partial() throws -> DashboardModel {
+        try GoldenGrid.model(fixture: StatusDocumentFixtures.partialFailure)
+    }
+
+    @Test func wideCharacterDiskNames() throws {
+        var model = try partial()
+        model.blob?.disks[0].progress.blob = "データディスク-本番.vhd"
+        model.blob?.disks[1].progress.blob = "磁盘一号.vhd"
+        let grid = GoldenGrid.render(model, width: 80, height: 24)
+        try GoldenGrid.check(grid, "wide-names-80x24")
+        #expect(grid.lines.allSatisfy { DisplayWidth.of($0) == 80 }, "every row is exactly the terminal's width")
+    }
+
+    @Test func asciiFallbackAndStateWithoutColour() throws {
+        var model = try partial()
+        model.source("status blob") { $0.recordFailure("403 AuthenticationFailed", at: GoldenGrid.now) }
+        let grid = GoldenGrid.render(model, width: 80, height: 24, ascii: true)
+        try GoldenGrid.check(grid, "monochrome-ascii-80x24")
+        #expect(grid.lines.joined().allSatisfy { $0.isASCII })
+        let text = grid.lines.joined(separator: "\n")
+        for word in [
+            "ERROR", "FAILED", "done", "STALE", "poll failing: 403 AuthenticationFailed since 03:07:09", "FOLLOW",
+        ] {
+            #expect(text.contains(word), "'\(word)' is spelled out, not only coloured")
+        }
+    }
+
+    @Test func tooSmall() throws {
+        let model = try partial()
+        let grid = GoldenGrid.render(
+            model, width: DashboardView.minimumWidth - 1, height: DashboardView.minimumHeight - 1)
+        try GoldenGrid.check(grid, "too-small")
+        #expect(grid.lines.joined().contains("Terminal too small"))
+    }
+
+    @Test func overlays() throws {
+        let model = try partial()
+        var state = DashboardState()
+        state.overlay = .help
+        try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "help-80x24")
+        state.overlay = .confirmTrigger
+        try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "confirm-80x24")
+        state.overlay = .detail(2)
+        try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "detail-80x24")
+        state.overlay = .explain(["SnapshotCountExceeded", "76", "761"])
+        try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "explain-80x24")
+    }
+
+    @Test func pausedLogWithSearchAndWrap() throws {
+        let model = try partial()
+        var state = DashboardState()
+        state.focus = .log
+        state.search = "mounts"
+        state.logAnchor = 2
+        state.wrap = true
+        let grid = GoldenGrid.render(model, state: state, width: 60, height: 16)
+        try GoldenGrid.check(grid, "log-paused-search-60x16")
+        #expect(grid.lines.joined().contains("PAUSED"))
+        let highlighted = grid.cells.filter { $0.style.attributes.contains(.underline) && $0.style.role == .accent }
+        #expect(highlighted.count == "mounts".count, "the one visible match is highlighted")
+    }
+
+    @Test func liveJobWithFreezeWindowTimer() throws {
+        var model = try partial()
+        let t0 = GoldenGrid.now.addingTimeInterval(-7)
+        let disks = model.blob!.disks.map(\.progress)
+        var tracker = LiveJobTracker(taskID: "live-task_9", disks: disks, freezeTimeout: 10, startedAt: t0)
+        tracker.apply(.stageStarted(.freeze, at: t0.addingTimeInterval(1)))
+        tracker.apply(.stageFinished(.freeze, at: t0.addingTimeInterval(1.2), succeeded: true, detail: "2 mounts"))
+        tracker.apply(.stageStarted(.snapshot, at: t0.addingTimeInterval(1.3)))
+        model.live = tracker.snapshot
+        model.freezeOpenedAt = tracker.freezeOpenedAt
+        let grid = GoldenGrid.render(model, width: 100, height: 30)
+        try GoldenGrid.check(grid, "live-freeze-warning-100x30")
+        #expect(grid.lines[3].contains("FROZEN 6.0 s / 10 s WARNING"))
+        let critical = GoldenGrid.render(model, width: 100, height: 30, at: GoldenGrid.now.addingTimeInterval(3))
+        #expect(critical.lines[3].contains("FROZEN 9.0 s / 10 s CRITICAL"))
+    }
+}

@@ -16,9 +16,18 @@ public struct CodeExplanation: Sendable, Equatable {
 }
 
 extension CodeExplanation {
-    /// The error catalog's entry for a result code ("121", "761"), a service code or a result-code name.
+    /// Storage error codes (`x-ms-error-code`) that the extension turns into a result code.
+    static let storageCodes = ["SnapshotCountExceeded": 85, "SnapshotOperationRateExceeded": 173]
+
+    /// The error catalog's entry for a result code ("121", "761"), a service code, a result-code name, or a
+    /// storage error code the extension maps to a result code.
     public static func lookup(_ code: String) -> CodeExplanation? {
-        ErrorCatalog.lookup(code).map {
+        if let mapped = storageCodes[code], let entry = ErrorCatalog.resultCode(mapped) {
+            return CodeExplanation(
+                code: code, name: "storage error, reported as \(mapped) \(entry.name)", meaning: entry.meaning,
+                action: entry.suggestedAction)
+        }
+        return ErrorCatalog.lookup(code).map {
             CodeExplanation(
                 code: $0.code.map(String.init) ?? code, name: $0.name, meaning: $0.meaning, action: $0.suggestedAction)
         }

@@ -10,7 +10,8 @@ public struct LiveJobTracker: Sendable {
     public init(taskID: String?, disks: [DiskProgress], freezeTimeout: TimeInterval, startedAt: Date) {
         self.freezeTimeout = freezeTimeout
         snapshot = JobSnapshot(
-            origin: .liveJob, taskID: taskID, status: "transitioning", code: 4, message: "job accepted",
+            origin: .liveJob, extensionName: ExtensionIdentity.name, extensionVersion: ExtensionIdentity.version,
+            operation: "Enable", taskID: taskID, status: "transitioning", code: 4, message: "job accepted",
             timestamp: startedAt,
             phases: PhaseRecord.timelineStages.map { PhaseRecord(stage: $0, state: .pending) },
             disks: disks.map { MonitoredDisk(progress: $0) })

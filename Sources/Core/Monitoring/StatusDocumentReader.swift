@@ -75,7 +75,7 @@ public enum StatusDocumentReader {
             snapshot.notes.append("code '\(raw)' is not a number")
         }
         snapshot.timestamp = (element["timestampUTC"]).flatMap(string).flatMap(StatusTimestamp.parse)
-        snapshot.commandStartTime = string(status["commandStartTimeUTCTicks"]).flatMap(StatusTimestamp.fromTicks)
+        snapshot.commandStartTime = string(status["commandStartTimeUTCTicks"]).flatMap(DotNetTicks.date(from:))
         snapshot.message = Redactor.redact(message(status["formattedMessage"]))
         if let health = status["vmHealthInfo"] as? [String: Any] {
             snapshot.healthState = integer(health["vmHealthState"])
@@ -307,13 +307,6 @@ public enum StatusTimestamp {
             return Double(digits).map { Date(timeIntervalSince1970: $0 / 1000) }
         }
         return SASBlobURI.parseSASDate(trimmed)
-    }
-
-    /// .NET ticks (100 ns since 0001-01-01 UTC), integer or scientific notation.
-    public static func fromTicks(_ text: String) -> Date? {
-        let unixEpochTicks = 621_355_968_000_000_000.0
-        if let ticks = Int64(text) { return Date(timeIntervalSince1970: Double(ticks - 621_355_968_000_000_000) / 1e7) }
-        return Double(text).map { Date(timeIntervalSince1970: ($0 - unixEpochTicks) / 1e7) }
     }
 }
 

@@ -50,7 +50,12 @@ public struct DashboardModel: Sendable {
     public var job: JobSnapshot? {
         if let live, !live.isTerminal { return live }
         let candidates = [live, blob, file].compactMap { $0 }
-        return candidates.max { ($0.timestamp ?? .distantPast) < ($1.timestamp ?? .distantPast) }
+        guard var newest = candidates.max(by: { ($0.timestamp ?? .distantPast) < ($1.timestamp ?? .distantPast) })
+        else { return nil }
+        if newest.sequenceNumber == nil, let file, file.taskID == newest.taskID {
+            newest.sequenceNumber = file.sequenceNumber  // the blob does not carry N; its status file does
+        }
+        return newest
     }
 
     /// Appends log lines, dropping the oldest beyond the capacity.

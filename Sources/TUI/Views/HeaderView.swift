@@ -150,10 +150,9 @@ enum HeaderView {
             return
         }
         if health == .failed || health == .warning, let code = job.code {
-            let entry =
-                context.explain(String(job.healthStatusCode.flatMap { $0 > 1 ? $0 : nil } ?? code))
-                ?? context.explain(String(code))
-            var text = "\(health == .failed ? "ERROR" : "WARNING") \(code)"
+            let detailCode = job.healthStatusCode.flatMap { $0 > 1 && $0 != code ? $0 : nil }
+            let entry = detailCode.flatMap { context.explain(String($0)) } ?? context.explain(String(code))
+            var text = "\(health == .failed ? "ERROR" : "WARNING") \(code)" + (detailCode.map { "/\($0)" } ?? "")
             if let entry { text += " \(entry.name): \(entry.meaning)" }
             if !job.message.isEmpty { text += " | \(job.message)" }
             text += "  e: explain"

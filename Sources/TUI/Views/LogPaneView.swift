@@ -63,7 +63,7 @@ enum LogPaneView {
                 highlight(state.search, in: row.text, grid: &grid, x: area.x, y: y, width: area.width)
             }
             if row.line == state.logAnchor, !state.search.isEmpty, matches.contains(row.line) {
-                grid.put(">", x: area.x, y: y, style: CellStyle(.accent, .bold))
+                grid.restyle(x: area.x, y: y, width: area.width) { $0.attributes.insert(.bold) }
             }
         }
     }

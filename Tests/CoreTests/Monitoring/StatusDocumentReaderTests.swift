@@ -98,13 +98,11 @@ import Testing
         #expect(snapshot.notes == ["upload: ?sig=REDACTED"], "a substatus object (not array) is read too")
     }
 
-    @Test func parsesTimestampsTicksAndPythonDurations() {
+    @Test func parsesTimestampsAndPythonDurations() {
         #expect(StatusTimestamp.parse("\\/Date(1000)\\/") == Date(timeIntervalSince1970: 1))
         #expect(StatusTimestamp.parse("/Date(1000)/") == Date(timeIntervalSince1970: 1))
         #expect(StatusTimestamp.parse("1970-01-01T00:00:02Z") == Date(timeIntervalSince1970: 2))
         #expect(StatusTimestamp.parse("1970-01-01T00:00:02.500Z") == Date(timeIntervalSince1970: 2.5))
-        #expect(StatusTimestamp.fromTicks("621355968010000000") == Date(timeIntervalSince1970: 1))
-        #expect(StatusTimestamp.fromTicks("6.21355968E+17") == Date(timeIntervalSince1970: 0))
         #expect(PythonDuration.seconds("0:00:01.5") == 1.5)
         #expect(abs(PythonDuration.seconds("-1 day, 23:59:59.008896")! + 0.991104) < 1e-6)
         #expect(PythonDuration.seconds("2 days, 1:00:00") == 176_400)

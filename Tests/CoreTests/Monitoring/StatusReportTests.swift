@@ -1,0 +1,48 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Core
+
+@Suite struct StatusReportTests {
+    private func locations(statusFile fixture: String?) throws -> MonitorSourceLocations {
+        let plugin = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: plugin.appendingPathComponent("status"), withIntermediateDirectories: true)
+        if let fixture {
+            try StatusDocumentFixtures.data(fixture).write(to: plugin.appendingPathComponent("status/7.status"))
+        }
+        return MonitorSourceLocations(statusBlobURI: nil, pluginDirectory: plugin.path, logFile: nil, interval: 1)
+    }
+
+    @Test func jsonHasAVersionedSchemaAndHealthDrivesTheExitStatus() async throws {
+        let report = await StatusReport.collect(
+            locations: try locations(statusFile: StatusDocumentFixtures.partialFailure), fetcher: nil)
+        #expect(report.health == .failed && report.health.exitStatus == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
+        #expect(json["schema"] as? String == "vmsnap.status/1")
+        let job = try #require(json["job"] as? [String: Any])
+        #expect(job["sequenceNumber"] as? Int == 7)
+        #expect((job["disks"] as? [[String: Any]])?.last?["errorCode"] as? String == "SnapshotCountExceeded")
+        let explained = (json["explanations"] as? [[String: Any]])?.compactMap { $0["code"] as? String }
+        #expect(explained == ["76", "761", "SnapshotCountExceeded"])
+        #expect(report.text(timeZone: TimeZone(identifier: "UTC")!).contains("error 409 SnapshotCountExceeded"))
+    }
+
+    @Test func noDocumentIsUnknownAndStuckIsCalledOut() async throws {
+        let empty = await StatusReport.collect(locations: try locations(statusFile: nil), fetcher: nil)
+        #expect(empty.health == .unknown && empty.health.exitStatus == 5)
+        #expect(empty.text().contains("no status document found"))
+        let stuck = await StatusReport.collect(
+            locations: try locations(statusFile: StatusDocumentFixtures.stuckAtCode4), fetcher: nil)
+        #expect(stuck.health == .stuck && stuck.health.exitStatus == 3)
+        #expect(stuck.text().contains("STUCK"))
+    }
+
+    @Test func storageCodesAreExplainedThroughTheResultCodeTheyBecome() {
+        let entry = CodeExplanation.lookup("SnapshotCountExceeded")
+        #expect(entry?.name.contains("85 FailedSnapshotLimitReached") == true)
+        #expect(CodeExplanation.lookup("121")?.name == "FailedRetryableFsFreezeFailed")
+        #expect(CodeExplanation.lookup("NoSuchCode") == nil)
+    }
+}

@@ -1,0 +1,90 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+@testable import TUI
+
+@Suite struct DashboardStateTests {
+    let now = GoldenGrid.now
+
+    private func model(canTrigger: Bool = true) throws -> DashboardModel {
+        var model = try GoldenGrid.model(fixture: StatusDocumentFixtures.partialFailure)
+        model.canTrigger = canTrigger
+        model.triggerUnavailableReason = "read-only: triggering is disabled (--read-only)"
+        return model
+    }
+
+    @Test func triggerAsksFirstAndDefaultsToNo() throws {
+        let model = try model()
+        var state = DashboardState()
+        #expect(state.handle(.character("t"), model: model, now: now) == nil)
+        #expect(state.overlay == .confirmTrigger)
+        #expect(state.handle(.enter, model: model, now: now) == nil, "Enter means the default: No")
+        #expect(state.overlay == .none && state.toast?.text == "snapshot not triggered")
+        _ = state.handle(.character("t"), model: model, now: now)
+        #expect(state.handle(.character("y"), model: model, now: now) == .trigger)
+    }
+
+    @Test func readOnlyNeverTriggers() throws {
+        let model = try model(canTrigger: false)
+        var state = DashboardState()
+        #expect(state.handle(.character("t"), model: model, now: now) == nil)
+        #expect(state.overlay == .none)
+        #expect(state.toast?.text.contains("read-only") == true)
+    }
+
+    @Test func selectionSortAndDetail() throws {
+        let model = try model()
+        var state = DashboardState()
+        _ = state.handle(.down, model: model, now: now)
+        _ = state.handle(.character("j"), model: model, now: now)
+        _ = state.handle(.character("j"), model: model, now: now)
+        #expect(state.selectedRow == 2, "selection stops at the last disk")
+        _ = state.handle(.enter, model: model, now: now)
+        #expect(state.overlay == .detail(2))
+        #expect(state.codesToExplain(model) == ["SnapshotCountExceeded", "76", "761"])
+        _ = state.handle(.escape, model: model, now: now)
+        _ = state.handle(.character("s"), model: model, now: now)
+        #expect(state.sort == .state)
+        #expect(state.sortedDisks(model.job!.disks).first?.progress.state == .failed)
+        _ = state.handle(.home, model: model, now: now)
+        _ = state.handle(.enter, model: model, now: now)
+        #expect(state.overlay == .detail(2), "after sorting by state the failed disk is first")
+    }
+
+    @Test func logFollowPauseSearchAndLevel() throws {
+        let model = try model()
+        var state = DashboardState()
+        _ = state.handle(.tab, model: model, now: now)
+        #expect(state.focus == .log && state.isFollowing)
+        _ = state.handle(.up, model: model, now: now)
+        #expect(!state.isFollowing, "scrolling up pauses")
+        _ = state.handle(.character("f"), model: model, now: now)
+        #expect(state.isFollowing)
+        _ = state.handle(.character("/"), model: model, now: now)
+        for c in "MOUNTS" { _ = state.handle(.character(c), model: model, now: now) }
+        _ = state.handle(.enter, model: model, now: now)
+        #expect(state.search == "MOUNTS")
+        #expect(state.searchMatches(model) == [2, 4])
+        #expect(state.logAnchor == 4)
+        _ = state.handle(.character("N"), model: model, now: now)
+        #expect(state.logAnchor == 2)
+        _ = state.handle(.character("n"), model: model, now: now)
+        #expect(state.logAnchor == 4)
+        _ = state.handle(.character("l"), model: model, now: now)
+        _ = state.handle(.character("l"), model: model, now: now)
+        #expect(state.minimumLevel == .warning)
+        #expect(state.visibleLogLines(model) == [3])
+        _ = state.handle(.character("q"), model: model, now: now)
+    }
+
+    @Test func helpOverlayAndQuit() throws {
+        let model = try model()
+        var state = DashboardState()
+        _ = state.handle(.character("?"), model: model, now: now)
+        #expect(state.overlay == .help)
+        #expect(state.handle(.character("q"), model: model, now: now) == nil, "q closes help first")
+        #expect(state.handle(.character("q"), model: model, now: now) == .quit)
+    }
+}
