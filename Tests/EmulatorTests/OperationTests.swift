@@ -50,6 +50,24 @@ import Testing
         }
     }
 
+    @Test func dateConditions() async throws {
+        try await EmulatorFixture.run(pageBlobs: 0) { fixture in
+            let put = try await Self.upload(fixture, "dated", "v1")
+            let modified = try #require(put.header("last-modified"))
+            let uri = fixture.sasURI(blob: "dated")
+            let unchanged = try await HTTPExchange.send("GET", uri, headers: ["If-Modified-Since": modified])
+            #expect(unchanged.status == 304)
+            let old = "Mon, 01 Jan 2001 00:00:00 GMT"
+            let changed = try await HTTPExchange.send("GET", uri, headers: ["If-Modified-Since": old])
+            #expect(changed.status == 200)
+            let stale = try await HTTPExchange.send("GET", uri, headers: ["If-Unmodified-Since": old])
+            #expect(stale.status == 412)
+            let write = try await HTTPExchange.send(
+                "PUT", uri + "&comp=metadata", headers: ["If-Unmodified-Since": old, "x-ms-meta-a": "b"])
+            #expect(write.status == 412)
+        }
+    }
+
     @Test func metadataReadAndWrite() async throws {
         try await EmulatorFixture.run(pageBlobs: 1) { fixture in
             let uri = fixture.sasURI(blob: "disk0")

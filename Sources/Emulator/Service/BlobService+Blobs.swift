@@ -26,7 +26,7 @@ extension BlobService {
             let etag = state.nextETag()
             return try state.withContainer(context) { (container: inout StoredContainer) throws(ServiceError) in
                 let existing = container.blobs[context.blob]
-                try Conditions.checkWrite(request, etag: existing?.current.etag)
+                try Conditions.checkWrite(request, existing?.current)
                 let version = BlobVersion(
                     type: type, content: content, metadata: request.metadata, contentType: contentType,
                     etag: etag, lastModified: context.seconds, created: context.seconds)
@@ -59,7 +59,7 @@ extension BlobService {
         let request = context.request
         let version = try readVersion(context)
         let size = version.content.length
-        if try Conditions.checkRead(request, etag: version.etag) {
+        if try Conditions.checkRead(request, version) {
             return Self.notModified(version)
         }
         var headers = version.validators + version.metadataHeaders
@@ -117,7 +117,7 @@ extension BlobService {
 
     func getMetadata(_ context: OperationContext) throws(ServiceError) -> ServiceResponse {
         let version = try readVersion(context)
-        if try Conditions.checkRead(context.request, etag: version.etag) {
+        if try Conditions.checkRead(context.request, version) {
             return Self.notModified(version)
         }
         return ServiceResponse(status: 200, headers: version.validators + version.metadataHeaders)
@@ -155,7 +155,7 @@ extension BlobService {
         try store.access { (state: inout StoreState) throws(ServiceError) in
             let etag = state.nextETag()
             return try state.withBlob(context) { (blob: inout StoredBlob) throws(ServiceError) in
-                try Conditions.checkWrite(context.request, etag: blob.current.etag)
+                try Conditions.checkWrite(context.request, blob.current)
                 try change(&blob.current)
                 blob.current.etag = etag
                 blob.current.lastModified = context.seconds
@@ -180,7 +180,7 @@ extension BlobService {
                     container.blobs[context.blob] = blob
                     return
                 }
-                try Conditions.checkWrite(request, etag: blob.current.etag)
+                try Conditions.checkWrite(request, blob.current)
                 switch mode {
                 case "include": container.blobs[context.blob] = nil
                 case "only":
