@@ -229,10 +229,12 @@ public final class SnapshotJob: Sendable {
         end(.preconnect, unreachable.isEmpty, "\(Set(hosts.map(\.origin)).count) host(s)")
         try checkCancelled()
 
+        let freezeStarted = ContinuousClock.now
         let frozen = try await freeze()
         var snapshotDeadline = deadline
         if frozen != nil {
-            snapshotDeadline = min(deadline, .now + options.freezeTimeout - options.freezeMargin)
+            // The guard's deadline runs from before the first FIFREEZE: every retry must end before it.
+            snapshotDeadline = min(deadline, freezeStarted + options.freezeTimeout - options.freezeMargin)
             do throws(JobFailure) {
                 try checkStaleness(after: "freezing")
             } catch {
@@ -326,8 +328,10 @@ public final class SnapshotJob: Sendable {
         }
         let scriptsClean = preScript.ran && preScript.code == 0 && report.prePostEnabled
         let frozen = report.consistency == .fileSystem
-        if scriptsClean && frozen { update { $0.consistency = .application } }
-        let code = scriptsClean && frozen ? 0 : 1
+        // With fsFreezeEnabled false in the script config, the scripts alone make the snapshot consistent.
+        let applicationConsistent = scriptsClean && (frozen || options.scripts?.freezeEnabled == false)
+        if applicationConsistent { update { $0.consistency = .application } }
+        let code = applicationConsistent ? 0 : 1
         let kind = code == 0 ? "application-consistent" : (frozen ? "filesystem-consistent" : "crash-consistent")
         return Terminal(code: code, health: code, message: "\(report.disks.count) disk snapshot(s) taken (\(kind))")
     }
