@@ -43,7 +43,7 @@ public final class CursesTerminal: DashboardScreen {
         setlocale(LC_ALL, "")
         let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
         unicode = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
-        TerminalRestorer.saveOriginalModes(terminalDescriptor: STDOUT_FILENO)
+        TerminalRestorer.saveOriginalState(terminalDescriptor: STDOUT_FILENO)
         guard let screen = newterm(nil, vmsnap_stdout(), vmsnap_stdin()) else {
             throw TerminalUnavailable(reason: "curses cannot drive TERM '\(environment["TERM"] ?? "")'")
         }
@@ -68,7 +68,7 @@ public final class CursesTerminal: DashboardScreen {
         } else {
             colors = false
         }
-        TerminalRestorer.install(terminalDescriptor: STDOUT_FILENO, sequence: Self.restoreSequence())
+        TerminalRestorer.install(sequence: Self.restoreSequence())
     }
 
     deinit { stop() }

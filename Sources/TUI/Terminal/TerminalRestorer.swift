@@ -10,10 +10,18 @@ enum TerminalRestorer {
     /// Termination and crash signals that must not leave the terminal raw.
     static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP]
 
-    /// Installs the handlers (call `saveOriginalModes` first); `sequence` is written before the termios are restored.
-    static func install(terminalDescriptor: Int32, sequence: [UInt8]) {
+    /// Records the terminal modes and signal dispositions as they are before curses changes them (curses installs
+    /// its own SIGINT/SIGTERM handlers, which would exit(1) instead of re-raising).
+    static func saveOriginalState(terminalDescriptor: Int32) {
         let state = RestoreState.shared
         state.descriptor = terminalDescriptor
+        _ = tcgetattr(terminalDescriptor, state.termios)
+        for signal in signals { _ = sigaction(signal, nil, state.previous + Int(signal)) }
+    }
+
+    /// Installs the handlers (after `saveOriginalState`); `sequence` is written before the modes are restored.
+    static func install(sequence: [UInt8]) {
+        let state = RestoreState.shared
         state.sequenceCount = min(sequence.count, RestoreState.sequenceCapacity)
         for (i, byte) in sequence.prefix(state.sequenceCount).enumerated() { state.sequence[i] = byte }
         for signal in signals {
@@ -21,17 +29,12 @@ enum TerminalRestorer {
             action.__sigaction_handler.sa_handler = restoreAndReraise
             sigemptyset(&action.sa_mask)
             action.sa_flags = 0
-            _ = sigaction(signal, &action, state.previous + Int(signal))
+            _ = sigaction(signal, &action, nil)
         }
         state.installed = true
     }
 
-    /// Saves the termios curses set up so a handler restores the original ones, not curses' raw mode.
-    static func saveOriginalModes(terminalDescriptor: Int32) {
-        _ = tcgetattr(terminalDescriptor, RestoreState.shared.termios)
-    }
-
-    /// Puts the previous handlers back (after a normal `endwin`).
+    /// Puts the original dispositions back (after a normal `endwin`).
     static func uninstall() {
         let state = RestoreState.shared
         guard state.installed else { return }

@@ -1,0 +1,134 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `vmsnap demo` and `vmsnap monitor` in a real pseudo-terminal (tmux), driven by keys like an operator.
+@Suite(.serialized) struct DashboardEndToEndTests {
+    private func workDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dash-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Runs `command` in the pane, recording the terminal modes before and after and the exit status.
+    private func wrapped(_ command: String, in directory: URL) -> String {
+        let d = directory.path
+        return "stty -g > \(d)/before; \(command); echo $? > \(d)/exit; stty -g > \(d)/after; sleep 60"
+    }
+
+    private func waitForFile(_ url: URL, timeout: TimeInterval = 10) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let text = try? String(contentsOf: url, encoding: .utf8), text.hasSuffix("\n") { return text }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return nil
+    }
+
+    @Test func demoTriggerWithConfirmationEveryDiskDoneHelpResizeQuit() throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try TmuxSession(
+            command: wrapped("'\(BuiltBinary.vmsnap.path)' demo --disks 3", in: directory), width: 100, height: 30,
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        defer { session.kill() }
+
+        let start = session.wait(for: "previous job")
+        #expect(start.met, "the demo starts with the seeded previous job:\n\(start.screen.joined(separator: "\n"))")
+
+        try session.send("t")
+        #expect(session.wait(for: "Trigger a snapshot?").met)
+        try session.send("Enter")
+        let declined = session.wait(for: "snapshot not triggered")
+        #expect(declined.met, "Enter keeps the default (No)")
+        #expect(!declined.screen.joined().contains("via live job"))
+
+        try session.send("t")
+        #expect(session.wait(for: "[y] yes").met)
+        try session.send("y")
+        let finished = session.wait(timeout: 30) { screen in
+            screen.joined(separator: "\n").contains("snapshot finished: success")
+        }
+        let text = finished.screen.joined(separator: "\n")
+        #expect(finished.met, "the triggered job finishes:\n\(text)")
+        #expect(text.contains("via live job") && text.contains("3/3 finished"))
+        let diskRows = finished.screen.filter { $0.contains(".vhd") && !$0.contains("http") }
+        #expect(diskRows.count == 3 && diskRows.allSatisfy { $0.contains("done") }, "\(diskRows)")
+        #expect(diskRows.contains { $0.contains(" 3 ") }, "the flaky disk needed retries: \(diskRows)")
+        #expect(!text.contains("sig="), "no signature on screen")
+
+        try session.send("?")
+        #expect(session.wait(for: "Help: keys").met)
+        try session.send("Escape")
+        #expect(session.wait { !$0.joined().contains("Help: keys") }.met)
+
+        try session.resize(width: 50, height: 12)
+        #expect(session.wait(for: "Terminal too small").met)
+        try session.resize(width: 120, height: 40)
+        let large = session.wait { $0.joined().contains("Disks") && !$0.joined().contains("too small") }
+        #expect(large.met)
+        #expect(large.screen.count >= 40 && large.screen[0].contains("vmsnap"))
+
+        try session.send("q")
+        let exit = waitForFile(directory.appendingPathComponent("exit"))
+        #expect(exit == "0\n")
+        let before = try String(contentsOf: directory.appendingPathComponent("before"), encoding: .utf8)
+        let after = waitForFile(directory.appendingPathComponent("after"))
+        #expect(after == before, "terminal modes restored after quit")
+    }
+
+    @Test func terminationSignalRestoresTheTerminal() throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let command = "sh -c 'echo $$ > \(directory.path)/pid; exec \"\(BuiltBinary.vmsnap.path)\" demo --disks 2'"
+        let session = try TmuxSession(
+            command: wrapped(command, in: directory), width: 90, height: 26,
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        defer { session.kill() }
+        #expect(session.wait(for: "previous job").met)
+        let pid = try #require(
+            waitForFile(directory.appendingPathComponent("pid")).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            })
+        #expect(kill(pid, SIGTERM) == 0)
+        #expect(waitForFile(directory.appendingPathComponent("exit")) == "143\n", "re-raised SIGTERM: 128 + 15")
+        let before = try String(contentsOf: directory.appendingPathComponent("before"), encoding: .utf8)
+        #expect(waitForFile(directory.appendingPathComponent("after")) == before)
+        #expect(session.wait(for: "previous job", timeout: 1).met == false, "the alternate screen was left")
+    }
+
+    @Test func refusesWithoutATerminalOrWithDumbTerm() throws {
+        let piped = try BuiltBinary.run(["monitor", "--plugin-dir", "/nonexistent"])
+        #expect(piped.status == 2)
+        #expect(piped.stderr.contains("not a terminal") && piped.stderr.contains("vmsnap status --once"))
+
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try TmuxSession(
+            command: wrapped("'\(BuiltBinary.vmsnap.path)' demo", in: directory), width: 100, height: 20,
+            environment: ["TERM": "dumb"])
+        defer { session.kill() }
+        #expect(session.wait(for: "TERM is 'dumb'").met)
+        #expect(waitForFile(directory.appendingPathComponent("exit")) == "2\n")
+    }
+
+    @Test func statusOnceExitStatusFollowsHealth() throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("status"), withIntermediateDirectories: true)
+        try StatusDocumentFixtures.data(StatusDocumentFixtures.peerStatusFile).write(
+            to: directory.appendingPathComponent("status/4.status"))
+        let options = ["--plugin-dir", directory.path, "--log-dir", directory.path]
+        let success = try BuiltBinary.run(["status", "--once", "--json"] + options)
+        #expect(success.status == 0)
+        #expect(success.stdout.contains(#""schema" : "vmsnap.status/1""#))
+        try StatusDocumentFixtures.data(StatusDocumentFixtures.partialFailure).write(
+            to: directory.appendingPathComponent("status/5.status"))
+        let failed = try BuiltBinary.run(["status", "--once"] + options)
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("FailedRetryableSnapshotFailedRestrictedNetwork"))
+        let missingFlag = try BuiltBinary.run(["status"] + options)
+        #expect(missingFlag.status != 0 && missingFlag.stderr.contains("--once"))
+    }
+}
