@@ -55,7 +55,9 @@ let package = Package(
         .target(
             name: "TestSupport", dependencies: ["Core", "Emulator"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CoreTests", dependencies: ["Core", "Emulator", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Core", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EmulatorTests", dependencies: ["Emulator", "Core", "TestSupport"], exclude: ["Conformance"],
+            swiftSettings: strict),
         .testTarget(
             name: "TUITests", dependencies: ["TUI", "Core", "TestSupport"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(

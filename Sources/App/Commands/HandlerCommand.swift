@@ -1,8 +1,94 @@
 import ArgumentParser
+import Core
+import Foundation
 
-/// `handler`: placeholder until issue 4 lands.
+/// `handler`: the guest agent's lifecycle commands (see packaging/HandlerManifest.json), run in the handler
+/// directory, reading HandlerEnvironment.json from the working directory.
 struct HandlerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "handler", abstract: "Not built yet (issue 4).")
+    static let configuration = CommandConfiguration(
+        commandName: "handler",
+        abstract: "Guest agent lifecycle commands: install, enable, disable, uninstall, update.",
+        subcommands: [Install.self, Enable.self, Disable.self, Uninstall.self, Update.self])
 
-    func run() async throws { throw ValidationError("'handler' is not built yet (issue 4)") }
+    /// The handler directory (the working directory) and its HandlerEnvironment.json.
+    struct Handler {
+        let directory: String
+        let environment: HandlerEnvironment
+        let log: ExtensionLog
+
+        init() throws {
+            directory = FileManager.default.currentDirectoryPath
+            do {
+                environment = try HandlerEnvironment.load(path: directory)
+            } catch {
+                throw ValidationError("cannot read \(HandlerEnvironment.fileName) in \(directory): \(error)")
+            }
+            log = ExtensionLog(directory: environment.logFolder)
+        }
+
+        func note(_ message: String) {
+            log.write(message)
+            print(message)
+        }
+    }
+
+    /// `install`: prepares the log and status folders.
+    struct Install: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prepare the log and status folders.")
+
+        func run() async throws {
+            let handler = try Handler()
+            for folder in [handler.environment.logFolder, handler.environment.statusFolder] {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            handler.note("install: folders ready")
+        }
+    }
+
+    /// `enable`: runs the job of config/<ConfigSequenceNumber>.settings, freezing discovered mounts and running
+    /// the scripts of /etc/azure/VMSnapshotScriptPluginConfig.json.
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the snapshot job of config/<$ConfigSequenceNumber>.settings.",
+            discussion: "Exits 0 once a terminal status is written: the status file carries the job's outcome.")
+
+        @Flag(help: "Print one JSON object per event per line.") var json = false
+        @Option(help: "Freeze filesystems (auto: discovered mounts, as the agent runs it) or not (off).")
+        var freeze: SnapshotCommand.FreezeMode = .auto
+
+        func run() async throws {
+            let handler = try Handler()
+            let options = SnapshotJobOptions(
+                statusDirectory: handler.environment.statusFolder, logDirectory: handler.environment.logFolder,
+                stateDirectory: handler.directory, freezer: freeze == .auto ? GuardedFreezer() : nil,
+                scripts: ScriptPlugin())
+            let job = SnapshotJob.load(settingsPath: handler.directory, options: options, log: handler.log)
+            _ = await JobConsole.run(job, json: json)
+        }
+    }
+
+    /// `disable`: nothing keeps running between jobs, so there is nothing to stop.
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Nothing to stop: jobs run only inside enable.")
+
+        func run() async throws { try Handler().note("disable: nothing to stop") }
+    }
+
+    /// `uninstall`: forgets the handled jobs.
+    struct Uninstall: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget the last handled job.")
+
+        func run() async throws {
+            let handler = try Handler()
+            JobLedger(directory: handler.directory).forget()
+            handler.note("uninstall: state removed")
+        }
+    }
+
+    /// `update`: nothing to migrate.
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Nothing to migrate between versions.")
+
+        func run() async throws { try Handler().note("update: nothing to migrate") }
+    }
 }

@@ -1,8 +1,108 @@
 import ArgumentParser
+import Core
+import Dispatch
+import Foundation
 
-/// `snapshot`: placeholder until issue 4 lands.
+/// `snapshot`: runs one snapshot job and prints its progress.
 struct SnapshotCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "snapshot", abstract: "Not built yet (issue 4).")
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Run one snapshot job: snapshot every disk, write the status file and upload the status blob.",
+        discussion: """
+            --settings takes every form 'config validate' takes (config/N.settings, HandlerEnvironment.json, the ARM \
+            resource form, ...); --plugin-dir reads HandlerEnvironment.json and config/ from the handler directory. \
+            Exits 0 when the job succeeded, 1 otherwise.
+            """)
 
-    func run() async throws { throw ValidationError("'snapshot' is not built yet (issue 4)") }
+    /// How filesystems are made consistent.
+    enum FreezeMode: String, ExpressibleByArgument, CaseIterable {
+        case off, auto
+    }
+
+    @Option(help: "A settings file in any accepted form.") var settings: String?
+    @Option(help: "The extension's handler directory (HandlerEnvironment.json, config/, status/).")
+    var pluginDir: String?
+    @Flag(help: "Print one JSON object per event per line.") var json = false
+    @Option(help: "Freeze filesystems during the snapshot: off or auto.") var freeze: FreezeMode = .off
+    @Option(name: .customLong("mount"), help: "A mount point to freeze (repeatable; default: discovered).")
+    var mounts: [String] = []
+    @Option(help: "Longest freeze, in seconds.") var freezeTimeoutSeconds = 60
+    @Option(help: "The exclusive freeze lock (shared with Site Recovery).")
+    var freezeLock = GuardedFreezer.defaultLockPath
+    @Option(help: "VMSnapshotScriptPluginConfig.json with the pre/post scripts (a missing file means none).")
+    var scriptConfig = ScriptPlugin.defaultConfigPath
+    @Option(help: "With --settings: where <N>.status goes (also keeps the repeat-check state).")
+    var statusDir: String?
+    @Option(help: "With --settings: where extension.log goes.") var logDir: String?
+    @Option(help: "Sequence number N (default: $ConfigSequenceNumber, else the newest config/*.settings).")
+    var sequenceNumber: Int?
+    @Option(help: "Where <THUMBPRINT>.crt/.prv are.") var certificateDirectory = SettingsLoader
+        .defaultCertificateDirectory
+
+    func validate() throws {
+        guard (settings == nil) != (pluginDir == nil) else {
+            throw ValidationError("give exactly one of --settings FILE or --plugin-dir DIR")
+        }
+        if !mounts.isEmpty && freeze == .off { throw ValidationError("--mount needs --freeze auto") }
+    }
+
+    func run() async throws {
+        var options = SnapshotJobOptions(freezeTimeout: .seconds(freezeTimeoutSeconds))
+        if freeze == .auto {
+            options.freezer = GuardedFreezer(mounts: mounts.isEmpty ? nil : mounts, lockPath: freezeLock)
+        }
+        options.scripts = ScriptPlugin(configPath: scriptConfig)
+        let path: String
+        if let pluginDir {
+            let environment: HandlerEnvironment
+            do {
+                environment = try HandlerEnvironment.load(path: pluginDir)
+            } catch {
+                throw ValidationError("cannot read \(pluginDir)/\(HandlerEnvironment.fileName): \(error)")
+            }
+            options.statusDirectory = environment.statusFolder
+            options.logDirectory = environment.logFolder
+            options.stateDirectory = pluginDir
+            path = pluginDir
+        } else {
+            options.statusDirectory = statusDir
+            options.logDirectory = logDir
+            options.stateDirectory = statusDir
+            path = settings ?? ""
+        }
+        let job = SnapshotJob.load(
+            settingsPath: path, sequenceNumber: sequenceNumber, certificateDirectory: certificateDirectory,
+            options: options)
+        let result = await JobConsole.run(job, json: json)
+        if !JobConsole.succeeded(result) { throw ExitCode(1) }
+    }
+}
+
+/// Runs a job in a terminal: prints its events, turns SIGTERM/SIGINT into a clean cancellation.
+enum JobConsole {
+    static func run(_ job: SnapshotJob, json: Bool, quiet: Bool = false) async -> JobResult {
+        let signals = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { job.cancel(reason: number == SIGTERM ? "SIGTERM" : "SIGINT") }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let printer = Task {
+            for await event in job.events where !quiet {
+                if json {
+                    print(JobEventFormat.jsonLine(event))
+                } else if let line = JobEventFormat.humanLine(event) {
+                    print(line)
+                }
+            }
+        }
+        let result = await job.run()
+        await printer.value
+        return result
+    }
+
+    /// Whether the job's code is a success (0, 1, or 3 already done).
+    static func succeeded(_ result: JobResult) -> Bool { [0, 1, 3].contains(result.code) }
 }

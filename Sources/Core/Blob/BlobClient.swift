@@ -79,9 +79,9 @@ public final class BlobClient: Sendable {
                 body: Data(), timeout: timeout ?? configuration.requestTimeout))
     }
 
-    /// Opens (and TLS-handshakes) connections ahead of time: one per URI, so that as many requests as there are
-    /// URIs per host find a warm connection in the cache (HTTP/2 hosts share one). Sends an unauthenticated HEAD
-    /// of the blob path (no SAS leaves the machine); whatever the answer, the connection stays cached.
+    /// Opens (and TLS-handshakes) connections ahead of time: a new one per URI, so that as many requests as there
+    /// are URIs per host find a warm connection in the cache. Sends an unauthenticated HEAD of the blob path (no
+    /// SAS leaves the machine); whatever the answer, the connection stays in the multi handle's cache.
     /// Returns the hosts that could not be reached.
     @discardableResult
     public func preconnect(_ uris: [SASBlobURI], timeout: Duration? = nil) async -> [String: BlobTransportError] {
@@ -92,7 +92,7 @@ public final class BlobClient: Sendable {
                         _ = try await self.perform(
                             BlobRequest(
                                 method: .head, url: uri.blobURI, headers: [], body: Data(),
-                                timeout: timeout ?? self.configuration.connectTimeout))
+                                timeout: timeout ?? self.configuration.connectTimeout, freshConnection: true))
                         return (uri.origin, nil)
                     } catch {
                         return (uri.origin, error)

@@ -19,11 +19,15 @@ public struct BlobResponse: Sendable {
     public var etag: String?
     /// From handing the request to libcurl to the last byte of the answer.
     public var latency: Duration
+    /// Connections libcurl had to open for this request (0: a cached connection was reused).
+    public var connectionsOpened: Int
 
     public init(
-        status: Int, headers: [String: String], body: Data, clientRequestID: String, latency: Duration
+        status: Int, headers: [String: String], body: Data, clientRequestID: String, latency: Duration,
+        connectionsOpened: Int = 0
     ) {
         self.status = status
+        self.connectionsOpened = connectionsOpened
         self.headers = headers
         self.body = body
         self.clientRequestID = clientRequestID

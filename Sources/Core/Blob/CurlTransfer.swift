@@ -17,6 +17,8 @@ struct BlobRequest: Sendable {
     /// Request body for PUT (empty: `Content-Length: 0`).
     var body: Data
     var timeout: Duration
+    /// Open a new connection even when the cache has an idle one (it joins the cache afterwards).
+    var freshConnection = false
 }
 
 /// A request in flight on the event loop: its easy handle and what has arrived so far.
@@ -73,6 +75,7 @@ final class CurlTransfer: @unchecked Sendable {
         set(CURLOPT_SSL_VERIFYHOST, 2)
         set(CURLOPT_TCP_KEEPALIVE, 1)
         set(CURLOPT_FOLLOWLOCATION, 0)
+        if request.freshConnection { set(CURLOPT_FRESH_CONNECT, 1) }
         set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout))
         set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
         set(CURLOPT_USERAGENT, configuration.userAgent)
@@ -112,12 +115,14 @@ final class CurlTransfer: @unchecked Sendable {
         let latency = ContinuousClock.now - started
         if curlResult == CURLE_OK, let easy {
             var status = 0
+            var connections = 0
             _ = vmsnap_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+            _ = vmsnap_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connections)
             finish(
                 .success(
                     BlobResponse(
                         status: status, headers: responseHeaders, body: responseBody,
-                        clientRequestID: clientRequestID, latency: latency)))
+                        clientRequestID: clientRequestID, latency: latency, connectionsOpened: connections)))
             return
         }
         let detail = String(cString: errorBuffer)
@@ -183,14 +188,24 @@ final class CurlTransfer: @unchecked Sendable {
     private static let headerCallback: vmsnap_curl_data_cb = { pointer, size, count, userdata in
         let bytes = size * count
         guard let pointer else { return bytes }
-        let line = String(decoding: UnsafeRawBufferPointer(start: pointer, count: bytes), as: UTF8.self)
+        let line = UnsafeRawBufferPointer(start: pointer, count: bytes)
         let me = transfer(userdata)
-        if line.hasPrefix("HTTP/") {
+        if line.starts(with: "HTTP/".utf8) {
             me.responseHeaders = [:]  // a new response (after 100 Continue or a proxy CONNECT)
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            me.responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            me.responseHeaders[trimmed(line[..<colon], lowercased: true)] = trimmed(
+                line[(colon + 1)...], lowercased: false)
         }
         return bytes
+    }
+
+    /// A header name or value without surrounding blanks and line ends (names lowercased).
+    private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>, lowercased: Bool) -> String {
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) })
+        else { return "" }
+        let core = bytes[first...last]
+        guard lowercased else { return String(decoding: core, as: UTF8.self) }
+        return String(decoding: core.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }

@@ -101,9 +101,7 @@ public struct RetryPolicy: Sendable {
                 observe(.answered(response))
                 if response.isSuccess { return outcome }
                 retryable = Self.isRetryable(status: response.status)
-                if !retryable {
-                    outcome.stopReason = "HTTP \(response.status) \(response.errorCode ?? "") is not retryable"
-                }
+                if !retryable { outcome.stopReason = "not retryable" }
             } catch {
                 outcome.transportError = error
                 observe(.failed(error))

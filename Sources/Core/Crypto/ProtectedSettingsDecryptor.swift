@@ -33,12 +33,14 @@ public enum ProtectedSettingsDecryptor {
         let (certificatePath, keyPath) = paths(thumbprint: thumbprint, directory: directory)
         let certificatePEM = try readFile(certificatePath)
         let keyPEM = try readFile(keyPath)
-
-        guard let certificate = withMemoryBIO(certificatePEM, { PEM_read_bio_X509($0, nil, nil, nil) }) else {
+        // The passphrase callbacks supply none: an encrypted key fails instead of OpenSSL prompting on the
+        // terminal (the agent's keys are unencrypted PKCS#8).
+        guard let certificate = withMemoryBIO(certificatePEM, { PEM_read_bio_X509($0, nil, { _, _, _, _ in 0 }, nil) })
+        else {
             throw .unreadableCertificate(path: certificatePath, reason: openSSLReason())
         }
         defer { X509_free(certificate) }
-        guard let key = withMemoryBIO(keyPEM, { PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
+        guard let key = withMemoryBIO(keyPEM, { PEM_read_bio_PrivateKey($0, nil, { _, _, _, _ in 0 }, nil) }) else {
             throw .unreadableCertificate(path: keyPath, reason: openSSLReason())
         }
         defer { EVP_PKEY_free(key) }

@@ -15,6 +15,7 @@ struct DiskSnapshotter: Sendable {
     ) async -> (DiskProgress, clientFailure: Bool) {
         var progress = DiskProgress(
             index: index, blobURI: uri.blobURI, account: uri.account, container: uri.container, blob: uri.blob)
+        var newConnections = 0
         let outcome = await retry.run(until: deadline) { attempt in
             switch attempt {
             case .sending(let number):
@@ -23,6 +24,7 @@ struct DiskSnapshotter: Sendable {
             case .answered(let response):
                 progress.httpStatus = response.status
                 progress.requestID = response.requestID
+                newConnections += response.connectionsOpened
                 progress.latencyMilliseconds = Double(response.latency / .microseconds(1)) / 1000
                 progress.errorCode = response.errorCode
                 progress.errorMessage = response.isSuccess ? nil : response.errorMessage
@@ -49,7 +51,7 @@ struct DiskSnapshotter: Sendable {
         }
         if outcome.succeeded {
             logger.info(
-                "disk \(index) \(uri.blobURI): snapshot \(progress.snapshotTime ?? "?") after \(outcome.attempts) attempt(s), request id \(progress.requestID ?? "none")"
+                "disk \(index) \(uri.blobURI): snapshot \(progress.snapshotTime ?? "?") after \(outcome.attempts) attempt(s), request id \(progress.requestID ?? "none"), \(newConnections) new connection(s)"
             )
             return (progress, false)
         }

@@ -37,7 +37,7 @@ public struct ThawReport: Sendable, Equatable, Codable {
 /// Runs the pre- and post-scripts of VMSnapshotScriptPluginConfig.json.
 ///
 /// Order: pre-script, freeze, snapshot, thaw, post-script. The engine calls `runPostScript` whenever the
-/// pre-script ran (`ran`) or none was configured (`code` 0), even when the snapshot failed.
+/// pre-script ran (`ran`), even when the pre-script or the snapshot failed.
 public protocol ScriptRunner: Sendable {
     /// Whether filesystems should be frozen (the config's `fsFreezeEnabled`).
     var freezeEnabled: Bool { get }

@@ -26,6 +26,7 @@ public final class SnapshotJob: Sendable {
     }
 
     private let client: BlobClient
+    private let rejection: JobFailure?
     private let logger: Logger
     private let reporter: StatusReporter
     private let statusFile: StatusFileWriter?
@@ -35,13 +36,16 @@ public final class SnapshotJob: Sendable {
     /// Set once dedupe passed: before that nothing is published, so a repeat never overwrites the first result.
     private let publishing = Atomic<Bool>(false)
 
+    /// - Parameter rejection: the settings were refused before the job could start (e.g. code 11 or 16 from the
+    ///   loader): the job only reports this failure, through the same terminal status and log path.
     public init(
         settings: JobSettings, options: SnapshotJobOptions = SnapshotJobOptions(), client: BlobClient = BlobClient(),
-        log: ExtensionLog? = nil
+        log: ExtensionLog? = nil, rejection: JobFailure? = nil
     ) {
         self.settings = settings
         self.options = options
         self.client = client
+        self.rejection = rejection
         let log = log ?? ExtensionLog(directory: options.logDirectory)
         self.log = log
         let (events, continuation) = AsyncStream<JobEvent>.makeStream()
@@ -108,13 +112,19 @@ public final class SnapshotJob: Sendable {
             try checkStaleness(after: "start")
             let preScript = try await runPreScript()
             var failure: JobFailure?
-            do throws(JobFailure) {
-                try await snapshotPhase(until: deadline)
-            } catch {
-                failure = error
+            if preScript.code != 0 && !preScript.continueBackup {
+                failure = JobFailure(code: preScript.code, message: "pre-script: \(preScript.message)")
+            } else {
+                do throws(JobFailure) {
+                    try await snapshotPhase(until: deadline)
+                } catch {
+                    failure = error
+                }
             }
-            if preScript.ran { try await runPostScript(after: failure) }
+            // The post-script runs whenever the pre-script ran or none was configured, even after a failure.
+            if preScript.ran || preScript.code == 0 { try await runPostScript(after: failure) }
             if let failure { throw failure }
+            try checkCancelled()
             return outcome(preScript: preScript)
         } catch {
             return Terminal(code: error.code, health: error.code, message: error.message)
@@ -123,6 +133,10 @@ public final class SnapshotJob: Sendable {
 
     private func validate() throws(JobFailure) {
         begin(.validate)
+        if let rejection {
+            end(.validate, false, rejection.message)
+            throw rejection
+        }
         let command = settings.command.lowercased()
         if !command.contains("snapshot") {
             if command.contains("install") {
@@ -184,10 +198,8 @@ public final class SnapshotJob: Sendable {
         begin(.preScript)
         let outcome = await scripts.runPreScript()
         update { $0.prePostEnabled = outcome.ran }
+        if !outcome.output.isEmpty { logger.info("pre-script output: \(outcome.output)") }
         end(.preScript, outcome.code == 0, outcome.message)
-        if outcome.code != 0 && !outcome.continueBackup {
-            throw JobFailure(code: outcome.code, message: "pre-script: \(outcome.message)")
-        }
         return outcome
     }
 
@@ -195,11 +207,12 @@ public final class SnapshotJob: Sendable {
         guard let scripts = options.scripts else { return }
         begin(.postScript)
         let outcome = await scripts.runPostScript()
+        if !outcome.output.isEmpty { logger.info("post-script output: \(outcome.output)") }
         end(.postScript, outcome.code == 0, outcome.message)
+        if outcome.code != 0 { update { $0.prePostEnabled = false } }
         if outcome.code != 0 && !outcome.continueBackup && failure == nil {
             throw JobFailure(code: outcome.code, message: "post-script: \(outcome.message)")
         }
-        if outcome.code != 0 { update { $0.prePostEnabled = false } }
     }
 
     /// Pre-connect, freeze, snapshot, thaw. Thaw always follows a successful freeze.
@@ -216,10 +229,12 @@ public final class SnapshotJob: Sendable {
         end(.preconnect, unreachable.isEmpty, "\(Set(hosts.map(\.origin)).count) host(s)")
         try checkCancelled()
 
+        let freezeStarted = ContinuousClock.now
         let frozen = try await freeze()
         var snapshotDeadline = deadline
         if frozen != nil {
-            snapshotDeadline = min(deadline, .now + options.freezeTimeout - options.freezeMargin)
+            // The guard's deadline runs from before the first FIFREEZE: every retry must end before it.
+            snapshotDeadline = min(deadline, freezeStarted + options.freezeTimeout - options.freezeMargin)
             do throws(JobFailure) {
                 try checkStaleness(after: "freezing")
             } catch {
@@ -313,8 +328,10 @@ public final class SnapshotJob: Sendable {
         }
         let scriptsClean = preScript.ran && preScript.code == 0 && report.prePostEnabled
         let frozen = report.consistency == .fileSystem
-        if scriptsClean && frozen { update { $0.consistency = .application } }
-        let code = scriptsClean && frozen ? 0 : 1
+        // With fsFreezeEnabled false in the script config, the scripts alone make the snapshot consistent.
+        let applicationConsistent = scriptsClean && (frozen || options.scripts?.freezeEnabled == false)
+        if applicationConsistent { update { $0.consistency = .application } }
+        let code = applicationConsistent ? 0 : 1
         let kind = code == 0 ? "application-consistent" : (frozen ? "filesystem-consistent" : "crash-consistent")
         return Terminal(code: code, health: code, message: "\(report.disks.count) disk snapshot(s) taken (\(kind))")
     }
@@ -356,6 +373,7 @@ public final class SnapshotJob: Sendable {
         }
         if let failure = final.statusUploadFailure { logger.error("terminal status upload failed: \(failure)") }
         if let failure = reporter.fileFailure { logger.error("status file could not be written: \(failure)") }
+        if let failure = log.writeFailure { logger.error("extension.log could not be written: \(failure)") }
         end(.report, uploaded || settings.statusBlob == nil, uploaded ? "status uploaded" : "status not uploaded")
         let result = JobResult(
             code: final.code, healthStatusCode: final.healthStatusCode, status: final.status, message: final.message,
@@ -393,9 +411,11 @@ public final class SnapshotJob: Sendable {
         throw JobFailure(code: 2, message: "job interrupted: \(reason)")
     }
 
+    /// Starts a stage: an event, and (except for the snapshot stage, reported like disk progress so that the
+    /// requests have the machine to themselves) a status file write and an immediate status upload.
     private func begin(_ stage: JobStage) {
         continuation.yield(.stageStarted(stage, at: Date()))
-        update(stageChanged: true) { $0.stage = stage }
+        update(stageChanged: stage != .snapshot) { $0.stage = stage }
     }
 
     private func end(_ stage: JobStage, _ succeeded: Bool, _ detail: String) {

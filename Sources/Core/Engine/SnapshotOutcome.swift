@@ -32,13 +32,9 @@ enum SnapshotOutcome {
             || disk.errorMessage?.contains("rate of snapshot blob calls is exceeded") == true
     }
 
-    /// `vmHealthState` for a code: 0 green, 128 yellow, 256 red (error-codes.md's health column).
+    /// `vmHealthState` for a code: 0 green, 128 yellow, 256 red (the error catalog's health column).
     static func healthState(for code: Int) -> Int {
-        switch code {
-        case 15, 76, 85, 402, 761: 256
-        case 11, 16, 121...124, 300...318, 500...512: 128
-        default: 0
-        }
+        ErrorCatalog.resultCode(code)?.health?.statusCode ?? ErrorCatalog.Health.green.statusCode
     }
 
     /// The status word for a terminal code.

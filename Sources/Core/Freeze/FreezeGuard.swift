@@ -29,8 +29,8 @@ nonisolated(unsafe) private var guardWakeDescriptor: Int32 = -1
 
 /// The thaw guard, run in a process of its own (`vmsnap freeze-guard`).
 ///
-/// It arms its deadline, takes the freeze lock, opens every mount, then freezes them in order on a worker
-/// thread while the main thread waits (in `poll`, never a sleep) for the first of: a `thaw` command or EOF on
+/// It arms its deadline, takes the freeze lock, opens every mount, then freezes them from worker threads (one
+/// per mount, `/` last) while the main thread waits (in `poll`, never a sleep) for the first of: a `thaw` command or EOF on
 /// its command pipe (the job ended or died), a signal (including the parent-death signal), or the deadline.
 /// It then thaws every frozen mount in reverse order, continuing past failures, reports on its report pipe
 /// and exits. A FIFREEZE still blocked at that moment is thawed by the worker as soon as it returns.
@@ -57,6 +57,8 @@ public final class FreezeGuard: @unchecked Sendable {
     private var thawedByDeadline = false
     private var freezeFailure: String?
     private var firstFreeze: UInt64?
+    private var lastFrozen: UInt64?
+    private var firstThaw: UInt64?
     private var lastThaw: UInt64?
     private var thawOrder: [String] = []
     private var thawFailures: [String: String] = [:]
@@ -148,30 +150,15 @@ public final class FreezeGuard: @unchecked Sendable {
         finish(failureCode: 121, failureMessage: "freeze interrupted before it completed: \(reason)")
     }
 
-    /// The worker thread: FIFREEZE each mount in order until one fails or a thaw has begun.
+    /// The worker thread: flushes every mount (outside the window), then freezes all mounts but `/` at once,
+    /// one thread each, then `/`; stops early once a FIFREEZE failed or a thaw began.
     private func freezeAll() {
-        for index in descriptors.indices {
-            let proceed = lock.withLock {
-                guard !stopRequested else { return false }
-                states[index] = .freezing
-                if firstFreeze == nil { firstFreeze = MonotonicClock.now() }
-                return true
-            }
-            guard proceed else { break }
-            let result = vmsnap_fifreeze(descriptors[index])
-            let error = errno
-            let frozen = lock.withLock {
-                guard result == 0 else {
-                    states[index] = .failed("FIFREEZE failed: \(SystemError.text(error))")
-                    freezeFailure = "cannot freeze \(request.mounts[index]): \(SystemError.text(error))"
-                    return false
-                }
-                states[index] = .frozen
-                if stopRequested { thawLocked(index) }  // the thaw began while this FIFREEZE was blocked
-                return true
-            }
-            guard frozen else { break }
+        Self.runConcurrently(Array(descriptors.indices)) { _ = vmsnap_syncfs(self.descriptors[$0]) }
+        let (root, others) = descriptors.indices.reduce(into: ([Int](), [Int]())) { split, index in
+            if request.mounts[index] == "/" { split.0.append(index) } else { split.1.append(index) }
         }
+        Self.runConcurrently(others) { self.freeze($0) }
+        if lock.withLock({ freezeFailure == nil }) { Self.runConcurrently(root) { self.freeze($0) } }
         lock.withLock {
             workerFinished = true
             workerRunning = false
@@ -180,12 +167,51 @@ public final class FreezeGuard: @unchecked Sendable {
         _ = write(wake.write, &byte, 1)
     }
 
+    /// FIFREEZE of one mount, unless a thaw or a failure came first; thaws it at once if a thaw began meanwhile.
+    private func freeze(_ index: Int) {
+        let proceed = lock.withLock {
+            guard !stopRequested, freezeFailure == nil else { return false }
+            states[index] = .freezing
+            if firstFreeze == nil { firstFreeze = MonotonicClock.now() }
+            return true
+        }
+        guard proceed else { return }
+        let result = vmsnap_fifreeze(descriptors[index])
+        let error = errno
+        lock.withLock {
+            guard result == 0 else {
+                states[index] = .failed("FIFREEZE failed: \(SystemError.text(error))")
+                if freezeFailure == nil {
+                    freezeFailure = "cannot freeze \(request.mounts[index]): \(SystemError.text(error))"
+                }
+                return
+            }
+            states[index] = .frozen
+            lastFrozen = MonotonicClock.now()
+            if stopRequested { thawLocked(index) }  // the thaw began while this FIFREEZE was blocked
+        }
+    }
+
+    /// Runs `body` for every index on a thread of its own and waits for all of them.
+    private static func runConcurrently(_ indices: [Int], _ body: @escaping @Sendable (Int) -> Void) {
+        let group = DispatchGroup()
+        for index in indices {
+            group.enter()
+            Thread {
+                body(index)
+                group.leave()
+            }.start()
+        }
+        group.wait()
+    }
+
     /// Thaws every frozen mount in reverse order; returns whether the freeze had completed before.
     private func thawAll(byDeadline: Bool) -> Bool {
         lock.withLock {
             let completed = workerFinished && freezeFailure == nil
             stopRequested = true
             thawedByDeadline = byDeadline
+            if firstThaw == nil { firstThaw = MonotonicClock.now() }
             for index in states.indices.reversed() where states[index] == .frozen { thawLocked(index) }
             for index in states.indices where states[index] == .freezing {
                 thawFailures[request.mounts[index]] = "FIFREEZE still blocked at thaw time; thawed when it returns"
@@ -233,6 +259,8 @@ public final class FreezeGuard: @unchecked Sendable {
                 kind: .finished, failureCode: failureCode, failureMessage: failureMessage, thawOrder: thawOrder,
                 thawFailures: thawFailures,
                 windowNanoseconds: firstFreeze.map { start in (lastThaw ?? start) - start } ?? 0,
+                freezingNanoseconds: firstFreeze.map { start in (lastFrozen ?? start) - start } ?? 0,
+                thawingNanoseconds: firstThaw.map { start in max(lastThaw ?? start, start) - start } ?? 0,
                 thawedByDeadline: thawedByDeadline)
         }
         lock.withLock { stopRequested = true }

@@ -21,12 +21,17 @@ public struct FreezeGuardMessage: Codable, Sendable, Equatable {
     public var thawFailures: [String: String]
     /// CLOCK_MONOTONIC nanoseconds from the first FIFREEZE to the last FITHAW.
     public var windowNanoseconds: UInt64
+    /// The part of the window spent in FIFREEZE calls: from the first call to the last one's return.
+    public var freezingNanoseconds: UInt64
+    /// The part of the window spent thawing: from the thaw decision to the last FITHAW's return.
+    public var thawingNanoseconds: UInt64
     /// Whether the guard thawed because its deadline passed before anyone asked.
     public var thawedByDeadline: Bool
 
     public init(
         kind: Kind, failureCode: Int? = nil, failureMessage: String? = nil, thawOrder: [String] = [],
-        thawFailures: [String: String] = [:], windowNanoseconds: UInt64 = 0, thawedByDeadline: Bool = false
+        thawFailures: [String: String] = [:], windowNanoseconds: UInt64 = 0, freezingNanoseconds: UInt64 = 0,
+        thawingNanoseconds: UInt64 = 0, thawedByDeadline: Bool = false
     ) {
         self.kind = kind
         self.failureCode = failureCode
@@ -34,6 +39,8 @@ public struct FreezeGuardMessage: Codable, Sendable, Equatable {
         self.thawOrder = thawOrder
         self.thawFailures = thawFailures
         self.windowNanoseconds = windowNanoseconds
+        self.freezingNanoseconds = freezingNanoseconds
+        self.thawingNanoseconds = thawingNanoseconds
         self.thawedByDeadline = thawedByDeadline
     }
 

@@ -6,8 +6,9 @@ import Foundation
 
 /// The job's side of a running freeze guard: its command pipe and the reports it sent.
 ///
-/// A reader thread collects the guard's JSON lines and reaps the guard at EOF. Closing the command pipe (a
-/// `thaw` request, this object's deinit, or the job process dying) makes the guard thaw.
+/// A reader thread collects the guard's JSON lines and reaps the guard at EOF (thawing from this process if the
+/// guard vanished while holding the freeze). Closing the command pipe (a `thaw` request, this object's deinit,
+/// or the job process dying) makes the guard thaw.
 final class GuardConnection: @unchecked Sendable {
     private let lock = NSLock()
     private var commandDescriptor: Int32
@@ -16,16 +17,24 @@ final class GuardConnection: @unchecked Sendable {
     private var ended = false
     private var waiters: [CheckedContinuation<Bool, Never>] = []
 
-    private init(commandDescriptor: Int32) {
+    private let mounts: [String]
+    /// The guard's process id.
+    let processID: pid_t
+
+    private init(commandDescriptor: Int32, mounts: [String], processID: pid_t) {
         self.commandDescriptor = commandDescriptor
+        self.mounts = mounts
+        self.processID = processID
     }
 
     deinit {
         if commandDescriptor >= 0 { close(commandDescriptor) }
     }
 
-    /// Starts the guard executable with `arguments`, its stdin and stdout on fresh pipes.
-    static func start(executable: String, arguments: [String]) throws(SpawnError) -> GuardConnection {
+    /// Starts the guard executable with `arguments` for `mounts`, its stdin and stdout on fresh pipes.
+    static func start(executable: String, arguments: [String], mounts: [String]) throws(SpawnError)
+        -> GuardConnection
+    {
         let commands = try PipeDescriptors()
         let reports: PipeDescriptors
         do {
@@ -49,7 +58,8 @@ final class GuardConnection: @unchecked Sendable {
             close(reports.read)
             throw error
         }
-        let connection = GuardConnection(commandDescriptor: commands.write)
+        let connection = GuardConnection(
+            commandDescriptor: commands.write, mounts: mounts, processID: process.pid)
         Thread { connection.readReports(from: reports.read, process: process) }.start()
         return connection
     }
@@ -130,6 +140,12 @@ final class GuardConnection: @unchecked Sendable {
         }
         close(descriptor)
         process.waitForExit()
-        update { ended = true }
+        // A guard that vanished while holding the freeze (killed, crashed) is replaced by a thaw from here.
+        let stranded = lock.withLock { frozen && finished == nil }
+        let rescue = stranded ? EmergencyThaw.thaw(mounts) : nil
+        update {
+            if let rescue { finished = rescue }
+            ended = true
+        }
     }
 }

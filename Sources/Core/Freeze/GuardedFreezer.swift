@@ -14,7 +14,7 @@ public struct GuardedFreezer: FilesystemFreezer {
     /// The lock file the Linux peer and Azure Site Recovery use.
     public static let defaultLockPath = "/etc/azure/MicrosoftRecoverySvcsSafeFreezeLock/SafeFreezeLockFile"
 
-    /// Explicit mount points in freeze order; nil discovers them from mountinfo.
+    /// Explicit mount points (`/` is moved last); nil discovers them from mountinfo.
     public var mounts: [String]?
     /// Mount points or fnmatch globs discovery leaves out.
     public var mountsToSkip: [String]
@@ -47,12 +47,13 @@ public struct GuardedFreezer: FilesystemFreezer {
         signal(SIGPIPE, SIG_IGN)  // the guard may close its command pipe first (deadline)
         let arguments =
             [
-                "freeze-guard", "--timeout-ms", String(timeout.wholeNanoseconds / 1_000_000), "--parent-pid",
+                "freeze-guard", "--timeout-ms", String(max(1, timeout.wholeNanoseconds / 1_000_000)), "--parent-pid",
                 String(getpid()), "--lock-file", lockPath, "--",
             ] + mountList
         let connection: GuardConnection
         do {
-            connection = try GuardConnection.start(executable: guardExecutable, arguments: arguments)
+            connection = try GuardConnection.start(
+                executable: guardExecutable, arguments: arguments, mounts: mountList)
         } catch {
             throw JobFailure(code: 124, message: "cannot start the freeze guard: \(error)")
         }
@@ -74,7 +75,7 @@ public struct GuardedFreezer: FilesystemFreezer {
             if let relative = mounts.first(where: { !$0.hasPrefix("/") }) {
                 throw JobFailure(code: 123, message: "mount point '\(relative)' is not an absolute path")
             }
-            return mounts
+            return mounts.filter { $0 != "/" } + mounts.filter { $0 == "/" }
         }
         do {
             return try MountDiscovery.discover(mountsToSkip: mountsToSkip, mountInfoPath: mountInfoPath)
@@ -88,6 +89,9 @@ public struct GuardedFreezer: FilesystemFreezer {
 public final class GuardedFrozenFilesystems: FrozenFilesystems {
     public let mounts: [String]
     private let connection: GuardConnection
+
+    /// The guard process holding the freeze.
+    public var guardProcessID: pid_t { connection.processID }
 
     init(mounts: [String], connection: GuardConnection) {
         self.mounts = mounts
@@ -105,14 +109,12 @@ public final class GuardedFrozenFilesystems: FrozenFilesystems {
 
     /// Thaws and returns the guard's full report (thaw order, per-mount failures, window).
     public func thawWithDetails() async -> FreezeGuardMessage {
-        if let report = await connection.thaw() { return report }
-        return EmergencyThaw.thaw(mounts)
+        await connection.thaw() ?? EmergencyThaw.thaw(mounts)
     }
 
     /// Waits for the guard's final report without asking it to thaw (it thaws on its own at the deadline).
     public func waitForGuard() async -> FreezeGuardMessage {
-        if let report = await connection.finalReport() { return report }
-        return EmergencyThaw.thaw(mounts)
+        await connection.finalReport() ?? EmergencyThaw.thaw(mounts)
     }
 }
 

@@ -50,7 +50,7 @@ public struct MountInfoEntry: Sendable, Equatable {
 /// Only ext3, ext4, xfs and btrfs; never the Azure resource disk (`/mnt/resource`, or `/mnt` when its device
 /// is the resource disk); one mount per device (bind mounts and repeated mounts of a filesystem would make
 /// the second FIFREEZE fail with EBUSY); no filesystem with a mount matching `mountsToSkip` (exact paths or
-/// fnmatch globs); `/` last.
+/// fnmatch globs, `*` not crossing `/`); `/` last.
 public enum MountDiscovery {
     /// Filesystem types that support FIFREEZE and that the peer freezes.
     public static let freezableTypes: Set<String> = ["ext3", "ext4", "xfs", "btrfs"]
@@ -90,7 +90,7 @@ public enum MountDiscovery {
     }
 
     private static func matches(pattern: String, path: String) -> Bool {
-        pattern == path || fnmatch(pattern, path, 0) == 0
+        pattern == path || fnmatch(pattern, path, FNM_PATHNAME) == 0
     }
 
     private static func resolvedPath(_ path: String) -> String? {

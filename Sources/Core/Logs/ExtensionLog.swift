@@ -14,6 +14,8 @@ public final class ExtensionLog: Sendable {
         var jobLines: [String] = []
         var jobBytes = 0
         var writeFailure: String?
+        /// The open log file (O_APPEND), -1 until the first write and after a rotation.
+        var descriptor: Int32 = -1
     }
 
     /// nil: lines are kept for the job only (no log folder).
@@ -40,6 +42,12 @@ public final class ExtensionLog: Sendable {
         self.rotateAtBytes = rotateAtBytes
         self.keptRotations = keptRotations
         self.maximumJobBytes = maximumJobBytes
+    }
+
+    deinit {
+        state.withLock { state in
+            if state.descriptor >= 0 { close(state.descriptor) }
+        }
     }
 
     /// Formats, redacts and records one message; returns the line as written (without newline).
@@ -99,17 +107,22 @@ public final class ExtensionLog: Sendable {
 
     private func append(_ lines: [String], _ state: inout State) {
         guard let path, !lines.isEmpty else { return }
-        let data = Data(lines.map { $0 + "\n" }.joined().utf8)
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            state.writeFailure = "cannot open \(path): \(String(cString: strerror(errno)))"
-            return
+        if state.descriptor < 0 {
+            state.descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            guard state.descriptor >= 0 else {
+                state.writeFailure = "cannot open \(path): \(String(cString: strerror(errno)))"
+                return
+            }
         }
-        defer { close(descriptor) }
-        let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        let data = Data(lines.map { $0 + "\n" }.joined().utf8)
+        let written = data.withUnsafeBytes { Foundation.write(state.descriptor, $0.baseAddress, $0.count) }
         if written != data.count { state.writeFailure = "short write to \(path)" }
         var info = stat()
-        if fstat(descriptor, &info) == 0, Int(info.st_size) >= rotateAtBytes { rotate(path) }
+        if fstat(state.descriptor, &info) == 0, Int(info.st_size) >= rotateAtBytes {
+            close(state.descriptor)
+            state.descriptor = -1
+            rotate(path)
+        }
     }
 
     private func rotate(_ path: String) {

@@ -38,6 +38,9 @@ public struct ChildProcess: Sendable {
                 posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
             }
         }
+        // Nothing else of this process leaks into the child (a leaked write descriptor would keep a pipe open
+        // or make exec of a script fail with ETXTBSY).
+        vmsnap_spawn_close_from(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

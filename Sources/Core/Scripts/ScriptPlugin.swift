@@ -4,8 +4,8 @@ import Foundation
 ///
 /// No config file means no scripts (a filesystem-consistent backup). A config that is not root-owned with
 /// mode 600, or does not parse, yields its code (317, 318, 305) from `runPreScript` without running anything.
-/// The engine runs the post-script whenever the pre-script ran (`ScriptOutcome.ran`) or none was configured,
-/// also when the snapshot failed.
+/// The engine runs the post-script whenever the pre-script ran (`ScriptOutcome.ran`), also when the pre-script
+/// or the snapshot failed.
 public struct ScriptPlugin: ScriptRunner {
     /// Where the Azure Backup documentation puts the config.
     public static let defaultConfigPath = "/etc/azure/VMSnapshotScriptPluginConfig.json"

@@ -17,6 +17,20 @@ public struct HandlerEnvironment: Sendable, Equatable {
     /// The file this was read from.
     public var source: String
 
+    public init(
+        name: String? = nil, version: String? = nil, logFolder: String, configFolder: String, statusFolder: String,
+        heartbeatFile: String? = nil, eventsFolder: String? = nil, source: String
+    ) {
+        self.name = name
+        self.version = version
+        self.logFolder = logFolder
+        self.configFolder = configFolder
+        self.statusFolder = statusFolder
+        self.heartbeatFile = heartbeatFile
+        self.eventsFolder = eventsFolder
+        self.source = source
+    }
+
     /// Reads `HandlerEnvironment.json` from a file path or from the plugin directory that holds it.
     /// Relative folders are resolved against the file's directory.
     public static func load(path: String) throws(SettingsError) -> HandlerEnvironment {

@@ -53,7 +53,13 @@ public struct SettingsError: Error, Sendable, CustomStringConvertible {
     /// What the first problem expected.
     public var expected: String { problems[0].expected }
     /// The extension result code to report: 16 when the certificate was the problem, else the first problem's.
-    public var resultCode: Int { problems.first(where: { $0.code == 16 })?.code ?? problems[0].code }
+    public var resultCode: Int { Self.resultCode(of: problems) ?? 11 }
+
+    /// The result code a job with these problems ends with: 16 when the certificate was a problem, else the
+    /// first problem's; nil without problems.
+    public static func resultCode(of problems: [InputProblem]) -> Int? {
+        problems.first(where: { $0.code == 16 })?.code ?? problems.first?.code
+    }
 
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }

@@ -45,7 +45,7 @@ public enum SettingsLoader {
         let root = try JSONNode.read(file: path)
         if HandlerEnvironment.looksLike(root) {
             let handlerEnvironment = try HandlerEnvironment.parse(root)
-            let file = try location.settingsFile(inConfigFolder: handlerEnvironment.configFolder)
+            let file = try location.settingsFile(for: handlerEnvironment)
             return try parseSettingsFile(
                 file, form: .handlerEnvironment, handlerEnvironment: handlerEnvironment,
                 certificateDirectory: certificateDirectory)

@@ -13,7 +13,7 @@ struct SettingsLocation {
         let environmentFile = (directory as NSString).appendingPathComponent(HandlerEnvironment.fileName)
         if manager.fileExists(atPath: environmentFile) {
             let handlerEnvironment = try HandlerEnvironment.load(path: environmentFile)
-            return (try settingsFile(inConfigFolder: handlerEnvironment.configFolder), handlerEnvironment)
+            return (try settingsFile(for: handlerEnvironment), handlerEnvironment)
         }
         let configFolder = (directory as NSString).appendingPathComponent("config")
         var isDirectory: ObjCBool = false
@@ -27,6 +27,18 @@ struct SettingsLocation {
             file: directory, path: "$",
             expected: "a plugin directory with HandlerEnvironment.json or config/*.settings",
             found: "neither")
+    }
+
+    /// In the environment's `configFolder`; when that folder does not exist (a plugin directory copied off its
+    /// VM keeps the agent's absolute paths), in `config/` beside HandlerEnvironment.json.
+    func settingsFile(for handlerEnvironment: HandlerEnvironment) throws(SettingsError) -> String {
+        let manager = FileManager.default
+        let beside = ((handlerEnvironment.source as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("config")
+        if !manager.fileExists(atPath: handlerEnvironment.configFolder), manager.fileExists(atPath: beside) {
+            return try settingsFile(inConfigFolder: beside)
+        }
+        return try settingsFile(inConfigFolder: handlerEnvironment.configFolder)
     }
 
     /// In a config folder: N.settings for the chosen N.

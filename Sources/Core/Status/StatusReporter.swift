@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// Publishes a job's status while it runs: the local status file at each stage change, the status blob at each
-/// stage change and at most twice a second while disks progress (one upload in flight at a time, always the latest
+/// Publishes a job's status while it runs: the local status file when the job's status or code changes (accepted,
+/// terminal; the agent reads nothing else from it), the status blob at each stage change and at most twice a
+/// second while disks progress (one upload in flight at a time, always the latest
 /// report), nothing at all while filesystems are frozen; and finally the terminal document, with retries.
 final class StatusReporter: Sendable {
     private struct State {
@@ -13,6 +14,8 @@ final class StatusReporter: Sendable {
         var held = false
         var lastUpload: ContinuousClock.Instant?
         var fileFailure: String?
+        /// Status word and code of the last status file written: the file is rewritten only when they change.
+        var fileState: String?
     }
 
     private let client: BlobClient
@@ -68,7 +71,8 @@ final class StatusReporter: Sendable {
         }
     }
 
-    /// Takes a newer report; a stage change also rewrites the status file and uploads without waiting.
+    /// Takes a newer report; a stage change uploads without waiting (and writes the status file if its status or
+    /// code changed).
     func update(_ report: JobReport, stageChanged: Bool) {
         let writeFile = shared.state.withLock { state in
             state.latest = report
@@ -113,7 +117,7 @@ final class StatusReporter: Sendable {
             $0.held = false
             $0.latest = terminal
         }
-        writeStatusFile(terminal)
+        writeStatusFile(terminal, always: true)
         guard let statusBlob else { return (terminal, false) }
         let body = Self.encode(terminal)
         let outcome = await retry.run(until: deadline) { [client] timeout async throws(BlobTransportError) in
@@ -145,8 +149,14 @@ final class StatusReporter: Sendable {
         (try? JSONEncoder().encode([report.blobDocument()])) ?? Data()
     }
 
-    private func writeStatusFile(_ report: JobReport) {
+    private func writeStatusFile(_ report: JobReport, always: Bool = false) {
         guard let statusFile else { return }
+        let fileState = "\(report.status) \(report.code) \(report.statusUploadFailure ?? "")"
+        let unchanged = shared.state.withLock { state in
+            defer { state.fileState = fileState }
+            return state.fileState == fileState
+        }
+        guard always || !unchanged else { return }
         do {
             try statusFile.write(report)
         } catch {

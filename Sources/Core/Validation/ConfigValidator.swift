@@ -3,8 +3,10 @@ import Foundation
 /// Validates any input `vmsnap config validate` accepts: job settings in every form, a plugin directory, or
 /// vmsnap's own configuration file; collects every error and builds a redacted summary.
 public enum ConfigValidator {
-    /// How old a job may be when it starts (older: code 402).
-    public static let maximumJobAge: TimeInterval = 140 * 60
+    /// How old a job may be when it starts (older: code 402): the engine's default.
+    static var maximumJobAge: TimeInterval {
+        TimeInterval(SnapshotJobOptions().maximumCommandAge.components.seconds)
+    }
 
     public static func validate(
         path: String, sequenceNumber: Int? = nil,
@@ -58,7 +60,7 @@ public enum ConfigValidator {
         if let start = settings.commandStartTime, now.timeIntervalSince(start) > maximumJobAge {
             warnings.append(
                 "the job was scheduled \(ValidationReport.interval(now.timeIntervalSince(start))) ago; "
-                    + "a snapshot started now would fail with code 402 (older than 140 minutes)")
+                    + "a snapshot started now would fail with code 402 (older than \(Int(maximumJobAge / 60)) minutes)")
         }
         if settings.command.lowercased().contains("snapshot") {
             if settings.statusBlob == nil { warnings.append("no statusBlobUri: the status is only written locally") }

@@ -15,6 +15,8 @@ public struct ValidationReport: Sendable, Codable {
     /// Whether there are no errors.
     public var valid: Bool
     public var errors: [InputProblem]
+    /// For invalid job settings: the extension result code a job would end with.
+    public var resultCode: Int?
     /// Things worth knowing that do not make the input invalid.
     public var warnings: [String]
     public var settings: SettingsSummary?
@@ -30,6 +32,7 @@ public struct ValidationReport: Sendable, Codable {
         self.kind = kind
         self.valid = errors.isEmpty
         self.errors = errors
+        self.resultCode = kind == .configuration ? nil : SettingsError.resultCode(of: errors)
         self.warnings = warnings.map(Redactor.redact)
         self.settings = settings
         self.configuration = configuration

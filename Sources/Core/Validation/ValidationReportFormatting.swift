@@ -21,6 +21,9 @@ extension ValidationReport {
             let subject = kind.map { "\($0.rawValue) " } ?? ""
             lines.append("invalid \(subject)\(path): \(errors.count) error\(errors.count == 1 ? "" : "s")")
             lines += errors.map { "  \($0)" }
+            if let code = resultCode, let entry = ErrorCatalog.resultCode(code) {
+                lines.append("a job would end with code \(code) \(entry.name): \(entry.meaning)")
+            }
         }
         return Redactor.redact(lines.joined(separator: "\n") + "\n")
     }

@@ -30,8 +30,10 @@ public final class BlobEmulator: Sendable {
     }
 
     /// Loads the saved store (with a data directory), binds and serves; returns the bound port.
+    /// Calling it while running returns the bound port.
     @discardableResult
     public func start() async throws -> Int {
+        if let current = running.withLock({ $0 }) { return current.port }
         if let directory = configuration.dataDirectory {
             let loaded = try BlobStore.load(from: directory)
             store.update { $0 = loaded }

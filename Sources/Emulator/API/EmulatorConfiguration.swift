@@ -76,6 +76,19 @@ public struct EmulatorConfiguration: Sendable {
     }
 }
 
+extension EmulatorConfiguration {
+    /// Reads a faults file: a JSON array of `FaultRule` objects.
+    public static func loadFaults(path: String) throws(EmulatorConfigurationError) -> [FaultRule] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+        return try AdminEndpoint.decodeRules(data, source: path)
+    }
+}
+
 /// A bad emulator input file; the message names the file, the JSON path and what was expected.
 public enum EmulatorConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)

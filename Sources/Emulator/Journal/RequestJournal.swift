@@ -1,10 +1,32 @@
 import Core
+import Foundation
 import Synchronization
 
-/// A bounded record of the requests served, with signatures redacted, for tests to read.
+/// A request as recorded on the hot path; redaction happens when the journal is read.
+struct RecordedRequest: Sendable {
+    var time: Date
+    var method: String
+    var uri: String
+    var operation: BlobOperation?
+    var headers: [(name: String, value: String)]
+    var status: Int
+    var errorCode: String?
+    var requestID: String
+    var fault: String?
+
+    /// The entry tests see: path and headers with signatures redacted.
+    var redacted: JournalEntry {
+        JournalEntry(
+            time: time, method: method, path: Redactor.redact(uri), operation: operation,
+            headers: RequestJournal.redactedHeaders(headers), status: status, errorCode: errorCode,
+            requestID: requestID, fault: fault)
+    }
+}
+
+/// A bounded record of the requests served, with signatures redacted when read, for tests to read.
 final class RequestJournal: Sendable {
     private struct Ring {
-        var entries: [JournalEntry] = []
+        var entries: [RecordedRequest] = []
         var next = 0
     }
 
@@ -15,7 +37,7 @@ final class RequestJournal: Sendable {
         self.capacity = max(1, capacity)
     }
 
-    func record(_ entry: JournalEntry) {
+    func record(_ entry: RecordedRequest) {
         ring.withLock { ring in
             if ring.entries.count < capacity {
                 ring.entries.append(entry)
@@ -26,9 +48,9 @@ final class RequestJournal: Sendable {
         }
     }
 
-    /// Entries oldest first.
+    /// Entries oldest first, redacted.
     var entries: [JournalEntry] {
-        ring.withLock { Array($0.entries[$0.next...] + $0.entries[..<$0.next]) }
+        ring.withLock { Array($0.entries[$0.next...] + $0.entries[..<$0.next]) }.map(\.redacted)
     }
 
     func clear() { ring.withLock { $0 = Ring() } }

@@ -1,4 +1,3 @@
-import Core
 import Foundation
 import NIOHTTP1
 
@@ -36,7 +35,7 @@ final class RequestProcessor: Sendable {
         switch decision.fault {
         case .error(let status, let code), .failFirst(_, let status, let code):
             let error = ServiceError(status: status, code: code, message: ServiceError.standardMessage(for: code))
-            let requestID = UUID().uuidString.lowercased()
+            let requestID = RequestID.next()
             let date = Timestamps.httpDate(Timestamps.nowTicks() / 10_000_000)
             var response = service.errorResponse(error, request: request, requestID: requestID, date: date)
             response.headers += [("x-ms-request-id", requestID), ("Date", date)]
@@ -51,7 +50,7 @@ final class RequestProcessor: Sendable {
     }
 
     private func entry(for request: ServiceRequest, operation: BlobOperation?, outcome: Outcome, fault: String?)
-        -> JournalEntry
+        -> RecordedRequest
     {
         var status = 0
         var errorCode: String?
@@ -61,10 +60,10 @@ final class RequestProcessor: Sendable {
             errorCode = response.errorCode
             requestID = response.headers.first { $0.0 == "x-ms-request-id" }?.1 ?? ""
         }
-        return JournalEntry(
-            time: Date(), method: request.method, path: Redactor.redact(request.uri), operation: operation,
-            headers: RequestJournal.redactedHeaders(request.headers.map { (name: $0.name, value: $0.value) }),
-            status: status, errorCode: errorCode, requestID: requestID, fault: fault)
+        return RecordedRequest(
+            time: Date(), method: request.method, uri: request.uri, operation: operation,
+            headers: request.headers.map { (name: $0.name, value: $0.value) }, status: status, errorCode: errorCode,
+            requestID: requestID, fault: fault)
     }
 }
 

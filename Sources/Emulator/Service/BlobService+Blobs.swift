@@ -26,7 +26,7 @@ extension BlobService {
             let etag = state.nextETag()
             return try state.withContainer(context) { (container: inout StoredContainer) throws(ServiceError) in
                 let existing = container.blobs[context.blob]
-                try Conditions.checkWrite(request, etag: existing?.current.etag)
+                try Conditions.checkWrite(request, existing?.current)
                 let version = BlobVersion(
                     type: type, content: content, metadata: request.metadata, contentType: contentType,
                     etag: etag, lastModified: context.seconds, created: context.seconds)
@@ -59,8 +59,8 @@ extension BlobService {
         let request = context.request
         let version = try readVersion(context)
         let size = version.content.length
-        if try Conditions.checkRead(request, etag: version.etag) {
-            return ServiceResponse(status: 304, headers: version.validators)
+        if try Conditions.checkRead(request, version) {
+            return Self.notModified(version)
         }
         var headers = version.validators + version.metadataHeaders
         headers += [
@@ -89,28 +89,36 @@ extension BlobService {
         return ServiceResponse(status: 206, headers: headers, body: version.content.read(range))
     }
 
+    /// 304 Not Modified; like Azure it names ConditionNotMet in `x-ms-error-code` (the SDK reads it).
+    static func notModified(_ version: BlobVersion) -> ServiceResponse {
+        ServiceResponse(
+            status: 304, headers: version.validators + [("x-ms-error-code", "ConditionNotMet")],
+            errorCode: "ConditionNotMet")
+    }
+
     /// The byte range of `x-ms-range` (preferred) or `Range`, clamped to the size; 416 when it starts past the end.
     static func requestedRange(_ request: ServiceRequest, size: Int) throws(ServiceError) -> Range<Int>? {
         guard let text = request.header("x-ms-range") ?? request.header("range"), text.hasPrefix("bytes=") else {
             return nil
         }
         let bounds = text.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard bounds.count == 2, let start = Int(bounds[0]) else { return nil }
-        let end = bounds[1].isEmpty ? size - 1 : Int(bounds[1])
-        guard let end, end >= start else { return nil }
+        guard bounds.count == 2, let start = Int(bounds[0]), bounds[1].isEmpty || Int(bounds[1]) ?? -1 >= start else {
+            return nil
+        }
         guard start < size else {
             throw ServiceError(
                 status: 416, code: "InvalidRange",
                 message: "The range specified is invalid for the current size of the resource.",
                 extraHeaders: [("Content-Range", "bytes */\(size)")])
         }
+        let end = Int(bounds[1]) ?? size - 1
         return start..<(min(end, size - 1) + 1)
     }
 
     func getMetadata(_ context: OperationContext) throws(ServiceError) -> ServiceResponse {
         let version = try readVersion(context)
-        if try Conditions.checkRead(context.request, etag: version.etag) {
-            return ServiceResponse(status: 304, headers: version.validators)
+        if try Conditions.checkRead(context.request, version) {
+            return Self.notModified(version)
         }
         return ServiceResponse(status: 200, headers: version.validators + version.metadataHeaders)
     }
@@ -147,7 +155,7 @@ extension BlobService {
         try store.access { (state: inout StoreState) throws(ServiceError) in
             let etag = state.nextETag()
             return try state.withBlob(context) { (blob: inout StoredBlob) throws(ServiceError) in
-                try Conditions.checkWrite(context.request, etag: blob.current.etag)
+                try Conditions.checkWrite(context.request, blob.current)
                 try change(&blob.current)
                 blob.current.etag = etag
                 blob.current.lastModified = context.seconds
@@ -172,7 +180,7 @@ extension BlobService {
                     container.blobs[context.blob] = blob
                     return
                 }
-                try Conditions.checkWrite(request, etag: blob.current.etag)
+                try Conditions.checkWrite(request, blob.current)
                 switch mode {
                 case "include": container.blobs[context.blob] = nil
                 case "only":

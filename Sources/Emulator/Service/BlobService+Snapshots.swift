@@ -6,7 +6,7 @@ extension BlobService {
         let (time, base) = try store.access { (state: inout StoreState) throws(ServiceError) in
             let ticks = state.lastSnapshotTicks
             let result = try state.withBlob(context) { (blob: inout StoredBlob) throws(ServiceError) in
-                try Conditions.checkWrite(request, etag: blob.current.etag)
+                try Conditions.checkWrite(request, blob.current)
                 if blob.current.type == .page && blob.snapshots.count >= snapshotLimit {
                     throw ServiceError(
                         status: 409, code: "SnapshotCountExceeded",

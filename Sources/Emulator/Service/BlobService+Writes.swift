@@ -67,7 +67,7 @@ extension BlobService {
             return try state.withContainer(context) { (container: inout StoredContainer) throws(ServiceError) in
                 let existing = container.blobs[context.blob]
                 if let existing, existing.current.type != .block { throw .invalidBlobType() }
-                try Conditions.checkWrite(request, etag: existing?.current.etag)
+                try Conditions.checkWrite(request, existing?.current)
                 var committed: [String: [UInt8]] = [:]
                 if let current = existing?.current {
                     var offset = 0

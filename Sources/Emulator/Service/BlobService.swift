@@ -17,7 +17,7 @@ final class BlobService: Sendable {
 
     /// Serves one request; never throws: failures become Azure error answers.
     func handle(_ request: ServiceRequest, operation: BlobOperation?) -> ServiceResponse {
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = RequestID.next()
         let ticks = Timestamps.nowTicks()
         let date = Timestamps.httpDate(ticks / 10_000_000)
         var version = request.header("x-ms-version") ?? RequestAuthorizer.defaultVersion

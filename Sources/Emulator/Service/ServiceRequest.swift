@@ -38,7 +38,7 @@ struct ServiceRequest {
             query[pair.name.lowercased()] = pair.value
         }
         let segments = rawPath.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).dropFirst()
-        let decoded = segments.map { Self.decode($0) }
+        let decoded = segments.map { Self.decodePath($0) }
         account = decoded.first ?? ""
         container = decoded.count > 1 && !decoded[1].isEmpty ? decoded[1] : nil
         blob = decoded.count > 2 && !decoded[2].isEmpty ? decoded[2] : nil
@@ -55,10 +55,15 @@ struct ServiceRequest {
         }
     }
 
-    /// Percent-decodes a URI component (`+` stays `+` in paths, is a space in queries as Azure reads them).
+    /// Percent-decodes a query component (`+` is a space there, as Azure reads queries).
     static func decode(_ text: Substring) -> String {
         guard text.contains(where: { $0 == "%" || $0 == "+" }) else { return String(text) }
-        let plus = text.replacingOccurrences(of: "+", with: " ")
-        return plus.removingPercentEncoding ?? plus
+        return decodePath(Substring(text.replacingOccurrences(of: "+", with: " ")))
+    }
+
+    /// Percent-decodes a path segment (`+` stays `+`).
+    static func decodePath(_ text: Substring) -> String {
+        guard text.contains("%") else { return String(text) }
+        return text.removingPercentEncoding ?? String(text)
     }
 }

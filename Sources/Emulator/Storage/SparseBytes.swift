@@ -93,17 +93,21 @@ extension SparseBytes: Codable {
         let encoded = try c.decode([String: Data].self, forKey: .chunks)
         chunks = [:]
         for (key, data) in encoded {
-            guard let index = Int(key), data.count == Self.chunkSize else {
+            guard let index = Int(key), index >= 0, data.count <= Self.chunkSize else {
                 throw DecodingError.dataCorruptedError(
-                    forKey: .chunks, in: c, debugDescription: "chunk '\(key)' is not a \(Self.chunkSize)-byte chunk")
+                    forKey: .chunks, in: c, debugDescription: "chunk '\(key)' is longer than \(Self.chunkSize) bytes")
             }
-            chunks[index] = [UInt8](data)
+            chunks[index] = [UInt8](data) + [UInt8](repeating: 0, count: Self.chunkSize - data.count)
         }
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(length, forKey: .length)
-        try c.encode(Dictionary(uniqueKeysWithValues: chunks.map { (String($0.key), Data($0.value)) }), forKey: .chunks)
+        // Trailing zeros are left out (decoding pads them back).
+        let trimmed = chunks.map { index, chunk in
+            (String(index), Data(chunk[..<((chunk.lastIndex { $0 != 0 } ?? -1) + 1)]))
+        }
+        try c.encode(Dictionary(uniqueKeysWithValues: trimmed), forKey: .chunks)
     }
 }

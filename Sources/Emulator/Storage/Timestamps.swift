@@ -65,6 +65,25 @@ enum Timestamps {
         return Date(timeIntervalSince1970: Double(timegm(&parts)) + fraction)
     }
 
+    /// Parses `Thu, 09 Nov 2017 14:23:28 GMT` to seconds since 1970.
+    static func parseHTTPDate(_ text: String) -> Int64? {
+        let fields = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard fields.count == 6, fields[5] == "GMT", let day = Int32(fields[1]),
+            let month = months.firstIndex(of: String(fields[2])), let year = Int32(fields[3])
+        else { return nil }
+        let clock = fields[4].split(separator: ":").compactMap { Int32($0) }
+        guard clock.count == 3 else { return nil }
+        var parts = tm()
+        parts.tm_year = year - 1900
+        parts.tm_mon = Int32(month)
+        parts.tm_mday = day
+        parts.tm_hour = clock[0]
+        parts.tm_min = clock[1]
+        parts.tm_sec = clock[2]
+        return Int64(timegm(&parts))
+    }
+
     private struct Parts {
         var year, month, day, hour, minute, second, weekday: Int
     }

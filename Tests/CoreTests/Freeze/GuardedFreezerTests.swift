@@ -127,6 +127,34 @@ struct GuardedFreezerTests {
         }
     }
 
+    /// Freezes two fresh filesystems, sends `signal` to the guard and checks both are writable within 1 s;
+    /// returns the guard's report (or the job's replacement for it).
+    private func signalTheGuard(_ signal: Int32) async throws -> (FreezeGuardMessage, mounts: [String]) {
+        var outcome: (FreezeGuardMessage, [String])?
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(60))
+            let writers = try filesystems.map { try $0.startWriter() }
+            #expect(!writers[0].completed(within: 0.2))
+            kill(frozen.guardProcessID, signal)
+            #expect(writers.allSatisfy { $0.completed(within: 1) }, "not writable within 1 s of signal \(signal)")
+            outcome = (await frozen.thawWithDetails(), mounts)
+        }
+        return try #require(outcome)
+    }
+
+    @Test func sigtermToTheGuardThaws() async throws {
+        let (report, mounts) = try await signalTheGuard(SIGTERM)
+        #expect(report.failureCode == nil)
+        #expect(report.thawOrder == mounts.reversed())
+        #expect(!report.thawedByDeadline)
+    }
+
+    @Test func aKilledGuardIsReplacedByAThawFromTheJob() async throws {
+        let (report, _) = try await signalTheGuard(SIGKILL)
+        #expect(report.failureMessage == "the freeze guard exited without a report")
+        #expect(report.thawFailures.isEmpty)
+    }
+
     @Test func theLockPreventsASecondConcurrentFreeze() async throws {
         try await withFilesystems(2) { filesystems, mounts, lockPath in
             let first = try await freezer([mounts[0]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
@@ -155,6 +183,28 @@ struct GuardedFreezerTests {
         }
     }
 
+    @Test func aFreezeBlockedPastTheDeadlineIs122AndLeavesNothingFrozen() async throws {
+        // `stacked` lives in an image on `base`: with `base` frozen, flushing `stacked` blocks in the kernel.
+        try await withFilesystems(2) { filesystems, mounts, lockPath in
+            let stackedList = try LoopFilesystem.create(count: 1, imageDirectory: mounts[0])
+            let fsfreeze = URL(fileURLWithPath: "/sbin/fsfreeze")
+            defer {
+                _ = try? ProcessOutput.run(fsfreeze, ["-u", mounts[0]])
+                stackedList.forEach { $0.remove() }
+            }
+            let stacked = try LoopFilesystem.testOwnedMounts(stackedList)[0]
+            try Data(repeating: 7, count: 1 << 20).write(to: URL(fileURLWithPath: stacked + "/dirty"))
+            #expect(try ProcessOutput.run(fsfreeze, ["-f", mounts[0]]).status == 0)
+            let failure = await #expect(throws: JobFailure.self) {
+                _ = try await freezer([mounts[1], stacked], lockPath: lockPath).freezeGuarded(timeout: .seconds(1))
+            }
+            #expect(failure?.code == 122)
+            #expect(try filesystems[1].startWriter().completed(within: 5), "a mount stayed frozen after the deadline")
+            #expect(try ProcessOutput.run(fsfreeze, ["-u", mounts[0]]).status == 0)
+            #expect(try stackedList[0].startWriter().completed(within: 5), "the blocked mount stayed frozen")
+        }
+    }
+
     @Test func unopenableMountIs123AndMissingGuardIs124() async throws {
         try await withFilesystems(1) { _, mounts, lockPath in
             let missingMount = await #expect(throws: JobFailure.self) {
@@ -168,27 +218,6 @@ struct GuardedFreezerTests {
                 ).freezeGuarded(timeout: .seconds(30))
             }
             #expect(missingGuard?.code == 124)
-        }
-    }
-}
-
-/// Reads newline-terminated lines from a pipe, blocking.
-private final class LineReader {
-    private let handle: FileHandle
-    private var buffer = Data()
-
-    init(_ handle: FileHandle) { self.handle = handle }
-
-    func next() -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            let chunk = handle.availableData
-            guard !chunk.isEmpty else { return nil }
-            buffer.append(chunk)
         }
     }
 }

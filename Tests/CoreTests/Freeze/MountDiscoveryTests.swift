@@ -33,6 +33,11 @@ struct MountDiscoveryTests {
         #expect(mounts == ["/var/lib/docker", "/"])
     }
 
+    @Test func aGlobStarDoesNotCrossSlashes() {
+        let mounts = MountDiscovery.select(mountInfo: mountInfo, mountsToSkip: ["/var/*"], resourceDiskDevices: [])
+        #expect(mounts.contains("/var/lib/docker"))
+    }
+
     @Test func bindMountOfAFrozenDeviceIsSkipped() {
         let mounts = MountDiscovery.select(mountInfo: mountInfo, mountsToSkip: [], resourceDiskDevices: [])
         #expect(!mounts.contains("/srv/bind"))

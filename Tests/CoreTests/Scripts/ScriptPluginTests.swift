@@ -68,6 +68,19 @@ struct ScriptPluginTests {
         #expect(fixture.lines("post-ran") == ["post"])
     }
 
+    @Test func outputIsBoundedToItsLast64KiB() async throws {
+        let fixture = try ScriptFixture()
+        let body =
+            "i=0; while [ $i -lt 3000 ]; do echo \"line $i of the script's chatter\"; i=$((i+1)); done; echo LAST"
+        try fixture.config(["preScriptLocation": fixture.script("pre.sh", body)])
+        let outcome = await fixture.plugin.runPreScript()
+        #expect(outcome.code == 0)
+        #expect(outcome.output.utf8.count <= 64 * 1024 + 64)
+        #expect(outcome.output.hasPrefix("["), "the cut should be noted: \(outcome.output.prefix(80))")
+        #expect(outcome.output.hasSuffix("LAST\n"))
+        #expect(!outcome.output.contains("line 0 of"))
+    }
+
     @Test func failureWithContinueBackupOnFailure() async throws {
         let fixture = try ScriptFixture()
         try fixture.config([
@@ -125,9 +138,16 @@ struct ScriptPluginTests {
         #expect(outcome.code == 308)
         #expect(outcome.ran)
         let childPID = try #require(fixture.lines("child.pid").first.flatMap { pid_t($0) })
-        // The background child was in the script's process group: it must be dead (gone, or a zombie).
-        let state = (try? String(contentsOfFile: "/proc/\(childPID)/stat", encoding: .utf8))?
-            .split(separator: ")").last?.split(separator: " ").first
+        // The background child was in the script's process group: it must die (SIGKILL is delivered
+        // asynchronously, so give it a moment to become a zombie or disappear).
+        var state: Substring?
+        for _ in 0..<100 {
+            state =
+                (try? String(contentsOfFile: "/proc/\(childPID)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first
+            if state == nil || state == "Z" { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(state == nil || state == "Z", "the script's background child survived the timeout")
     }
 

@@ -100,6 +100,25 @@ import Testing
         #expect(error.problems[0].found == other.thumbprint)
     }
 
+    @Test func passphraseProtectedKeyFailsWithoutPrompting() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = directory.appendingPathComponent(certificate.thumbprint + ".prv")
+        let encryptedKey = directory.appendingPathComponent("encrypted.pem")
+        let conversion = try ProcessOutput.run(
+            URL(fileURLWithPath: "/usr/bin/openssl"),
+            ["pkcs8", "-topk8", "-in", key.path, "-out", encryptedKey.path, "-passout", "pass:secret"])
+        #expect(conversion.status == 0, "\(conversion.stderr)")
+        try FileManager.default.removeItem(at: key)
+        try FileManager.default.moveItem(at: encryptedKey, to: key)
+        let encrypted = try certificate.encrypt(SettingsFormsTests.protectedSettings)
+        let file = try writeSettings(protectedSettings: encrypted, thumbprint: certificate.thumbprint)
+        let error = try #require(throws: SettingsError.self) {
+            try SettingsLoader.parse(path: file.path, certificateDirectory: directory.path)
+        }
+        #expect(error.resultCode == 16)
+        #expect(error.problems[0].found?.hasPrefix(key.path + ": ") == true)
+    }
+
     @Test func garbageInsteadOfBase64() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = try writeSettings(protectedSettings: "%%% not base64 %%%", thumbprint: certificate.thumbprint)

@@ -59,6 +59,22 @@ import Testing
         #expect(viaDirectory.settings.taskID == "task-1")
     }
 
+    @Test func copiedPluginDirectoryFallsBackToItsOwnConfigFolder() throws {
+        defer { try? FileManager.default.removeItem(at: plugin) }
+        let original = URL(fileURLWithPath: "/var/lib/waagent/vmsnap-test-absent-\(UUID().uuidString)")
+        try SettingsFixtures.write(
+            SettingsFixtures.handlerEnvironment(pluginDirectory: original),
+            to: plugin.appendingPathComponent("HandlerEnvironment.json"))
+        let loaded = try SettingsLoader.parse(path: plugin.path, environment: ["ConfigSequenceNumber": "2"])
+        #expect(loaded.settings.taskID == "task-2")
+        #expect(loaded.file == plugin.appendingPathComponent("config/2.settings").path)
+        try FileManager.default.removeItem(at: plugin.appendingPathComponent("config"))
+        let error = try #require(throws: SettingsError.self) {
+            try SettingsLoader.parse(path: plugin.path, environment: ["ConfigSequenceNumber": "2"])
+        }
+        #expect(error.file == original.appendingPathComponent("config").path)
+    }
+
     @Test func handlerEnvironmentFieldsAndErrors() throws {
         defer { try? FileManager.default.removeItem(at: plugin) }
         let file = plugin.appendingPathComponent("HandlerEnvironment.json")

@@ -138,6 +138,27 @@ import Testing
         #expect(badJSON.contains(#""kind" : "configuration""#))
     }
 
+    @Test func missingCertificateExplainsCode16() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certificate = try TestCertificate.generate(in: directory.appendingPathComponent("elsewhere"))
+        let settings = try SettingsFixtures.write(
+            SettingsFixtures.runtimeSettings(
+                publicSettings: ["taskId": "job-16", "commandToExecute": "snapshot"],
+                protectedSettings: try certificate.encrypt(["objectStr": ["blobSASUri": Self.disks]]),
+                thumbprint: certificate.thumbprint),
+            to: directory.appendingPathComponent("plugin/config/0.settings"))
+        let empty = directory.appendingPathComponent("waagent")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let (text, json) = try validate(
+            settings, inputs: Self.disks, expectValid: false, extra: ["--certificate-directory", empty.path])
+        #expect(text.contains("protectedSettingsCertThumbprint: expected the certificate \(empty.path)/"))
+        #expect(
+            text.hasSuffix(
+                "a job would end with code 16 FailedHandlerGuestAgentCertificateNotFound: "
+                    + "protected settings could not be decrypted (certificate missing)\n"))
+        #expect(json.contains(#""resultCode" : 16"#))
+    }
+
     @Test func missingPathFails() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try BuiltBinary.run(["config", "validate", directory.appendingPathComponent("none.json").path])

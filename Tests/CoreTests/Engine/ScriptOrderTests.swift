@@ -1,0 +1,76 @@
+import Core
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+/// A script runner double recording what the engine asked for (the real plugin has its own tests).
+final class RecordingScripts: ScriptRunner {
+    let freezeEnabled: Bool
+    let pre: ScriptOutcome
+    let post: ScriptOutcome
+    let calls = Mutex<[String]>([])
+
+    init(freezeEnabled: Bool, pre: ScriptOutcome, post: ScriptOutcome) {
+        self.freezeEnabled = freezeEnabled
+        self.pre = pre
+        self.post = post
+    }
+
+    func runPreScript() async -> ScriptOutcome {
+        calls.withLock { $0.append("pre") }
+        return pre
+    }
+
+    func runPostScript() async -> ScriptOutcome {
+        calls.withLock { $0.append("post") }
+        return post
+    }
+}
+
+@Suite struct ScriptOrderTests {
+    static let clean = ScriptOutcome(code: 0, ran: true, continueBackup: true, message: "exited 0")
+
+    @Test func failingPreScriptStopsTheSnapshotButStillRunsThePostScript() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let scripts = RecordingScripts(
+            freezeEnabled: true,
+            pre: ScriptOutcome(code: 300, ran: true, continueBackup: false, message: "pre-script exited 3"),
+            post: Self.clean)
+        var options = scenario.options()
+        options.scripts = scripts
+        let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
+        #expect(result.code == 300)
+        #expect(result.message.contains("pre-script exited 3"))
+        #expect(scripts.calls.withLock { $0 } == ["pre", "post"])
+        #expect(scenario.emulator.journal().filter { $0.operation == .snapshot }.isEmpty)
+    }
+
+    @Test func cleanScriptsWithoutFreezingByConfigAreApplicationConsistent() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 2)
+        defer { Task { try await scenario.stop() } }
+        let scripts = RecordingScripts(freezeEnabled: false, pre: Self.clean, post: Self.clean)
+        var options = scenario.options()
+        options.scripts = scripts
+        let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
+        #expect(result.code == 0)
+        #expect(scripts.calls.withLock { $0 } == ["pre", "post"])
+        let telemetry = try #require(try scenario.statusDocument()).status.telemetryData
+        #expect(telemetry.contains { $0.key == "consistencyType" && $0.value == "application" })
+        #expect(telemetry.contains { $0.key == "prePostEnabled" && $0.value == "True" })
+    }
+
+    @Test func failingPostScriptThatMayNotContinueFailsTheJob() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let scripts = RecordingScripts(
+            freezeEnabled: true, pre: Self.clean,
+            post: ScriptOutcome(code: 309, ran: true, continueBackup: false, message: "post-script timed out"))
+        var options = scenario.options()
+        options.scripts = scripts
+        let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
+        #expect(result.code == 309)
+        #expect(result.disks.allSatisfy { $0.state == .succeeded })
+    }
+}

@@ -1,0 +1,90 @@
+import Emulator
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `vmsnap emulator sas` signs URIs the emulator accepts; `vmsnap emulator` serves until interrupted.
+@Suite struct EmulatorCommandTests {
+    @Test func sasCommandSignsAcceptedURIs() async throws {
+        try await EmulatorFixture.run { fixture in
+            for version in ["2014-02-14", "2020-12-06"] {
+                let output = try BuiltBinary.run([
+                    "emulator", "sas", "--container", "vhds", "--blob", "disk0", "--permissions", "rwc",
+                    "--version", version, "--port", String(fixture.emulator.port),
+                ])
+                #expect(output.status == 0, "\(output.stderr)")
+                let uri = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(uri.hasPrefix("\(fixture.emulator.baseURL)/devstoreaccount1/vhds/disk0?sv=\(version)&sr=b"))
+                var request = URLRequest(url: URL(string: uri + "&comp=snapshot")!)
+                request.httpMethod = "PUT"
+                let (_, response) = try await URLSession.shared.data(for: request)
+                #expect((response as? HTTPURLResponse)?.statusCode == 201)
+            }
+            #expect(fixture.emulator.snapshots(container: "vhds", blob: "disk0").count == 2)
+        }
+    }
+
+    @Test func serveUntilTerminatedThenSaveTheStore() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = BuiltBinary.vmsnap
+        process.arguments = ["emulator", "--port", "0", "--data-dir", directory.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var banner = Data()
+        while !banner.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            try #require(!chunk.isEmpty, "the emulator exited before printing its banner")
+            banner.append(chunk)
+        }
+        let text = String(decoding: banner, as: UTF8.self)
+        let port = try #require(text.firstMatch(of: #/port (\d+);/#).flatMap { Int($0.1) })
+        #expect(text.hasPrefix("vmsnap emulator listening on http://127.0.0.1:\(port)"))
+        let signer = BlobEmulator(configuration: EmulatorConfiguration(port: port))
+        let containerSAS = SASParameters(
+            version: "2020-12-06", resource: "c", permissions: "rwc",
+            expiry: SASParameters.format(Date().addingTimeInterval(600)))
+        var create = URLRequest(
+            url: URL(
+                string: signer.signedURI(container: "saved", blob: nil, parameters: containerSAS) + "&restype=container"
+            )!)
+        create.httpMethod = "PUT"
+        let (_, created) = try await URLSession.shared.data(for: create)
+        #expect((created as? HTTPURLResponse)?.statusCode == 201)
+        var upload = URLRequest(url: URL(string: signer.sasURI(container: "saved", blob: "b0"))!)
+        upload.httpMethod = "PUT"
+        upload.setValue("BlockBlob", forHTTPHeaderField: "x-ms-blob-type")
+        let (_, uploaded) = try await URLSession.shared.upload(for: upload, from: Data("kept".utf8))
+        #expect((uploaded as? HTTPURLResponse)?.statusCode == 201)
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        let reloaded = BlobEmulator(configuration: EmulatorConfiguration(dataDirectory: directory.path))
+        try await reloaded.start()
+        #expect(reloaded.blobContent(container: "saved", blob: "b0") == Data("kept".utf8))
+        try await reloaded.stop()
+    }
+
+    @Test func badExpiryIsNamed() throws {
+        let output = try BuiltBinary.run(["emulator", "sas", "--container", "c", "--blob", "b", "--expiry", "soon"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("--expiry: expected an ISO 8601 UTC time"))
+    }
+
+    @Test func badFaultsFileIsNamed() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("faults-\(UUID()).json")
+        try Data(#"[{"action": "error", "status": 503}]"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let output = try BuiltBinary.run(["emulator", "--port", "0", "--faults", file.path])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("\(file.path): $[0].code"))
+    }
+}
