@@ -46,7 +46,7 @@ public struct LogLine: Sendable, Equatable {
             return LogLine(timestamp: nil, source: nil, level: level(of: line), message: line, truncated: truncated)
         }
         var rest = Substring(line).dropFirst(19)
-        var zone = date.separator == UInt8(ascii: "/") ? localTimeZone : TimeZone(identifier: "UTC")!
+        var zone: TimeZone? = date.separator == UInt8(ascii: "/") ? localTimeZone : nil
         var nanos = 0
         if rest.first == "." {
             let digits = rest.dropFirst().prefix { $0.isASCII && $0.isNumber }
@@ -55,14 +55,10 @@ public struct LogLine: Sendable, Equatable {
             rest = rest.dropFirst(1 + digits.count)
         }
         if rest.first == "Z" {
-            zone = TimeZone(identifier: "UTC")!
+            zone = nil
             rest = rest.dropFirst()
         }
-        var components = date.components
-        components.nanosecond = nanos
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let timestamp = calendar.date(from: components)
+        let timestamp = date.fields.date(nanoseconds: nanos, timeZone: zone)
         rest = rest.drop { $0 == " " }
         var source: String?
         if rest.first == "[", let close = rest.firstIndex(of: "]") {
@@ -95,7 +91,7 @@ public struct LogLine: Sendable, Equatable {
         return .info
     }
 
-    private static func dateFields(_ b: [UInt8]) -> (components: DateComponents, separator: UInt8)? {
+    private static func dateFields(_ b: [UInt8]) -> (fields: CivilTime, separator: UInt8)? {
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
             for i in range {
@@ -111,7 +107,30 @@ public struct LogLine: Sendable, Equatable {
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
         else { return nil }
         return (
-            DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second), separator
+            CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second), separator
         )
+    }
+}
+
+/// A calendar date and wall-clock time, turned into a `Date` without a `Calendar` (log lines come by the
+/// thousand; days-from-civil arithmetic is exact for the proleptic Gregorian calendar).
+struct CivilTime {
+    var year, month, day, hour, minute, second: Int
+
+    /// The moment this wall-clock time names in `timeZone` (nil: UTC).
+    func date(nanoseconds: Int, timeZone: TimeZone?) -> Date? {
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let local = Double(days * 86_400 + hour * 3600 + minute * 60 + second) + Double(nanoseconds) / 1e9
+        guard let timeZone else { return Date(timeIntervalSince1970: local) }
+        let guess = Date(timeIntervalSince1970: local)
+        let offset = timeZone.secondsFromGMT(
+            for: guess.addingTimeInterval(-Double(timeZone.secondsFromGMT(for: guess))))
+        return Date(timeIntervalSince1970: local - Double(offset))
     }
 }

@@ -15,7 +15,8 @@ public protocol DashboardScreen: AnyObject {
 }
 
 /// A screen without a terminal: keeps the last frame and counts the cells each frame changed.
-public final class HeadlessScreen: DashboardScreen {
+/// Unchecked: only the UI loop's thread touches it while it runs; read the counters after the loop ended.
+public final class HeadlessScreen: DashboardScreen, @unchecked Sendable {
     public let size: (width: Int, height: Int)
     public let unicode = true
     public let inputDescriptor: Int32? = nil

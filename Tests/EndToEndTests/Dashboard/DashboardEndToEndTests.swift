@@ -30,7 +30,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let session = try TmuxSession(
             command: wrapped("'\(BuiltBinary.vmsnap.path)' demo --disks 3", in: directory), width: 100, height: 30,
-            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "TMPDIR": directory.path])
         defer { session.kill() }
 
         let start = session.wait(for: "previous job")
@@ -83,7 +83,7 @@ import Testing
         let command = "sh -c 'echo $$ > \(directory.path)/pid; exec \"\(BuiltBinary.vmsnap.path)\" demo --disks 2'"
         let session = try TmuxSession(
             command: wrapped(command, in: directory), width: 90, height: 26,
-            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "TMPDIR": directory.path])
         defer { session.kill() }
         #expect(session.wait(for: "previous job").met)
         let pid = try #require(
