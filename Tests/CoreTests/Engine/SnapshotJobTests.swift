@@ -109,10 +109,18 @@ import Testing
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
         scenario.emulator.setFaults([FaultRule(blob: "disk0", operation: .snapshot, action: .neverAnswer)])
+        // The deadline counts from the job's start. The stages before the snapshot take milliseconds, but seconds
+        // on a loaded machine: the deadline leaves them room, so disk1 is always answered before it passes.
+        let options = scenario.options(deadline: .seconds(10))
         let started = ContinuousClock.now
-        let (result, _) = await run(
-            SnapshotJob(settings: try scenario.settings(), options: scenario.options(deadline: .seconds(2))))
-        #expect(ContinuousClock.now - started < .seconds(12))
+        let (result, events) = await run(SnapshotJob(settings: try scenario.settings(), options: options))
+        // The work ends at the deadline (the watchdog cancels one second after it), then reporting has its own time.
+        #expect(ContinuousClock.now - started < options.deadline + .seconds(1) + options.reportingTime)
+        let snapshotEnded = events.contains {
+            if case .stageFinished(.snapshot, _, false, _) = $0 { return true }
+            return false
+        }
+        #expect(snapshotEnded, "the snapshot stage did not end with a failure at the deadline")
         #expect(result.code == 76)
         #expect(result.healthStatusCode == 761)
         #expect(result.disks[0].state == .failed)
@@ -274,13 +282,16 @@ import Testing
         let job = SnapshotJob(settings: try scenario.settings(), options: scenario.options())
         let running = Task { await job.run() }
         var live: StatusBlobDocument?
-        for _ in 0..<100 where live == nil {
+        // Poll until an in-progress document with a finished disk shows up or the job's final one does (bounded
+        // only so that a broken reporter cannot hang the suite).
+        var jobEnded = false
+        for _ in 0..<3000 where live == nil && !jobEnded {
             try await Task.sleep(for: .milliseconds(20))
-            if let document = try? scenario.statusDocument(), document.status.progress?.finished == false,
-                document.status.progress?.disks.contains(where: { $0.state == .succeeded }) == true
-            {
-                live = document
+            guard let document = try? scenario.statusDocument(), let progress = document.status.progress else {
+                continue
             }
+            jobEnded = progress.finished
+            if !progress.finished && progress.disks.contains(where: { $0.state == .succeeded }) { live = document }
         }
         let result = await running.value
         #expect(result.code == 1)

@@ -131,8 +131,9 @@ import Testing
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until the snapshot requests are on their way, then ask the job to stop.
-        for _ in 0..<200 where scenario.emulator.journal().filter({ $0.operation == .snapshot }).count < 2 {
+        // Wait until the snapshot requests are on their way (however long a loaded machine takes to start the
+        // process), then ask the job to stop.
+        while process.isRunning && scenario.emulator.journal().filter({ $0.operation == .snapshot }).count < 2 {
             try await Task.sleep(for: .milliseconds(25))
         }
         process.terminate()
