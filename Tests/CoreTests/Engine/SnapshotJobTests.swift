@@ -61,6 +61,37 @@ import Testing
         #expect(statusFile.contains(#""status":"success""#))
     }
 
+    @Test func everyStageIsRecordedAndStagesThatDoNotApplySayWhy() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let (result, _) = await run(SnapshotJob(settings: try scenario.settings(), options: scenario.options()))
+        #expect(result.code == 1)
+        let stages = try #require(try scenario.statusDocument()?.status.progress?.stages)
+        #expect(stages.map(\.stage) == JobStage.allCases)
+        #expect(
+            stages.filter { $0.state == .succeeded }.map(\.stage) == [
+                .validate, .dedupe, .staleness, .preconnect, .snapshot, .report,
+            ])
+        let skipped = stages.filter { $0.state == .skipped }
+        #expect(skipped.map(\.stage) == [.preScript, .freeze, .thaw, .postScript])
+        #expect(
+            skipped.map(\.detail) == ["scripts are off", "freezing is off", "nothing was frozen", "scripts are off"])
+        // The raw shape the dashboard reads.
+        let data = try #require(scenario.blob(SnapshotScenario.statusBlob))
+        let documents = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let status = try #require(documents.first?["status"] as? [String: Any])
+        let progress = try #require(status["progress"] as? [String: Any])
+        let records = try #require(progress["stages"] as? [[String: Any]])
+        let freeze = try #require(records.first { $0["stage"] as? String == "freeze" })
+        #expect(Set(freeze.keys) == ["stage", "state", "startedUTC", "endedUTC", "detail"])
+        #expect(freeze["state"] as? String == "skipped")
+        let millisecondsUTC = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/
+        for record in records {
+            #expect((record["startedUTC"] as? String)?.wholeMatch(of: millisecondsUTC) != nil, "\(record)")
+            #expect((record["endedUTC"] as? String)?.wholeMatch(of: millisecondsUTC) != nil, "\(record)")
+        }
+    }
+
     @Test func transientErrorsAreRetried() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
@@ -299,6 +330,8 @@ import Testing
         #expect(document.status.status == "transitioning")
         #expect(document.status.code == "4")
         #expect(document.status.progress?.stage == .snapshot)
+        let current = try #require(document.status.progress?.stages.last)
+        #expect(current.stage == .snapshot && current.state == .running && current.endedUTC == nil)
         let uploads = scenario.emulator.journal().filter { $0.path.contains(SnapshotScenario.statusBlob) }
         #expect(uploads.count <= 12, "\(uploads.count) status uploads for a 1.5 s job")
     }
