@@ -54,6 +54,41 @@ import Testing
         #expect(!scenario.leaksSignature(output.stdout + output.stderr))
     }
 
+    @Test func brokenConfigurationIsNamedAndStopsTheSnapshot() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
+        let config = try SettingsFixtures.write(
+            ["freezeTimeoutSeconds": 900], to: scenario.directory.appendingPathComponent("vmsnap.json"))
+        let output = try BuiltBinary.run(["snapshot", "--settings", settings.path, "--config", config.path])
+        #expect(output.status != 0)
+        #expect(
+            output.stderr.contains(config.path) && output.stderr.contains("freezeTimeoutSeconds"), "\(output.stderr)")
+        #expect(scenario.emulator.journal().filter { $0.operation == .snapshot }.isEmpty)
+    }
+
+    @Test func brokenConfigurationFailsHandlerEnableWithATerminalStatus() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let plugin = scenario.directory.appendingPathComponent("plugin")
+        try SettingsFixtures.write(
+            SettingsFixtures.handlerEnvironment(pluginDirectory: plugin),
+            to: plugin.appendingPathComponent("HandlerEnvironment.json"))
+        try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/2.settings"))
+        let config = try SettingsFixtures.write(
+            ["mountsToSkip": ["relative/path"]], to: scenario.directory.appendingPathComponent("vmsnap.json"))
+        let enable = try BuiltBinary.run(
+            ["handler", "enable", "--config", config.path], environment: ["ConfigSequenceNumber": "2"],
+            currentDirectory: plugin)
+        #expect(enable.status == 1)
+        #expect(enable.stderr.contains(config.path) && enable.stderr.contains("mountsToSkip"), "\(enable.stderr)")
+        let status = try String(contentsOf: plugin.appendingPathComponent("status/2.status"), encoding: .utf8)
+        #expect(status.contains(#""code":11"#))
+        #expect(status.contains("mountsToSkip"))
+        #expect(try scenario.statusDocument()?.status.code == "11")
+        #expect(scenario.emulator.journal().filter { $0.operation == .snapshot }.isEmpty)
+    }
+
     @Test func invalidSettingsStillEndWithATerminalStatus() throws {
         let directory = try SettingsFixtures.temporaryDirectory("bad-settings")
         defer { try? FileManager.default.removeItem(at: directory) }
