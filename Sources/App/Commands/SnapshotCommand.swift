@@ -102,11 +102,12 @@ enum JobConsole {
         defer { signals.forEach { $0.cancel() } }
         let printer = Task {
             for await event in job.events where !quiet {
-                if json {
-                    print(JobEventFormat.jsonLine(event))
-                } else if let line = JobEventFormat.humanLine(event) {
-                    print(line)
+                guard let line = json ? JobEventFormat.jsonLine(event) : JobEventFormat.humanLine(event) else {
+                    continue
                 }
+                print(line)
+                // Each event as it happens, also when stdout is a pipe (`vmsnap snapshot --json | jq`).
+                fflush(nil)
             }
         }
         let result = await job.run()

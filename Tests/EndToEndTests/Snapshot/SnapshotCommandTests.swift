@@ -54,6 +54,30 @@ import Testing
         #expect(!scenario.leaksSignature(output.stdout + output.stderr))
     }
 
+    @Test func jsonEventsArriveWhileTheJobRunsThroughAPipe() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 5000))])
+        let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
+        let process = Process()
+        process.executableURL = BuiltBinary.vmsnap
+        process.arguments = [
+            "snapshot", "--settings", settings.path, "--json", "--status-dir", scenario.statusDirectory,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let lines = LineReader(output.fileHandleForReading)
+        let first = try #require(lines.next(), "no event line before the job ended")
+        #expect(process.isRunning, "the first event arrived only when the job ended")
+        #expect(first.contains(#""event":"stageStarted""#))
+        let finished = lines.next(containing: #""event":"finished""#)
+        process.waitUntilExit()
+        #expect(finished?.contains(#""code":1"#) == true)
+        #expect(process.terminationStatus == 0)
+    }
+
     @Test func brokenConfigurationIsNamedAndStopsTheSnapshot() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
