@@ -67,6 +67,16 @@ final class RecordingScripts: ScriptRunner {
             stages.filter { $0.stage == .preScript || $0.stage == .postScript }.allSatisfy { $0.state == .succeeded })
     }
 
+    @Test func cleanScriptsWithoutTheWantedFreezeAreNotApplicationConsistent() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        var options = scenario.options()
+        options.scripts = RecordingScripts(freezeEnabled: true, pre: Self.clean, post: Self.clean)
+        let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
+        #expect(result.code == 1)
+        #expect(result.message.contains("crash-consistent"))
+    }
+
     @Test func failingPostScriptThatMayNotContinueFailsTheJob() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
