@@ -94,11 +94,7 @@ import Testing
     @Test func brokenConfigurationFailsHandlerEnableWithATerminalStatus() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
-        let plugin = scenario.directory.appendingPathComponent("plugin")
-        try SettingsFixtures.write(
-            SettingsFixtures.handlerEnvironment(pluginDirectory: plugin),
-            to: plugin.appendingPathComponent("HandlerEnvironment.json"))
-        try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/2.settings"))
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 2)
         let config = try SettingsFixtures.write(
             ["mountsToSkip": ["relative/path"]], to: scenario.directory.appendingPathComponent("vmsnap.json"))
         let enable = try BuiltBinary.run(
@@ -130,11 +126,7 @@ import Testing
     @Test func handlerLifecycleInAPluginDirectory() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
-        let plugin = scenario.directory.appendingPathComponent("plugin")
-        try SettingsFixtures.write(
-            SettingsFixtures.handlerEnvironment(pluginDirectory: plugin),
-            to: plugin.appendingPathComponent("HandlerEnvironment.json"))
-        try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/4.settings"))
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 4)
         let environment = ["ConfigSequenceNumber": "4"]
         let install = try BuiltBinary.run(["handler", "install"], currentDirectory: plugin)
         #expect(install.status == 0, "\(install.stderr)")
