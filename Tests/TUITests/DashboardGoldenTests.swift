@@ -76,6 +76,16 @@ import Testing
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "confirm-80x24")
         state.overlay = .detail(2)
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "detail-80x24")
+        var withSettings = model
+        withSettings.settings =
+            #"{"runtimeSettings": [{"handlerSettings": {"protectedSettings": "(encrypted, 36 bytes)","#
+            + "\n"
+            + #"  "publicSettings": {"statusBlobUri": "https://a.blob.core.windows.net/c/s?sv=1&sig=SECRET"}}}]}"#
+        state.overlay = .settings
+        let settings = GoldenGrid.render(withSettings, state: state, width: 160, height: 24)
+        try GoldenGrid.check(settings, "settings-160x24")
+        #expect(settings.lines.joined().contains("sig=REDACTED"))
+        #expect(!settings.lines.joined().contains("SECRET"))
         state.overlay = .explain(["SnapshotCountExceeded", "76", "761"])
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "explain-80x24")
     }
