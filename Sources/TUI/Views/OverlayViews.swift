@@ -95,7 +95,7 @@ enum OverlayViews {
             ("LUN", disk.lun.map(String.init) ?? "unknown", .plain),
             ("account", p.account, .plain), ("container", p.container, .plain),
             ("state", "\(state) after \(p.attempts) attempt\(p.attempts == 1 ? "" : "s")", stateStyle),
-            ("latency", p.latencyMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-", .plain),
+            ("latency", p.latencyMilliseconds.map { RenderContext.fixed($0, digits: 1) + " ms" } ?? "-", .plain),
             ("HTTP status", p.httpStatus.map(String.init) ?? "-", .plain),
             ("error code", p.errorCode ?? "-", p.errorCode == nil ? .plain : .critical),
             ("request id", p.requestID ?? "-", .plain),

@@ -26,7 +26,7 @@ import Testing
         #expect((job["disks"] as? [[String: Any]])?.last?["errorCode"] as? String == "SnapshotCountExceeded")
         let explained = (json["explanations"] as? [[String: Any]])?.compactMap { $0["code"] as? String }
         #expect(explained == ["76", "761", "SnapshotCountExceeded"])
-        #expect(report.text(timeZone: TimeZone(identifier: "UTC")!).contains("error 409 SnapshotCountExceeded"))
+        #expect(report.text(zone: .utc).contains("error 409 SnapshotCountExceeded"))
     }
 
     @Test func noDocumentIsUnknownAndStuckIsCalledOut() async throws {
