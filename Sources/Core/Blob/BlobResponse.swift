@@ -85,7 +85,8 @@ public struct BlobTransportError: Error, Sendable, Equatable, CustomStringConver
         case timeout
         /// The caller's task was cancelled (e.g. the job deadline): not retryable.
         case cancelled
-        /// The client is shut down or libcurl refused the request: not retryable.
+        /// The server's certificate does not verify, libcurl refused the request, or the client is shut down:
+        /// not retryable.
         case client
     }
 

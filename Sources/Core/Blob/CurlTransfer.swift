@@ -128,7 +128,14 @@ final class CurlTransfer: @unchecked Sendable {
         let detail = String(cString: errorBuffer)
         let summary = String(cString: curl_easy_strerror(curlResult))
         let kind: BlobTransportError.Kind =
-            curlResult == CURLE_OPERATION_TIMEDOUT ? .timeout : (curlResult == CURLE_OUT_OF_MEMORY ? .client : .network)
+            switch curlResult {
+            case CURLE_OPERATION_TIMEDOUT: .timeout
+            // A certificate that does not verify or a request libcurl cannot make will not improve with a retry.
+            case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
+                CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_OUT_OF_MEMORY:
+                .client
+            default: .network
+            }
         finish(
             .failure(
                 BlobTransportError(
