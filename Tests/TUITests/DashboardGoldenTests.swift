@@ -121,3 +121,18 @@ import Testing
         #expect(critical.lines[3].contains("FROZEN 9.0 s / 10 s CRITICAL"))
     }
 }
+
+@Suite struct DashboardWithoutDataTests {
+    @Test func saysWhichSourcesAreMissing() {
+        let onlyLog = DashboardModel(
+            vmName: "vm", freezeTimeout: 60,
+            sources: [SourceFreshness(name: MonitorSourceLocations.logName, staleAfter: 5)])
+        let grid = GoldenGrid.render(onlyLog, width: 120, height: 24)
+        #expect(grid.lines[1].contains("NO DATA"))
+        #expect(grid.lines[4].contains("give --status-blob, --plugin-dir or --config"))
+        let withBlob = DashboardModel(
+            vmName: "vm", freezeTimeout: 60,
+            sources: [SourceFreshness(name: MonitorSourceLocations.statusBlobName, staleAfter: 5)])
+        #expect(GoldenGrid.render(withBlob, width: 120, height: 24).lines[4].contains("waiting for the status blob"))
+    }
+}

@@ -136,9 +136,18 @@ enum HeaderView {
         _ model: DashboardModel, into grid: inout CellGrid, y: Int, width: Int, context: RenderContext
     ) {
         guard let job = model.job else {
+            let names = Set(model.sources.map(\.name))
+            let hasDocumentSource =
+                names.contains(MonitorSourceLocations.statusBlobName)
+                || names.contains(MonitorSourceLocations.statusFileName)
+            let text =
+                hasDocumentSource
+                ? " waiting for the status blob, a status file or a triggered job"
+                : " no status blob or plugin directory found under \(PluginDirectory.defaultAgentDirectory): "
+                    + "give --status-blob, --plugin-dir or --config"
             grid.putFitted(
-                " waiting for the status blob, a status file or a triggered job", x: 1, y: y, width: width - 2,
-                style: .muted, glyphs: context.glyphs)
+                text, x: 1, y: y, width: width - 2, style: hasDocumentSource ? .muted : .warning,
+                glyphs: context.glyphs)
             return
         }
         let health = job.health(now: context.now)
