@@ -4,8 +4,10 @@ import Testing
 @testable import Core
 
 @Suite struct LogTailerTests {
+    private let root = TemporaryRoot()
+
     private func temporaryLog() -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tailer-\(UUID().uuidString)")
+        let directory = root.url.appendingPathComponent("tailer-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent("extension.log").path
     }

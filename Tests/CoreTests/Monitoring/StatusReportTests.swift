@@ -5,8 +5,11 @@ import Testing
 @testable import Core
 
 @Suite struct StatusReportTests {
+    /// A plugin directory under the test's own temporary root (removed when the suite instance goes away).
+    private let root = TemporaryRoot()
+
     private func locations(statusFile fixture: String?) throws -> MonitorSourceLocations {
-        let plugin = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        let plugin = root.url.appendingPathComponent("report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: plugin.appendingPathComponent("status"), withIntermediateDirectories: true)
         if let fixture {
@@ -45,4 +48,11 @@ import Testing
         #expect(CodeExplanation.lookup("121")?.name == "FailedRetryableFsFreezeFailed")
         #expect(CodeExplanation.lookup("NoSuchCode") == nil)
     }
+}
+
+/// A temporary folder that deletes itself with its owner.
+final class TemporaryRoot: Sendable {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("monitoring-tests-\(UUID().uuidString)")
+
+    deinit { try? FileManager.default.removeItem(at: url) }
 }
