@@ -29,6 +29,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: "Longest freeze, in seconds.") var freezeTimeoutSeconds = 60
     @Option(help: "The exclusive freeze lock (shared with Site Recovery).")
     var freezeLock = GuardedFreezer.defaultLockPath
+    @Flag(help: "Don't hold rcu_expedited at 1 during FIFREEZE (slower freeze).") var noExpediteRcu = false
     @Option(help: "VMSnapshotScriptPluginConfig.json with the pre/post scripts (a missing file means none).")
     var scriptConfig = ScriptPlugin.defaultConfigPath
     @Option(help: "With --settings: where <N>.status goes (also keeps the repeat-check state).")
@@ -49,7 +50,8 @@ struct SnapshotCommand: AsyncParsableCommand {
     func run() async throws {
         var options = SnapshotJobOptions(freezeTimeout: .seconds(freezeTimeoutSeconds))
         if freeze == .auto {
-            options.freezer = GuardedFreezer(mounts: mounts.isEmpty ? nil : mounts, lockPath: freezeLock)
+            options.freezer = GuardedFreezer(
+                mounts: mounts.isEmpty ? nil : mounts, lockPath: freezeLock, expediteGracePeriods: !noExpediteRcu)
         }
         options.scripts = ScriptPlugin(configPath: scriptConfig)
         let path: String
