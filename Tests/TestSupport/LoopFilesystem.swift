@@ -49,6 +49,20 @@ public final class LoopFilesystem: Sendable {
         }
     }
 
+    /// Runs `body` with `count` fresh loop filesystems, their checked mount points and a private freeze lock file
+    /// path; removes all of them afterwards.
+    public static func withTestMounts(
+        _ count: Int, _ body: ([LoopFilesystem], [String], String) async throws -> Void
+    ) async throws {
+        let filesystems = try create(count: count)
+        let lockPath = NSTemporaryDirectory() + "/vmsnap-lock-\(UUID().uuidString)/SafeFreezeLockFile"
+        defer {
+            filesystems.forEach { $0.remove() }
+            try? FileManager.default.removeItem(atPath: (lockPath as NSString).deletingLastPathComponent)
+        }
+        try await body(filesystems, try testOwnedMounts(filesystems), lockPath)
+    }
+
     /// Thaws (in case a test left it frozen), unmounts, detaches the loop device and deletes the image.
     public func remove() { scratch.remove() }
 

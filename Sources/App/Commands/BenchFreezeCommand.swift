@@ -33,6 +33,11 @@ struct BenchFreezeCommand: AsyncParsableCommand {
             discussion: "tmpfs keeps the host disk's flush latency (paid by FITHAW's superblock write) out."))
     var imageDirectory = "/dev/shm"
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Expedite RCU grace periods during FIFREEZE (rcu_expedited held at 1 for those calls, then put back).")
+    var expediteRcu = true
+
     @Option(help: "The vmsnap binary that runs freeze-guard (default: this one).")
     var guardExecutable = "/proc/self/exe"
 
@@ -69,7 +74,7 @@ struct BenchFreezeCommand: AsyncParsableCommand {
             }
             let benchmark = FreezeBenchmark(
                 disks: uris, mounts: filesystems.map(\.mountPoint), guardExecutable: guardExecutable,
-                lockPath: lockDirectory + "/SafeFreezeLockFile")
+                lockPath: lockDirectory + "/SafeFreezeLockFile", expediteGracePeriods: expediteRcu)
             samples = await benchmark.run(runs: runs)
         } catch {
             try? await emulator.stop()
@@ -87,15 +92,16 @@ struct BenchFreezeCommand: AsyncParsableCommand {
         }
         let target = Double(latencyMs + 25)
         var lines = [
-            "disks \(disks), emulator latency \(latencyMs) ms, \(runs) job(s); target window <= \(Int(target)) ms"
+            "disks \(disks), emulator latency \(latencyMs) ms, \(runs) job(s), RCU grace periods "
+                + "\(expediteRcu ? "expedited during FIFREEZE" : "normal"); target window <= \(Int(target)) ms"
         ]
-        lines.append("run  code  window ms  FIFREEZE ms  held ms  FITHAW ms")
+        lines.append("run  code  window ms  FIFREEZE ms  held ms  FITHAW ms  rcu_expedited")
         for (index, sample) in samples.enumerated() {
             lines.append(
                 String(
-                    format: "%3d  %4d  %9.1f  %11.1f  %7.1f  %9.1f", index + 1, sample.code,
+                    format: "%3d  %4d  %9.1f  %11.1f  %7.1f  %9.1f  %@", index + 1, sample.code,
                     sample.windowMilliseconds, sample.freezingMilliseconds, sample.heldMilliseconds,
-                    sample.thawingMilliseconds))
+                    sample.thawingMilliseconds, sample.gracePeriods?.rawValue ?? "not reported"))
         }
         let windows = samples.map(\.windowMilliseconds).sorted()
         let held = samples.map(\.heldMilliseconds).sorted()

@@ -17,6 +17,14 @@ struct FreezeGuardCommand: ParsableCommand {
     @Option(help: "The exclusive freeze lock file.")
     var lockFile: String = GuardedFreezer.defaultLockPath
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Hold the rcu_expedited knob at 1 (if it is 0) during the FIFREEZE calls, then put it back.")
+    var expediteRcu = true
+
+    @Option(help: "The expedited-RCU knob.")
+    var rcuExpeditedFile = GuardedFreezer.defaultRCUExpeditedPath
+
     @Argument(help: "Mount points in freeze order.")
     var mounts: [String] = []
 
@@ -27,6 +35,7 @@ struct FreezeGuardCommand: ParsableCommand {
     func run() throws {
         FreezeGuard.run(
             FreezeGuardRequest(
-                mounts: mounts, timeout: .milliseconds(timeoutMs), parentPID: parentPid, lockPath: lockFile))
+                mounts: mounts, timeout: .milliseconds(timeoutMs), parentPID: parentPid, lockPath: lockFile,
+                rcuExpeditedPath: expediteRcu ? rcuExpeditedFile : nil))
     }
 }

@@ -32,6 +32,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     var config: String?
     @Option(help: "The exclusive freeze lock (shared with Site Recovery).")
     var freezeLock = GuardedFreezer.defaultLockPath
+    @Flag(help: "Don't hold rcu_expedited at 1 during FIFREEZE (slower freeze).") var noExpediteRcu = false
     @Option(help: "VMSnapshotScriptPluginConfig.json with the pre/post scripts (a missing file means none).")
     var scriptConfig = ScriptPlugin.defaultConfigPath
     @Option(help: "With --settings: where <N>.status goes (also keeps the repeat-check state).")
@@ -61,7 +62,10 @@ struct SnapshotCommand: AsyncParsableCommand {
         }
         var options = SnapshotJobOptions(
             freezeTimeout: configuration.freezeTimeout(commandLineSeconds: freezeTimeoutSeconds))
-        if freeze == .auto { options.freezer = configuration.freezer(mounts: mounts, lockPath: freezeLock) }
+        if freeze == .auto {
+            options.freezer = configuration.freezer(
+                mounts: mounts, lockPath: freezeLock, expediteGracePeriods: !noExpediteRcu)
+        }
         options.scripts = ScriptPlugin(configPath: scriptConfig)
         let path: String
         if let pluginDir {

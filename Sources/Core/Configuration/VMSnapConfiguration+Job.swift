@@ -19,7 +19,11 @@ extension VMSnapConfiguration {
     }
 
     /// A freezer for the explicit `mounts`, or (nil or empty) for the discovered mounts minus `mountsToSkip`.
-    public func freezer(mounts: [String]?, lockPath: String = GuardedFreezer.defaultLockPath) -> GuardedFreezer {
-        GuardedFreezer(mounts: mounts?.isEmpty == false ? mounts : nil, mountsToSkip: mountsToSkip, lockPath: lockPath)
+    public func freezer(
+        mounts: [String]?, lockPath: String = GuardedFreezer.defaultLockPath, expediteGracePeriods: Bool = true
+    ) -> GuardedFreezer {
+        GuardedFreezer(
+            mounts: mounts?.isEmpty == false ? mounts : nil, mountsToSkip: mountsToSkip, lockPath: lockPath,
+            expediteGracePeriods: expediteGracePeriods)
     }
 }

@@ -14,6 +14,8 @@ public struct FreezeBenchmark: Sendable {
         public var freezingMilliseconds: Double
         /// From the thaw decision to the last FITHAW's return (the kernel's part).
         public var thawingMilliseconds: Double
+        /// What the guard did with the `rcu_expedited` knob.
+        public var gracePeriods: GracePeriodExpediting.Outcome?
         /// From everything frozen to the thaw decision: the snapshots and vmsnap's own overhead.
         public var heldMilliseconds: Double { windowMilliseconds - freezingMilliseconds - thawingMilliseconds }
     }
@@ -22,12 +24,18 @@ public struct FreezeBenchmark: Sendable {
     public var mounts: [String]
     public var guardExecutable: String
     public var lockPath: String
+    /// Whether the guard expedites RCU grace periods during its FIFREEZE calls.
+    public var expediteGracePeriods: Bool
 
-    public init(disks: [SASBlobURI], mounts: [String], guardExecutable: String, lockPath: String) {
+    public init(
+        disks: [SASBlobURI], mounts: [String], guardExecutable: String, lockPath: String,
+        expediteGracePeriods: Bool = true
+    ) {
         self.disks = disks
         self.mounts = mounts
         self.guardExecutable = guardExecutable
         self.lockPath = lockPath
+        self.expediteGracePeriods = expediteGracePeriods
     }
 
     /// Runs `runs` jobs one after another on one blob client (as one process would), returning each one's figures.
@@ -36,7 +44,9 @@ public struct FreezeBenchmark: Sendable {
         var samples: [Sample] = []
         for run in 0..<runs {
             let freezer = RecordingFreezer(
-                freezer: GuardedFreezer(mounts: mounts, guardExecutable: guardExecutable, lockPath: lockPath))
+                freezer: GuardedFreezer(
+                    mounts: mounts, guardExecutable: guardExecutable, lockPath: lockPath,
+                    expediteGracePeriods: expediteGracePeriods))
             let settings = JobSettings(
                 taskID: "freeze-bench-\(run)-\(UUID().uuidString)", command: "snapshot", disks: disks,
                 source: "vmsnap bench freeze")
@@ -49,7 +59,8 @@ public struct FreezeBenchmark: Sendable {
                 Sample(
                     code: result.code, windowMilliseconds: Double(report?.windowNanoseconds ?? 0) / 1e6,
                     freezingMilliseconds: Double(report?.freezingNanoseconds ?? 0) / 1e6,
-                    thawingMilliseconds: Double(report?.thawingNanoseconds ?? 0) / 1e6))
+                    thawingMilliseconds: Double(report?.thawingNanoseconds ?? 0) / 1e6,
+                    gracePeriods: report?.gracePeriods?.outcome))
         }
         return samples
     }

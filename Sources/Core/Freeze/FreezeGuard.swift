@@ -15,12 +15,18 @@ public struct FreezeGuardRequest: Sendable, Equatable {
     public var parentPID: pid_t
     /// The exclusive lock shared with Site Recovery, held while anything is frozen.
     public var lockPath: String
+    /// The `rcu_expedited` knob held at 1 (if it was 0) during the FIFREEZE calls; nil: never touch it.
+    public var rcuExpeditedPath: String?
 
-    public init(mounts: [String], timeout: Duration, parentPID: pid_t, lockPath: String) {
+    public init(
+        mounts: [String], timeout: Duration, parentPID: pid_t, lockPath: String,
+        rcuExpeditedPath: String? = nil
+    ) {
         self.mounts = mounts
         self.timeout = timeout
         self.parentPID = parentPID
         self.lockPath = lockPath
+        self.rcuExpeditedPath = rcuExpeditedPath
     }
 }
 
@@ -30,7 +36,7 @@ nonisolated(unsafe) private var guardWakeDescriptor: Int32 = -1
 /// The thaw guard, run in a process of its own (`vmsnap freeze-guard`).
 ///
 /// It arms its deadline, takes the freeze lock, opens every mount, then freezes them from worker threads (one
-/// per mount, `/` last) while the main thread waits (in `poll`, never a sleep) for the first of: a `thaw` command or EOF on
+/// per mount, `/` last; with `rcu_expedited` held at 1 for those calls only, see `GracePeriodExpediter`) while the main thread waits (in `poll`, never a sleep) for the first of: a `thaw` command or EOF on
 /// its command pipe (the job ended or died), a signal (including the parent-death signal), or the deadline.
 /// It then thaws every frozen mount in reverse order, continuing past failures, reports on its report pipe
 /// and exits. A FIFREEZE still blocked at that moment is thawed by the worker as soon as it returns.
@@ -49,6 +55,7 @@ public final class FreezeGuard: @unchecked Sendable {
     private let reports: Int32
     private let wake: PipeDescriptors
     private let lock = NSLock()
+    private let expediter: GracePeriodExpediter
     private var descriptors: [Int32] = []
     private var states: [MountState]
     private var stopRequested = false
@@ -68,6 +75,7 @@ public final class FreezeGuard: @unchecked Sendable {
         self.commands = commands
         self.reports = reports
         self.wake = wake
+        expediter = GracePeriodExpediter(knobPath: request.rcuExpeditedPath)
         states = Array(repeating: .pending, count: request.mounts.count)
     }
 
@@ -151,15 +159,18 @@ public final class FreezeGuard: @unchecked Sendable {
     }
 
     /// The worker thread: flushes every mount (outside the window), then freezes all mounts but `/` at once,
-    /// one thread each, then `/`; stops early once a FIFREEZE failed or a thaw began.
+    /// one thread each, then `/`, with RCU grace periods expedited for those calls only; stops early once a
+    /// FIFREEZE failed or a thaw began.
     private func freezeAll() {
         Self.runConcurrently(Array(descriptors.indices)) { _ = vmsnap_syncfs(self.descriptors[$0]) }
+        lock.withLock { if !stopRequested { expediter.engage() } }
         let (root, others) = descriptors.indices.reduce(into: ([Int](), [Int]())) { split, index in
             if request.mounts[index] == "/" { split.0.append(index) } else { split.1.append(index) }
         }
         Self.runConcurrently(others) { self.freeze($0) }
         if lock.withLock({ freezeFailure == nil }) { Self.runConcurrently(root) { self.freeze($0) } }
         lock.withLock {
+            expediter.restore()
             workerFinished = true
             workerRunning = false
         }
@@ -252,18 +263,20 @@ public final class FreezeGuard: @unchecked Sendable {
         return nil  // held until the guard exits
     }
 
-    /// Reports the end (after thawing) and exits once the worker no longer holds a mount.
+    /// Restores `rcu_expedited` if a FIFREEZE is still blocked, reports the end (after thawing) and exits once the
+    /// worker no longer holds a mount.
     private func finish(failureCode: Int? = nil, failureMessage: String? = nil) -> Never {
         let message = lock.withLock {
-            FreezeGuardMessage(
+            stopRequested = true
+            expediter.restore()
+            return FreezeGuardMessage(
                 kind: .finished, failureCode: failureCode, failureMessage: failureMessage, thawOrder: thawOrder,
                 thawFailures: thawFailures,
                 windowNanoseconds: firstFreeze.map { start in (lastThaw ?? start) - start } ?? 0,
                 freezingNanoseconds: firstFreeze.map { start in (lastFrozen ?? start) - start } ?? 0,
                 thawingNanoseconds: firstThaw.map { start in max(lastThaw ?? start, start) - start } ?? 0,
-                thawedByDeadline: thawedByDeadline)
+                thawedByDeadline: thawedByDeadline, gracePeriods: expediter.state)
         }
-        lock.withLock { stopRequested = true }
         Self.report(message, to: reports)
         while lock.withLock({ workerRunning }) {
             var fds = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]

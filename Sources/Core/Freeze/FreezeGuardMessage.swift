@@ -27,11 +27,13 @@ public struct FreezeGuardMessage: Codable, Sendable, Equatable {
     public var thawingNanoseconds: UInt64
     /// Whether the guard thawed because its deadline passed before anyone asked.
     public var thawedByDeadline: Bool
+    /// What the guard did with the `rcu_expedited` knob (nil: not reported, e.g. an emergency thaw by the job).
+    public var gracePeriods: GracePeriodExpediting?
 
     public init(
         kind: Kind, failureCode: Int? = nil, failureMessage: String? = nil, thawOrder: [String] = [],
         thawFailures: [String: String] = [:], windowNanoseconds: UInt64 = 0, freezingNanoseconds: UInt64 = 0,
-        thawingNanoseconds: UInt64 = 0, thawedByDeadline: Bool = false
+        thawingNanoseconds: UInt64 = 0, thawedByDeadline: Bool = false, gracePeriods: GracePeriodExpediting? = nil
     ) {
         self.kind = kind
         self.failureCode = failureCode
@@ -42,6 +44,7 @@ public struct FreezeGuardMessage: Codable, Sendable, Equatable {
         self.freezingNanoseconds = freezingNanoseconds
         self.thawingNanoseconds = thawingNanoseconds
         self.thawedByDeadline = thawedByDeadline
+        self.gracePeriods = gracePeriods
     }
 
     /// The report as the engine's seam type.

@@ -22,17 +22,28 @@ public struct GuardedFreezer: FilesystemFreezer {
     public var guardExecutable: String
     public var lockPath: String
     public var mountInfoPath: String
+    /// Whether the guard holds `rcu_expedited` at 1 (if it was 0) during its FIFREEZE calls, which makes each
+    /// FIFREEZE take about a millisecond instead of tens; the previous value is always put back.
+    public var expediteGracePeriods: Bool
+    /// The kernel's expedited-RCU knob (tests point it at a file of their own).
+    public var rcuExpeditedPath: String
 
     public init(
         mounts: [String]? = nil, mountsToSkip: [String] = [], guardExecutable: String = "/proc/self/exe",
-        lockPath: String = Self.defaultLockPath, mountInfoPath: String = "/proc/self/mountinfo"
+        lockPath: String = Self.defaultLockPath, mountInfoPath: String = "/proc/self/mountinfo",
+        expediteGracePeriods: Bool = true, rcuExpeditedPath: String = Self.defaultRCUExpeditedPath
     ) {
         self.mounts = mounts
         self.mountsToSkip = mountsToSkip
         self.guardExecutable = guardExecutable
         self.lockPath = lockPath
         self.mountInfoPath = mountInfoPath
+        self.expediteGracePeriods = expediteGracePeriods
+        self.rcuExpeditedPath = rcuExpeditedPath
     }
+
+    /// The kernel's expedited-RCU knob.
+    public static var defaultRCUExpeditedPath: String { GracePeriodExpediter.defaultKnobPath }
 
     public func freeze(timeout: Duration) async throws -> any FrozenFilesystems {
         try await freezeGuarded(timeout: timeout)
@@ -48,8 +59,11 @@ public struct GuardedFreezer: FilesystemFreezer {
         let arguments =
             [
                 "freeze-guard", "--timeout-ms", String(max(1, timeout.wholeNanoseconds / 1_000_000)), "--parent-pid",
-                String(getpid()), "--lock-file", lockPath, "--",
-            ] + mountList
+                String(getpid()), "--lock-file", lockPath,
+            ]
+            + (expediteGracePeriods
+                ? ["--expedite-rcu", "--rcu-expedited-file", rcuExpeditedPath] : ["--no-expedite-rcu"])
+            + ["--"] + mountList
         let connection: GuardConnection
         do {
             connection = try GuardConnection.start(

@@ -10,25 +10,17 @@ import Testing
 /// Real FIFREEZE/FITHAW on ext4 loop filesystems the tests create; the guard is the built `vmsnap` binary.
 @Suite(.serialized)
 struct GuardedFreezerTests {
-    /// Runs `body` with `count` fresh loop filesystems, a private lock file, and removes them afterwards.
-    private func withFilesystems(
-        _ count: Int, _ body: ([LoopFilesystem], [String], String) async throws -> Void
-    ) async throws {
-        let filesystems = try LoopFilesystem.create(count: count)
-        let lockPath = NSTemporaryDirectory() + "/vmsnap-lock-\(UUID().uuidString)/SafeFreezeLockFile"
-        defer {
-            filesystems.forEach { $0.remove() }
-            try? FileManager.default.removeItem(atPath: (lockPath as NSString).deletingLastPathComponent)
-        }
-        try await body(filesystems, try LoopFilesystem.testOwnedMounts(filesystems), lockPath)
-    }
+    /// Every test lets the guard hold the real `rcu_expedited` knob; this puts it back after each one.
+    let rcuKnob: RCUExpeditedKnobKeeper
 
-    private func freezer(_ mounts: [String], lockPath: String) -> GuardedFreezer {
+    init() throws { rcuKnob = try RCUExpeditedKnobKeeper() }
+
+    func freezer(_ mounts: [String], lockPath: String) -> GuardedFreezer {
         GuardedFreezer(mounts: mounts, guardExecutable: BuiltBinary.vmsnap.path, lockPath: lockPath)
     }
 
     @Test func writerBlocksDuringTheFreezeAndCompletesAfterThaw() async throws {
-        try await withFilesystems(2) { filesystems, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
             let writer = try filesystems[1].startWriter()
             #expect(!writer.completed(within: 0.3), "a write went through while the filesystem was frozen")
@@ -48,7 +40,7 @@ struct GuardedFreezerTests {
     }
 
     @Test func thawsInReverseOrder() async throws {
-        try await withFilesystems(3) { _, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(3) { _, mounts, lockPath in
             let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
             #expect(frozen.mounts == mounts)
             let report = await frozen.thawWithDetails()
@@ -58,7 +50,7 @@ struct GuardedFreezerTests {
     }
 
     @Test func oneFailingThawDoesNotSkipTheOthers() async throws {
-        try await withFilesystems(3) { filesystems, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(3) { filesystems, mounts, lockPath in
             let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
             let unfreeze = try ProcessOutput.run(URL(fileURLWithPath: "/sbin/fsfreeze"), ["-u", mounts[1]])
             #expect(unfreeze.status == 0)
@@ -74,7 +66,7 @@ struct GuardedFreezerTests {
     }
 
     @Test func theDeadlineThawsWhenNobodyAsks() async throws {
-        try await withFilesystems(2) { filesystems, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(2))
             let writers = try filesystems.map { try $0.startWriter() }
             let report = await frozen.waitForGuard()
@@ -87,7 +79,7 @@ struct GuardedFreezerTests {
     }
 
     @Test func closingTheCommandPipeThaws() async throws {
-        try await withFilesystems(1) { filesystems, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(1) { filesystems, mounts, lockPath in
             var frozen: GuardedFrozenFilesystems? = try await freezer(mounts, lockPath: lockPath)
                 .freezeGuarded(timeout: .seconds(30))
             let writer = try filesystems[0].startWriter()
@@ -98,10 +90,11 @@ struct GuardedFreezerTests {
         }
     }
 
-    @Test func sigkillOfTheParentThawsWithinASecond() async throws {
-        try await withFilesystems(2) { filesystems, mounts, lockPath in
-            // sh is the guard's parent; the test holds the guard's command pipe open, so only the parent-death
-            // signal can tell the guard that sh died.
+    @Test func sigkillOfTheParentThawsWithinASecondAndTheRCUKnobIsRestored() async throws {
+        let original = rcuKnob.original
+        try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
+            // sh is the guard's parent; the test holds the guard's command pipe open, so only the
+            // parent-death signal can tell the guard that sh died.
             let script =
                 "\"$0\" freeze-guard --parent-pid $$ --timeout-ms 60000 --lock-file \"$1\" -- \"$2\" \"$3\"; exit 0"
             let parent = Process()
@@ -119,10 +112,14 @@ struct GuardedFreezerTests {
             let writers = try filesystems.map { try $0.startWriter() }
             #expect(!writers[0].completed(within: 0.2))
             kill(parent.processIdentifier, SIGKILL)
-            #expect(writers.allSatisfy { $0.completed(within: 1) }, "not writable within 1 s of the parent's death")
+            #expect(
+                writers.allSatisfy { $0.completed(within: 1) }, "not writable within 1 s of the parent's death")
             let last = try #require(lines.next(), "the guard sent no final report")
-            #expect(last.contains("\"finished\""))
-            #expect(!last.contains("\"thawedByDeadline\":true"))
+            let report = try JSONDecoder().decode(FreezeGuardMessage.self, from: Data(last.utf8))
+            #expect(report.kind == .finished)
+            #expect(!report.thawedByDeadline)
+            #expect(report.gracePeriods?.outcome == (original == "0" ? .expedited : .alreadyExpedited))
+            #expect(try RCUExpeditedKnob.settledValue(expecting: original) == original)
             parent.waitUntilExit()
         }
     }
@@ -131,7 +128,7 @@ struct GuardedFreezerTests {
     /// returns the guard's report (or the job's replacement for it).
     private func signalTheGuard(_ signal: Int32) async throws -> (FreezeGuardMessage, mounts: [String]) {
         var outcome: (FreezeGuardMessage, [String])?
-        try await withFilesystems(2) { filesystems, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(60))
             let writers = try filesystems.map { try $0.startWriter() }
             #expect(!writers[0].completed(within: 0.2))
@@ -156,7 +153,7 @@ struct GuardedFreezerTests {
     }
 
     @Test func theLockPreventsASecondConcurrentFreeze() async throws {
-        try await withFilesystems(2) { filesystems, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let first = try await freezer([mounts[0]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
             let failure = await #expect(throws: JobFailure.self) {
                 _ = try await freezer([mounts[1]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
@@ -171,7 +168,7 @@ struct GuardedFreezerTests {
     }
 
     @Test func aFailingFreezeThawsWhatWasFrozenAndReports121() async throws {
-        try await withFilesystems(2) { filesystems, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let external = try ProcessOutput.run(URL(fileURLWithPath: "/sbin/fsfreeze"), ["-f", mounts[1]])
             #expect(external.status == 0)
             let failure = await #expect(throws: JobFailure.self) {
@@ -185,7 +182,7 @@ struct GuardedFreezerTests {
 
     @Test func aFreezeBlockedPastTheDeadlineIs122AndLeavesNothingFrozen() async throws {
         // `stacked` lives in an image on `base`: with `base` frozen, flushing `stacked` blocks in the kernel.
-        try await withFilesystems(2) { filesystems, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let stackedList = try LoopFilesystem.create(count: 1, imageDirectory: mounts[0])
             let fsfreeze = URL(fileURLWithPath: "/sbin/fsfreeze")
             defer {
@@ -206,7 +203,7 @@ struct GuardedFreezerTests {
     }
 
     @Test func unopenableMountIs123AndMissingGuardIs124() async throws {
-        try await withFilesystems(1) { _, mounts, lockPath in
+        try await LoopFilesystem.withTestMounts(1) { _, mounts, lockPath in
             let missingMount = await #expect(throws: JobFailure.self) {
                 _ = try await freezer(mounts + ["/nonexistent-vmsnap-mount"], lockPath: lockPath)
                     .freezeGuarded(timeout: .seconds(30))
