@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: [
         StatusDocumentFixtures.success, StatusDocumentFixtures.partialFailure, StatusDocumentFixtures.stuckAtCode4,
-        StatusDocumentFixtures.freezeFailure,
+        StatusDocumentFixtures.freezeFailure, StatusDocumentFixtures.skippedFreeze,
     ])
     func ourDocuments(fixture: String) throws {
         let model = try GoldenGrid.model(fixture: fixture)
