@@ -69,6 +69,15 @@ public struct PluginDirectory: Sendable, Equatable {
     /// `<configDirectory>/<N>.settings` with the highest N.
     public var newestSettings: (sequence: Int, path: String)? { newest(in: configDirectory, suffix: ".settings") }
 
+    /// The job for the newest settings, through the engine's entry point: settings it refuses still end with a
+    /// terminal status in `statusDirectory`, and a repeated task is caught through the state kept in this directory.
+    public func snapshotJob(options: SnapshotJobOptions) -> SnapshotJob {
+        var options = options
+        options.statusDirectory = statusDirectory
+        options.stateDirectory = path
+        return SnapshotJob.load(settingsPath: path, options: options)
+    }
+
     /// Reads the newest status file into a snapshot (nil when there is none).
     public func readNewestStatus() throws(StatusDocumentError) -> JobSnapshot? {
         guard let newest = newestStatus else { return nil }
