@@ -74,6 +74,11 @@ import Testing
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "help-80x24")
         state.overlay = .confirmTrigger
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "confirm-80x24")
+        var freezing = model
+        freezing.freezePlan = .mounts(["/data", "/var/lib/db"])
+        let named = GoldenGrid.render(freezing, state: state, width: 80, height: 24)
+        try GoldenGrid.check(named, "confirm-freeze-mounts-80x24")
+        #expect(named.lines.joined().contains("Freezes only /data, /var/lib/db."))
         state.overlay = .detail(2)
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "detail-80x24")
         var withSettings = model

@@ -81,6 +81,7 @@ struct MonitorCommand: AsyncParsableCommand {
             triggerUnavailableReason: readOnly
                 ? "read-only: triggering is disabled (--read-only)" : "no settings in the plugin directory to run")
         model.settings = plugin?.redactedNewestSettings()
+        model.freezePlan = .discovered
         if let problem = plugin?.environmentProblem { model.notice = (problem, .warning, Date()) }
         let feed = DashboardFeed(model)
         let mountsToSkip = configuration?.mountsToSkip ?? []

@@ -97,15 +97,22 @@ enum OverlayViews {
     private static func renderConfirm(
         _ model: DashboardModel, into grid: inout CellGrid, body: Rect, context: RenderContext
     ) {
-        let rect = centered(body, width: 60, height: 6)
-        grid.box(rect, title: "Trigger a snapshot?", glyphs: context.glyphs, style: .warning)
         let disks = model.job?.disks.count ?? 0
+        let width = min(body.width, max(60, DisplayWidth.of(model.freezePlan.summary) + 4))
+        let freezing = CellGrid.wrap(model.freezePlan.summary, width: max(1, width - 4))
+        let rect = centered(body, width: width, height: 5 + freezing.count)
+        grid.box(rect, title: "Trigger a snapshot?", glyphs: context.glyphs, style: .warning)
         grid.putFitted(
-            "Snapshot \(disks > 0 ? "\(disks) disks" : "the VM's disks") now (filesystems are not frozen).",
-            x: rect.x + 2, y: rect.y + 2, width: rect.width - 4, glyphs: context.glyphs)
+            "Snapshot \(disks > 0 ? "\(disks) disks" : "the VM's disks") now.", x: rect.x + 2, y: rect.y + 1,
+            width: rect.width - 4, glyphs: context.glyphs)
+        for (i, row) in freezing.enumerated() where rect.y + 2 + i < rect.bottom - 2 {
+            grid.putFitted(
+                row, x: rect.x + 2, y: rect.y + 2 + i, width: rect.width - 4,
+                style: model.freezePlan == .off ? .plain : CellStyle(.warning, .bold), glyphs: context.glyphs)
+        }
         grid.putSegments(
             [("[y] yes   ", CellStyle(.warning, .bold)), ("[N] no (Enter, Esc, any other key)", .plain)],
-            x: rect.x + 2, y: rect.y + 3, right: rect.x + rect.width - 2)
+            x: rect.x + 2, y: rect.bottom - 2, right: rect.x + rect.width - 2)
     }
 
     private static func renderDetail(
