@@ -34,6 +34,22 @@ public struct GracePeriodExpediting: Codable, Sendable, Equatable {
 
     /// Whether the FIFREEZE calls ran with expedited RCU grace periods.
     public var expedited: Bool { outcome == .expedited || outcome == .alreadyExpedited }
+
+    /// One line for the job's log; nil when the guard never got to FIFREEZE.
+    public var summary: String? {
+        let text: String
+        switch outcome {
+        case .notReached: return nil
+        case .disabled: text = "RCU grace periods not expedited (turned off)"
+        case .alreadyExpedited: text = "RCU grace periods expedited (rcu_expedited was already set)"
+        case .unavailable: text = "RCU grace periods not expedited: \(problem ?? "knob unavailable")"
+        case .expedited:
+            let held = String(format: "%.1f", Double(heldNanoseconds) / 1e6)
+            text = "RCU grace periods expedited during FIFREEZE (rcu_expedited at 1 for \(held) ms)"
+        }
+        guard outcome != .unavailable, let problem else { return text }
+        return text + "; " + problem
+    }
 }
 
 /// Holds the kernel's `rcu_expedited` knob at 1 around the FIFREEZE calls and puts back its previous value.
