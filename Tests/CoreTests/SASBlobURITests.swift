@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Core
@@ -34,5 +35,38 @@ import Testing
         #expect(throws: SASURIError.self) { try SASBlobURI("ftp://a/b/c") }
         #expect(throws: SASURIError.self) { try SASBlobURI("https://a.blob.core.windows.net/onlycontainer?sig=1") }
         #expect(throws: SASURIError.self) { try SASBlobURI("nonsense") }
+    }
+}
+
+@Suite struct SASDateTests {
+    static let forms: [(String, Date?)] = [
+        ("2017-11-09T14:23:28Z", Date(timeIntervalSince1970: 1_510_237_408)),
+        ("2017-11-09T14:23:28.250Z", Date(timeIntervalSince1970: 1_510_237_408.25)),
+        ("2017-11-09", Date(timeIntervalSince1970: 1_510_185_600)),
+        ("soon", nil),
+    ]
+
+    @Test func everyFormParsesTheSameFromManyTasksAtOnce() async {
+        let mismatches = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    (0..<200).flatMap { _ in
+                        Self.forms.compactMap { text, expected in
+                            SASBlobURI.parseSASDate(text) == expected ? nil : text
+                        }
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) wrong parses, e.g. \(mismatches.first ?? "")")
+    }
+
+    @Test func startAndExpiryAreReadFromTheQuery() throws {
+        let uri = try SASBlobURI(
+            "https://a.blob.core.windows.net/c/b?st=2017-11-09&se=2017-11-09T14%3A23%3A28.250Z&sig=x")
+        #expect(uri.start == Date(timeIntervalSince1970: 1_510_185_600))
+        #expect(uri.expiry == Date(timeIntervalSince1970: 1_510_237_408.25))
+        #expect(try SASBlobURI("https://a.blob.core.windows.net/c/b?se=never&sig=x").expiry == nil)
     }
 }

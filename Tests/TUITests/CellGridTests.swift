@@ -55,3 +55,15 @@ import Testing
         #expect(after.changedCells(since: CellGrid(width: 4, height: 2)).count == 10)
     }
 }
+
+@Suite struct NumberFormattingTests {
+    @Test func fixedDecimalsRoundLikePrintf() {
+        #expect(RenderContext.fixed(0.4049, digits: 2) == "0.40")
+        #expect(RenderContext.fixed(35.95, digits: 1) == "36.0")
+        #expect(RenderContext.fixed(6.04, digits: 1) == "6.0")
+        #expect(RenderContext.fixed(10, digits: 0) == "10")
+        #expect(RenderContext.fixed(-1.25, digits: 1) == "-1.3")
+        #expect(RenderContext.fixed(.nan, digits: 1) == "-")
+        #expect(RenderContext.duration(0.412) == "0.41 s")
+    }
+}

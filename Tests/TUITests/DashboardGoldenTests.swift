@@ -76,6 +76,16 @@ import Testing
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "confirm-80x24")
         state.overlay = .detail(2)
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "detail-80x24")
+        var withSettings = model
+        withSettings.settings =
+            #"{"runtimeSettings": [{"handlerSettings": {"protectedSettings": "(encrypted, 36 bytes)","#
+            + "\n"
+            + #"  "publicSettings": {"statusBlobUri": "https://a.blob.core.windows.net/c/s?sv=1&sig=SECRET"}}}]}"#
+        state.overlay = .settings
+        let settings = GoldenGrid.render(withSettings, state: state, width: 160, height: 24)
+        try GoldenGrid.check(settings, "settings-160x24")
+        #expect(settings.lines.joined().contains("sig=REDACTED"))
+        #expect(!settings.lines.joined().contains("SECRET"))
         state.overlay = .explain(["SnapshotCountExceeded", "76", "761"])
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "explain-80x24")
     }
@@ -109,5 +119,20 @@ import Testing
         #expect(grid.lines[3].contains("FROZEN 6.0 s / 10 s WARNING"))
         let critical = GoldenGrid.render(model, width: 100, height: 30, at: GoldenGrid.now.addingTimeInterval(3))
         #expect(critical.lines[3].contains("FROZEN 9.0 s / 10 s CRITICAL"))
+    }
+}
+
+@Suite struct DashboardWithoutDataTests {
+    @Test func saysWhichSourcesAreMissing() {
+        let onlyLog = DashboardModel(
+            vmName: "vm", freezeTimeout: 60,
+            sources: [SourceFreshness(name: MonitorSourceLocations.logName, staleAfter: 5)])
+        let grid = GoldenGrid.render(onlyLog, width: 120, height: 24)
+        #expect(grid.lines[1].contains("NO DATA"))
+        #expect(grid.lines[4].contains("give --status-blob, --plugin-dir or --config"))
+        let withBlob = DashboardModel(
+            vmName: "vm", freezeTimeout: 60,
+            sources: [SourceFreshness(name: MonitorSourceLocations.statusBlobName, staleAfter: 5)])
+        #expect(GoldenGrid.render(withBlob, width: 120, height: 24).lines[4].contains("waiting for the status blob"))
     }
 }

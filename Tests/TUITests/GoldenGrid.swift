@@ -10,10 +10,9 @@ enum GoldenGrid {
     static let directory = BuiltBinary.packageRoot.appendingPathComponent("Tests/TUITests/Golden")
     /// A fixed clock for every golden: 2026-11-25 03:07:09 UTC, three seconds after the documents were written.
     static let now = Date(timeIntervalSince1970: 1_795_576_029)
-    static let utc = TimeZone(identifier: "UTC")!
 
     static func context(ascii: Bool = false, at now: Date = now) -> RenderContext {
-        RenderContext(now: now, glyphs: ascii ? .ascii : .unicode, timeZone: utc, explain: sampleCatalog)
+        RenderContext(now: now, glyphs: ascii ? .ascii : .unicode, zone: .utc, explain: sampleCatalog)
     }
 
     /// A small stand-in catalog so explanations show in goldens (the real one is Core's ErrorCatalog).
@@ -73,7 +72,7 @@ enum GoldenGrid {
         model.source("status blob") { $0.recordSuccess(at: now.addingTimeInterval(-3)) }
         model.source("status file") { $0.recordSuccess(at: now.addingTimeInterval(-2)) }
         model.source("log") { $0.recordSuccess(at: now.addingTimeInterval(-1)) }
-        model.appendLog(sampleLog.map { LogLine.parse($0, localTimeZone: utc) })
+        model.appendLog(sampleLog.map { LogLine.parse($0, localZone: .utc) })
         return model
     }
 

@@ -76,6 +76,17 @@ public final class SnapshotScenario: Sendable {
             to: url)
     }
 
+    /// A handler directory in the scratch folder, as the agent lays it out: `HandlerEnvironment.json` and this
+    /// scenario's settings as `config/<sequenceNumber>.settings`.
+    public func pluginDirectory(sequenceNumber: Int) throws -> URL {
+        let plugin = directory.appendingPathComponent("plugin")
+        try SettingsFixtures.write(
+            SettingsFixtures.handlerEnvironment(pluginDirectory: plugin),
+            to: plugin.appendingPathComponent("HandlerEnvironment.json"))
+        try writeSettingsFile(to: plugin.appendingPathComponent("config/\(sequenceNumber).settings"))
+        return plugin
+    }
+
     /// The uploaded status blob, decoded.
     public func statusDocument() throws -> StatusBlobDocument? {
         guard let data = blob(Self.statusBlob) else { return nil }

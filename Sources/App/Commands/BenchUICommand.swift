@@ -30,7 +30,8 @@ struct BenchUICommand: AsyncParsableCommand {
             for figure in [
                 UIBenchmark.firstFrame(locations: locations), UIBenchmark.fullFrame(), UIBenchmark.residentMemory(),
             ] {
-                print([figure.name, String(figure.value), figure.unit, String(figure.target), figure.detail].joined(separator: "\t"))
+                let fields = [figure.name, String(figure.value), figure.unit, String(figure.target), figure.detail]
+                print(fields.joined(separator: "\t"))
             }
             return
         }

@@ -50,20 +50,38 @@ struct HandlerCommand: AsyncParsableCommand {
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the snapshot job of config/<$ConfigSequenceNumber>.settings.",
-            discussion: "Exits 0 once a terminal status is written: the status file carries the job's outcome.")
+            discussion: """
+                Exits 0 once a terminal status is written: the status file carries the job's outcome. A broken \
+                vmsnap configuration (--config, default \(VMSnapConfiguration.defaultPath) when it exists) ends the \
+                job with code 11 naming the file and key, and exits 1.
+                """)
 
         @Flag(help: "Print one JSON object per event per line.") var json = false
         @Option(help: "Freeze filesystems (auto: discovered mounts, as the agent runs it) or not (off).")
         var freeze: SnapshotCommand.FreezeMode = .auto
+        @Option(help: "vmsnap's configuration file (freezeTimeoutSeconds, mountsToSkip).") var config: String?
 
         func run() async throws {
             let handler = try Handler()
+            var configuration = VMSnapConfiguration.defaults
+            var rejection: JobFailure?
+            do {
+                configuration = try VMSnapConfiguration.load(commandLinePath: config)
+            } catch {
+                rejection = JobFailure(code: 11, message: "vmsnap configuration: \(error.description)")
+            }
             let options = SnapshotJobOptions(
+                freezeTimeout: configuration.freezeTimeout(commandLineSeconds: nil),
                 statusDirectory: handler.environment.statusFolder, logDirectory: handler.environment.logFolder,
-                stateDirectory: handler.directory, freezer: freeze == .auto ? GuardedFreezer() : nil,
+                stateDirectory: handler.directory, freezer: freeze == .auto ? configuration.freezer(mounts: nil) : nil,
                 scripts: ScriptPlugin())
-            let job = SnapshotJob.load(settingsPath: handler.directory, options: options, log: handler.log)
+            let job = SnapshotJob.load(
+                settingsPath: handler.directory, options: options, log: handler.log, rejection: rejection)
             _ = await JobConsole.run(job, json: json)
+            if let rejection {
+                FileHandle.standardError.write(Data("error: \(rejection.message)\n".utf8))
+                throw ExitCode(1)
+            }
         }
     }
 

@@ -64,13 +64,14 @@ struct MonitorCommand: AsyncParsableCommand {
     var readOnly = false
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment
         if let problem = CursesTerminal.unavailableReason(environment: environment) {
             FileHandle.standardError.write(Data("vmsnap monitor: \(problem)\n".utf8))
             throw ExitCode(2)
         }
         let configuration = try sources.configuration()
         let locations = sources.locations(configuration)
+        if configuration?.theme == .monochrome { environment["NO_COLOR"] = "1" }
         let freezeTimeout =
             configuration?.freezeTimeoutSeconds ?? VMSnapConfiguration.defaults.freezeTimeoutSeconds
         let plugin = locations.pluginDirectory.map(PluginDirectory.init(path:))

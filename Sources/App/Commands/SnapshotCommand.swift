@@ -11,7 +11,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         discussion: """
             --settings takes every form 'config validate' takes (config/N.settings, HandlerEnvironment.json, the ARM \
             resource form, ...); --plugin-dir reads HandlerEnvironment.json and config/ from the handler directory. \
-            Exits 0 when the job succeeded, 1 otherwise.
+            Settings of vmsnap's own configuration (--config, default /etc/vmsnap/config.json when it exists:             freezeTimeoutSeconds, mountsToSkip) apply unless a flag overrides them. Exits 0 when the job succeeded,             1 otherwise.
             """)
 
     /// How filesystems are made consistent.
@@ -26,7 +26,10 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: "Freeze filesystems during the snapshot: off or auto.") var freeze: FreezeMode = .off
     @Option(name: .customLong("mount"), help: "A mount point to freeze (repeatable; default: discovered).")
     var mounts: [String] = []
-    @Option(help: "Longest freeze, in seconds.") var freezeTimeoutSeconds = 60
+    @Option(help: "Longest freeze, in seconds (default: the configuration's freezeTimeoutSeconds, 60).")
+    var freezeTimeoutSeconds: Int?
+    @Option(help: "vmsnap's configuration file (default: \(VMSnapConfiguration.defaultPath) when it exists).")
+    var config: String?
     @Option(help: "The exclusive freeze lock (shared with Site Recovery).")
     var freezeLock = GuardedFreezer.defaultLockPath
     @Flag(help: "Don't hold rcu_expedited at 1 during FIFREEZE (slower freeze).") var noExpediteRcu = false
@@ -45,13 +48,23 @@ struct SnapshotCommand: AsyncParsableCommand {
             throw ValidationError("give exactly one of --settings FILE or --plugin-dir DIR")
         }
         if !mounts.isEmpty && freeze == .off { throw ValidationError("--mount needs --freeze auto") }
+        if let freezeTimeoutSeconds, !VMSnapConfiguration.freezeTimeoutRange.contains(Double(freezeTimeoutSeconds)) {
+            throw ValidationError("--freeze-timeout-seconds: expected 1 to 300")
+        }
     }
 
     func run() async throws {
-        var options = SnapshotJobOptions(freezeTimeout: .seconds(freezeTimeoutSeconds))
+        let configuration: VMSnapConfiguration
+        do {
+            configuration = try VMSnapConfiguration.load(commandLinePath: config)
+        } catch {
+            throw ValidationError("vmsnap configuration: \(error.description)")
+        }
+        var options = SnapshotJobOptions(
+            freezeTimeout: configuration.freezeTimeout(commandLineSeconds: freezeTimeoutSeconds))
         if freeze == .auto {
-            options.freezer = GuardedFreezer(
-                mounts: mounts.isEmpty ? nil : mounts, lockPath: freezeLock, expediteGracePeriods: !noExpediteRcu)
+            options.freezer = configuration.freezer(
+                mounts: mounts, lockPath: freezeLock, expediteGracePeriods: !noExpediteRcu)
         }
         options.scripts = ScriptPlugin(configPath: scriptConfig)
         let path: String
@@ -93,11 +106,12 @@ enum JobConsole {
         defer { signals.forEach { $0.cancel() } }
         let printer = Task {
             for await event in job.events where !quiet {
-                if json {
-                    print(JobEventFormat.jsonLine(event))
-                } else if let line = JobEventFormat.humanLine(event) {
-                    print(line)
+                guard let line = json ? JobEventFormat.jsonLine(event) : JobEventFormat.humanLine(event) else {
+                    continue
                 }
+                print(line)
+                // Each event as it happens, also when stdout is a pipe (`vmsnap snapshot --json | jq`).
+                fflush(nil)
             }
         }
         let result = await job.run()

@@ -122,7 +122,11 @@ public final class SnapshotJob: Sendable {
                 }
             }
             // The post-script runs whenever the pre-script ran or none was configured, even after a failure.
-            if preScript.ran || preScript.code == 0 { try await runPostScript(after: failure) }
+            if preScript.ran || preScript.code == 0 {
+                try await runPostScript(after: failure)
+            } else {
+                skip(.postScript, "the pre-script did not run")
+            }
             if let failure { throw failure }
             try checkCancelled()
             return outcome(preScript: preScript)
@@ -157,7 +161,7 @@ public final class SnapshotJob: Sendable {
     private func dedupe() throws(JobFailure) {
         begin(.dedupe)
         guard let directory = options.stateDirectory else {
-            end(.dedupe, true, "no state folder: repeat check skipped")
+            end(.dedupe, .skipped, "no state folder: repeat check skipped")
             return
         }
         let ledger = JobLedger(directory: directory)
@@ -176,7 +180,7 @@ public final class SnapshotJob: Sendable {
     private func checkStaleness(after moment: String) throws(JobFailure) {
         if moment == "start" { begin(.staleness) }
         guard let started = settings.commandStartTime else {
-            if moment == "start" { end(.staleness, true, "no commandStartTimeUTCTicks") }
+            if moment == "start" { end(.staleness, .skipped, "no commandStartTimeUTCTicks") }
             return
         }
         let age = Date().timeIntervalSince(started)
@@ -193,22 +197,28 @@ public final class SnapshotJob: Sendable {
     }
 
     private func runPreScript() async throws(JobFailure) -> ScriptOutcome {
-        guard let scripts = options.scripts else { return .none }
+        guard let scripts = options.scripts else {
+            skip(.preScript, "scripts are off")
+            return .none
+        }
         try checkCancelled()
         begin(.preScript)
         let outcome = await scripts.runPreScript()
         update { $0.prePostEnabled = outcome.ran }
         if !outcome.output.isEmpty { logger.info("pre-script output: \(outcome.output)") }
-        end(.preScript, outcome.code == 0, outcome.message)
+        end(.preScript, Self.state(of: outcome), outcome.message)
         return outcome
     }
 
     private func runPostScript(after failure: JobFailure?) async throws(JobFailure) {
-        guard let scripts = options.scripts else { return }
+        guard let scripts = options.scripts else {
+            skip(.postScript, "scripts are off")
+            return
+        }
         begin(.postScript)
         let outcome = await scripts.runPostScript()
         if !outcome.output.isEmpty { logger.info("post-script output: \(outcome.output)") }
-        end(.postScript, outcome.code == 0, outcome.message)
+        end(.postScript, Self.state(of: outcome), outcome.message)
         if outcome.code != 0 { update { $0.prePostEnabled = false } }
         if outcome.code != 0 && !outcome.continueBackup && failure == nil {
             throw JobFailure(code: outcome.code, message: "post-script: \(outcome.message)")
@@ -247,7 +257,14 @@ public final class SnapshotJob: Sendable {
     }
 
     private func freeze() async throws(JobFailure) -> (any FrozenFilesystems)? {
-        guard let freezer = options.freezer, options.scripts?.freezeEnabled ?? true else { return nil }
+        guard options.scripts?.freezeEnabled ?? true else {
+            skip(.freeze, "fsFreezeEnabled is false in the script configuration")
+            return nil
+        }
+        guard let freezer = options.freezer else {
+            skip(.freeze, "freezing is off")
+            return nil
+        }
         begin(.freeze)
         log.hold()
         reporter.hold()
@@ -268,7 +285,10 @@ public final class SnapshotJob: Sendable {
     }
 
     private func thaw(_ frozen: (any FrozenFilesystems)?) async {
-        guard let frozen else { return }
+        guard let frozen else {
+            skip(.thaw, "nothing was frozen")
+            return
+        }
         begin(.thaw)
         let started = ContinuousClock.now
         // Thawing must survive a cancellation of the job.
@@ -353,6 +373,7 @@ public final class SnapshotJob: Sendable {
             $0.status = SnapshotOutcome.statusWord(for: code)
             $0.message = terminal.message
             $0.updated = Date()
+            Self.close(.report, in: &$0, .succeeded, "terminal status: code \(code)", at: $0.updated)
         }
         if code <= 1 {
             logger.info("job finished: code \(code): \(terminal.message)")
@@ -415,18 +436,55 @@ public final class SnapshotJob: Sendable {
     /// Starts a stage: an event, and (except for the snapshot stage, reported like disk progress so that the
     /// requests have the machine to themselves) a status file write and an immediate status upload.
     private func begin(_ stage: JobStage) {
-        continuation.yield(.stageStarted(stage, at: Date()))
-        update(stageChanged: stage != .snapshot) { $0.stage = stage }
+        let now = Date()
+        continuation.yield(.stageStarted(stage, at: now))
+        update(stageChanged: stage != .snapshot) {
+            $0.stage = stage
+            $0.stages.append(StageRecord(stage: stage, startedAt: now))
+        }
     }
 
     private func end(_ stage: JobStage, _ succeeded: Bool, _ detail: String) {
+        end(stage, succeeded ? .succeeded : .failed, detail)
+    }
+
+    /// Ends a stage: an event (`succeeded` unless it failed) and its record in the live report.
+    private func end(_ stage: JobStage, _ state: StageRecord.State, _ detail: String) {
         let detail = Redactor.redact(detail)
-        continuation.yield(.stageFinished(stage, at: Date(), succeeded: succeeded, detail: detail))
-        if succeeded {
-            logger.info("\(stage.rawValue): \(detail)")
-        } else {
+        let now = Date()
+        continuation.yield(.stageFinished(stage, at: now, succeeded: state != .failed, detail: detail))
+        if state == .failed {
             logger.warning("\(stage.rawValue): \(detail)")
+        } else {
+            logger.info("\(stage.rawValue): \(state == .skipped ? "skipped: " : "")\(detail)")
         }
+        if live.withLock({ Self.isRunning(stage, in: $0) }) {
+            update { Self.close(stage, in: &$0, state, detail, at: now) }
+        }
+    }
+
+    /// Records a stage that does not apply to this job (no event: it never started).
+    private func skip(_ stage: JobStage, _ reason: String) {
+        logger.info("\(stage.rawValue): skipped: \(reason)")
+        update { $0.stages.append(StageRecord(skipped: stage, at: Date(), reason: reason)) }
+    }
+
+    private static func isRunning(_ stage: JobStage, in report: JobReport) -> Bool {
+        report.stages.last { $0.stage == stage }?.state == .running
+    }
+
+    /// Ends the stage's running record, if it has one.
+    private static func close(
+        _ stage: JobStage, in report: inout JobReport, _ state: StageRecord.State, _ detail: String, at date: Date
+    ) {
+        guard let index = report.stages.lastIndex(where: { $0.stage == stage && $0.state == .running }) else { return }
+        report.stages[index].end(state, at: date, detail: detail)
+    }
+
+    /// A script phase that found no script to run is skipped, not succeeded.
+    private static func state(of outcome: ScriptOutcome) -> StageRecord.State {
+        if outcome.code != 0 { return .failed }
+        return outcome.ran ? .succeeded : .skipped
     }
 
     /// Changes the live report and hands it to the status reporter (once dedupe has passed).

@@ -37,10 +37,10 @@ public struct SourceFreshness: Sendable, Equatable {
     }
 
     /// "status blob 3 s ago", "status blob: poll failing: 403 AuthenticationFailed since 10:02:11", with STALE.
-    public func summary(now: Date, timeZone: TimeZone = .current) -> String {
+    public func summary(now: Date, zone: ClockZone = .local) -> String {
         var text: String
         if let failingSince, let lastError {
-            text = "\(name): poll failing: \(lastError) since \(Self.clock(failingSince, timeZone: timeZone))"
+            text = "\(name): poll failing: \(lastError) since \(Self.clock(failingSince, zone: zone))"
         } else if let lastSuccess {
             text = "\(name) \(Self.age(now.timeIntervalSince(lastSuccess))) ago"
         } else {
@@ -59,8 +59,8 @@ public struct SourceFreshness: Sendable, Equatable {
     }
 
     /// HH:mm:ss in the given time zone.
-    public static func clock(_ date: Date, timeZone: TimeZone) -> String {
-        let local = Int(floor(date.timeIntervalSince1970)) + timeZone.secondsFromGMT(for: date)
+    public static func clock(_ date: Date, zone: ClockZone) -> String {
+        let local = Int(floor(date.timeIntervalSince1970)) + zone.secondsFromGMT(for: date)
         let seconds = ((local % 86_400) + 86_400) % 86_400
         return twoDigits(seconds / 3600) + ":" + twoDigits(seconds / 60 % 60) + ":" + twoDigits(seconds % 60)
     }

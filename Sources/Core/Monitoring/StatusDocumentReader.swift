@@ -306,7 +306,7 @@ public enum StatusTimestamp {
             let digits = trimmed.dropFirst(5).dropLast()
             return Double(digits).map { Date(timeIntervalSince1970: $0 / 1000) }
         }
-        return SASBlobURI.parseSASDate(trimmed)
+        return LogLine.isoDate(trimmed) ?? SASBlobURI.parseSASDate(trimmed)
     }
 }
 

@@ -117,13 +117,13 @@ public struct StatusReport: Sendable {
     }
 
     /// Human-readable lines.
-    public func text(timeZone: TimeZone = .current) -> String {
+    public func text(zone: ClockZone = .local) -> String {
         var lines: [String] = []
-        let clock = { (date: Date) in Self.dateTime(date, timeZone: timeZone) }
+        let clock = { (date: Date) in Self.dateTime(date, zone: zone) }
         lines.append("vmsnap status at \(clock(generatedAt)): \(health.rawValue.uppercased())")
         guard let job else {
             lines.append("no status document found (status blob, status file)")
-            lines += sources.map { "  source  \($0.summary(now: generatedAt, timeZone: timeZone))" }
+            lines += sources.map { "  source  \($0.summary(now: generatedAt, zone: zone))" }
             return lines.joined(separator: "\n") + "\n"
         }
         let codeText = job.code.map { "code \($0)" } ?? "no code"
@@ -160,7 +160,7 @@ public struct StatusReport: Sendable {
             lines.append("  explain   \(entry.code) \(entry.name): \(entry.meaning)")
             lines.append("            what to do: \(entry.action)")
         }
-        lines += sources.map { "  source    \($0.summary(now: generatedAt, timeZone: timeZone))" }
+        lines += sources.map { "  source    \($0.summary(now: generatedAt, zone: zone))" }
         return Redactor.redact(lines.joined(separator: "\n") + "\n")
     }
 
@@ -170,12 +170,12 @@ public struct StatusReport: Sendable {
         return formatter.string(from: date)
     }
 
-    private static func dateTime(_ date: Date, timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        let zone = timeZone.abbreviation(for: date) ?? timeZone.identifier
-        return String(format: "%04d-%02d-%02d ", c.year ?? 0, c.month ?? 0, c.day ?? 0)
-            + SourceFreshness.clock(date, timeZone: timeZone) + " \(zone)"
+    private static func dateTime(_ date: Date, zone: ClockZone) -> String {
+        let local = Int(floor(date.timeIntervalSince1970)) + zone.secondsFromGMT(for: date)
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let (year, month, day) = CivilTime.civil(fromDays: days)
+        let pad = { (value: Int) in value < 10 ? "0\(value)" : String(value) }
+        return "\(year)-\(pad(month))-\(pad(day)) " + SourceFreshness.clock(date, zone: zone)
+            + " \(zone.abbreviation(for: date))"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A blob URI carrying a service SAS, parsed without ever decoding or re-encoding its query string.
 ///
@@ -18,6 +19,10 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
     public let query: String
     /// Query parameters, values percent-decoded (for checks only; requests use `query`).
     public let parameters: [String: String]
+    /// `st`, the start of the validity window (parsed once, here).
+    public let start: Date?
+    /// `se`, the expiry (parsed once, here).
+    public let expiry: Date?
 
     /// Parses a SAS blob URI; the error names what is wrong (never the signature).
     public init(_ text: String) throws(SASURIError) {
@@ -68,7 +73,10 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
         self.container = segments[0]
         self.blob = segments.dropFirst().joined(separator: "/")
         self.query = query
-        self.parameters = Self.parseQuery(query)
+        let parameters = Self.parseQuery(query)
+        self.parameters = parameters
+        start = parameters["st"].flatMap(Self.parseSASDate)
+        expiry = parameters["se"].flatMap(Self.parseSASDate)
     }
 
     /// Whether the host is an IP address or localhost, where the first path segment names the account.
@@ -111,20 +119,24 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
     public var version: String? { parameters["sv"] }
     /// `sp`, the permission letters.
     public var permissions: String? { parameters["sp"] }
-    /// `st`, the start of the validity window.
-    public var start: Date? { parameters["st"].flatMap(Self.parseSASDate) }
-    /// `se`, the expiry.
-    public var expiry: Date? { parameters["se"].flatMap(Self.parseSASDate) }
+
+    /// The three accepted SAS time forms, built once; formatters are not safe to share between threads, so every
+    /// use holds the lock.
+    private struct SASDateFormats {
+        let forms = [
+            [.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate],
+        ].map { (options: ISO8601DateFormatter.Options) in
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = options
+            return formatter
+        }
+    }
+
+    private static let sasDateFormats = Mutex(SASDateFormats())
 
     /// Parses an ISO 8601 SAS time (`2017-11-09T14:23:28Z`, fractional seconds or date only accepted).
     public static func parseSASDate(_ text: String) -> Date? {
-        let iso = ISO8601DateFormatter()
-        iso.formatOptions = [.withInternetDateTime]
-        if let d = iso.date(from: text) { return d }
-        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = iso.date(from: text) { return d }
-        iso.formatOptions = [.withFullDate]
-        return iso.date(from: text)
+        sasDateFormats.withLock { formats in formats.forms.lazy.compactMap { $0.date(from: text) }.first }
     }
 
     private static func parseQuery(_ query: String) -> [String: String] {

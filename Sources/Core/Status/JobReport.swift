@@ -31,6 +31,8 @@ public struct JobReport: Sendable, Equatable {
     /// Redacted human-readable summary.
     public var message: String
     public var disks: [DiskProgress]
+    /// Every stage that started or was skipped so far, in order.
+    public var stages: [StageRecord]
     public var consistency: Consistency
     public var prePostEnabled: Bool
     public var freezeDuration: Duration?
@@ -52,6 +54,7 @@ public struct JobReport: Sendable, Equatable {
         status = "transitioning"
         message = "snapshot job accepted"
         self.disks = disks
+        stages = []
         consistency = .none
         prePostEnabled = false
         updated = Date()
@@ -92,6 +95,7 @@ public struct JobReport: Sendable, Equatable {
                 vmHealthInfo: .init(vmHealthState: healthState, vmHealthStatusCode: healthStatusCode),
                 progress: .init(
                     stage: stage, finished: finished, updatedUTC: updated.formatted(.iso8601), disks: disks,
+                    stages: stages,
                     note: statusUploadFailure.map { "terminal status upload failed: \($0)" })))
     }
 

@@ -80,6 +80,8 @@ public struct StatusBlobDocument: Codable, Sendable, Equatable {
         /// ISO 8601 time of this document.
         public var updatedUTC: String
         public var disks: [DiskProgress]
+        /// Every stage that started or was skipped, in order.
+        public var stages: [StageRecord]
         /// Set when the terminal upload failed and only the local status file carries the outcome.
         public var note: String?
     }

@@ -10,18 +10,18 @@ import Foundation
 public struct DashboardRunner: Sendable {
     public var feed: DashboardFeed
     public var environment: [String: String]
-    public var timeZone: TimeZone
+    public var zone: ClockZone
     public var explain: @Sendable (String) -> CodeExplanation?
     /// Called on the UI thread when the operator confirmed a trigger; must return at once.
     public var onTrigger: @Sendable () -> Void
 
     public init(
-        feed: DashboardFeed, environment: [String: String], timeZone: TimeZone = .current,
+        feed: DashboardFeed, environment: [String: String], zone: ClockZone = .local,
         explain: @escaping @Sendable (String) -> CodeExplanation?, onTrigger: @escaping @Sendable () -> Void
     ) {
         self.feed = feed
         self.environment = environment
-        self.timeZone = timeZone
+        self.zone = zone
         self.explain = explain
         self.onTrigger = onTrigger
     }
@@ -69,7 +69,7 @@ public struct DashboardRunner: Sendable {
                     state.showToast(notice.text, role: notice.role, now: now)
                 }
                 var grid = CellGrid(width: size.width, height: size.height, asciiOnly: !screen.unicode)
-                let context = RenderContext(now: now, glyphs: glyphs, timeZone: timeZone, explain: explain)
+                let context = RenderContext(now: now, glyphs: glyphs, zone: zone, explain: explain)
                 DashboardView.render(model, state: &state, into: &grid, context: context)
                 screen.draw(grid)
                 lastVersion = version

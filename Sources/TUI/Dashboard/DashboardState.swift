@@ -20,6 +20,8 @@ public enum Pane: Sendable, Equatable {
 /// What covers the main view.
 public enum Overlay: Sendable, Equatable {
     case none, help, confirmTrigger
+    /// The newest settings file, redacted.
+    case settings
     /// The detail of the disk with this index (`DiskProgress.index`).
     case detail(Int)
     /// The explanation of these codes.
@@ -96,8 +98,8 @@ public struct DashboardState: Sendable {
     public mutating func handle(_ key: Key, model: DashboardModel, now: Date) -> DashboardAction? {
         if searchDraft != nil { return editSearch(key, model: model) }
         switch overlay {
-        case .help:
-            if key == .escape || key == .character("?") || key == .character("q") { overlay = .none }
+        case .help, .settings:
+            if [.escape, .character("?"), .character("q"), .character("i")].contains(key) { overlay = .none }
             return nil
         case .confirmTrigger:
             overlay = .none
@@ -121,6 +123,7 @@ public struct DashboardState: Sendable {
         switch key {
         case .character("q"): return .quit
         case .character("?"): overlay = .help
+        case .character("i"): overlay = .settings
         case .tab, .backTab: focus = focus == .disks ? .log : .disks
         case .up, .character("k"): move(-1, disks: disks.count, model: model)
         case .down, .character("j"): move(1, disks: disks.count, model: model)

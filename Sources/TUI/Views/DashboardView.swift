@@ -38,7 +38,7 @@ public enum DashboardView {
     ) {
         let hints: [(String, String)]
         switch state.overlay {
-        case .help: hints = [("Esc", "close help"), ("q", "close")]
+        case .help, .settings: hints = [("Esc", "close"), ("q", "close")]
         case .confirmTrigger: hints = [("y", "trigger"), ("N", "cancel (default)")]
         case .detail, .explain: hints = [("Esc", "back"), ("e", "explain")]
         case .none:

@@ -118,7 +118,9 @@ enum DiskTableView {
         case .state: return stateText(p.state, attempts: p.attempts, glyphs: glyphs)
         case .attempts: return (pad(String(p.attempts), 3, right: true), p.attempts > 1 ? .warning : .plain)
         case .latency:
-            return (pad(p.latencyMilliseconds.map { String(format: "%.1f", $0) } ?? "-", 7, right: true), .plain)
+            return (
+                pad(p.latencyMilliseconds.map { RenderContext.fixed($0, digits: 1) } ?? "-", 7, right: true), .plain
+            )
         case .outcome:
             if p.state == .failed || p.errorCode != nil && p.state != .succeeded {
                 let code = [p.httpStatus.map(String.init), p.errorCode ?? (p.errorMessage == nil ? nil : "error")]

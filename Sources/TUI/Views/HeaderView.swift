@@ -45,7 +45,7 @@ enum HeaderView {
         for (i, source) in model.sources.enumerated() {
             if i > 0 { row2.append(("  ", .plain)) }
             let stale = source.isStale(now: context.now)
-            let text = source.summary(now: context.now, timeZone: context.timeZone)
+            let text = source.summary(now: context.now, zone: context.zone)
             if stale, text.hasSuffix(" STALE") {
                 row2.append((String(text.dropLast(6)) + " ", source.failingSince != nil ? .warning : .muted))
                 row2.append(("STALE", CellStyle(.critical, [.bold, .reverse])))
@@ -81,7 +81,9 @@ enum HeaderView {
                 ratio >= 0.8
                 ? ("CRITICAL", CellStyle(.critical, [.bold, .reverse]))
                 : ratio >= 0.5 ? ("WARNING", .warning) : ("ok", .ok)
-            let timer = String(format: " FROZEN %.1f s / %.0f s %@ ", elapsed, model.freezeTimeout, label)
+            let timer =
+                " FROZEN \(RenderContext.fixed(elapsed, digits: 1)) s / "
+                + "\(RenderContext.fixed(model.freezeTimeout, digits: 0)) s \(label) "
             let timerWidth = DisplayWidth.of(timer)
             if timerWidth < width - 10 {
                 right = width - timerWidth
@@ -134,9 +136,18 @@ enum HeaderView {
         _ model: DashboardModel, into grid: inout CellGrid, y: Int, width: Int, context: RenderContext
     ) {
         guard let job = model.job else {
+            let names = Set(model.sources.map(\.name))
+            let hasDocumentSource =
+                names.contains(MonitorSourceLocations.statusBlobName)
+                || names.contains(MonitorSourceLocations.statusFileName)
+            let text =
+                hasDocumentSource
+                ? " waiting for the status blob, a status file or a triggered job"
+                : " no status blob or plugin directory found under \(PluginDirectory.defaultAgentDirectory): "
+                    + "give --status-blob, --plugin-dir or --config"
             grid.putFitted(
-                " waiting for the status blob, a status file or a triggered job", x: 1, y: y, width: width - 2,
-                style: .muted, glyphs: context.glyphs)
+                text, x: 1, y: y, width: width - 2, style: hasDocumentSource ? .muted : .warning,
+                glyphs: context.glyphs)
             return
         }
         let health = job.health(now: context.now)

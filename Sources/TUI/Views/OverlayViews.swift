@@ -15,6 +15,7 @@ enum OverlayViews {
         ("w", "wrap long log lines"),
         ("l", "log level filter: all, >= INF, >= WRN, ERR"),
         ("e", "explain the error code in view (meaning and what to do)"),
+        ("i", "the newest job settings (protected settings hidden, signatures redacted)"),
         ("t", "trigger a snapshot now (asks first; not with --read-only)"),
         ("?", "this help"),
         ("q", "quit"),
@@ -27,6 +28,7 @@ enum OverlayViews {
         switch state.overlay {
         case .none: return
         case .help: renderHelp(into: &grid, body: body, context: context)
+        case .settings: renderSettings(model.settings, into: &grid, body: body, context: context)
         case .confirmTrigger: renderConfirm(model, into: &grid, body: body, context: context)
         case .detail(let index):
             guard let disk = model.job?.disks.first(where: { $0.progress.index == index }) else { return }
@@ -52,6 +54,19 @@ enum OverlayViews {
         grid.putFitted(
             "State is always spelled out (done, FAILED, STALE, PAUSED); colour only repeats it. Esc closes.",
             x: rect.x + 2, y: rect.bottom - 2, width: rect.width - 4, style: .muted, glyphs: context.glyphs)
+    }
+
+    private static func renderSettings(
+        _ settings: String?, into grid: inout CellGrid, body: Rect, context: RenderContext
+    ) {
+        let rect = Rect(x: body.x + 1, y: body.y, width: body.width - 2, height: body.height)
+        grid.box(rect, title: "Newest settings, redacted  (Esc back)", glyphs: context.glyphs)
+        let text = Redactor.redact(settings ?? "no settings file in the plugin directory")
+        var y = rect.y + 1
+        for row in text.split(separator: "\n", omittingEmptySubsequences: false) where y < rect.bottom - 1 {
+            grid.putFitted(String(row), x: rect.x + 2, y: y, width: rect.width - 4, glyphs: context.glyphs)
+            y += 1
+        }
     }
 
     private static func renderConfirm(
@@ -80,7 +95,7 @@ enum OverlayViews {
             ("LUN", disk.lun.map(String.init) ?? "unknown", .plain),
             ("account", p.account, .plain), ("container", p.container, .plain),
             ("state", "\(state) after \(p.attempts) attempt\(p.attempts == 1 ? "" : "s")", stateStyle),
-            ("latency", p.latencyMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-", .plain),
+            ("latency", p.latencyMilliseconds.map { RenderContext.fixed($0, digits: 1) + " ms" } ?? "-", .plain),
             ("HTTP status", p.httpStatus.map(String.init) ?? "-", .plain),
             ("error code", p.errorCode ?? "-", p.errorCode == nil ? .plain : .critical),
             ("request id", p.requestID ?? "-", .plain),

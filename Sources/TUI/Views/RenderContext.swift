@@ -5,27 +5,39 @@ import Foundation
 public struct RenderContext: Sendable {
     public var now: Date
     public var glyphs: Glyphs
-    public var timeZone: TimeZone
+    public var zone: ClockZone
     /// Looks up a code (result code, health code, service or storage code) in the error catalog.
     public var explain: @Sendable (String) -> CodeExplanation?
 
     public init(
-        now: Date, glyphs: Glyphs = .unicode, timeZone: TimeZone = .current,
+        now: Date, glyphs: Glyphs = .unicode, zone: ClockZone = .local,
         explain: @escaping @Sendable (String) -> CodeExplanation? = { _ in nil }
     ) {
         self.now = now
         self.glyphs = glyphs
-        self.timeZone = timeZone
+        self.zone = zone
         self.explain = explain
     }
 
     /// HH:mm:ss in the context's time zone.
-    public func clock(_ date: Date) -> String { SourceFreshness.clock(date, timeZone: timeZone) }
+    public func clock(_ date: Date) -> String { SourceFreshness.clock(date, zone: zone) }
+
+    /// `value` rounded to `digits` decimals, without `String(format:)` (which loads Foundation's formatting).
+    public static func fixed(_ value: Double, digits: Int) -> String {
+        guard value.isFinite else { return "-" }
+        let scale = [1.0, 10, 100, 1000][min(max(0, digits), 3)]
+        let scaled = Int((abs(value) * scale).rounded())
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        guard digits > 0 else { return sign + String(scaled) }
+        let fraction = String(scaled % Int(scale))
+        return sign + String(scaled / Int(scale)) + "." + String(repeating: "0", count: digits - fraction.count)
+            + fraction
+    }
 
     /// "0.41 s", "12 s", "3 min".
     public static func duration(_ seconds: Double) -> String {
-        if seconds < 10 { return String(format: "%.2f s", seconds) }
-        if seconds < 120 { return String(format: "%.0f s", seconds) }
+        if seconds < 10 { return fixed(seconds, digits: 2) + " s" }
+        if seconds < 120 { return fixed(seconds, digits: 0) + " s" }
         return SourceFreshness.age(seconds)
     }
 }

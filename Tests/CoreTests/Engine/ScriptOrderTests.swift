@@ -59,6 +59,22 @@ final class RecordingScripts: ScriptRunner {
         let telemetry = try #require(try scenario.statusDocument()).status.telemetryData
         #expect(telemetry.contains { $0.key == "consistencyType" && $0.value == "application" })
         #expect(telemetry.contains { $0.key == "prePostEnabled" && $0.value == "True" })
+        let stages = try #require(try scenario.statusDocument()?.status.progress?.stages)
+        let freeze = try #require(stages.first { $0.stage == .freeze })
+        #expect(freeze.state == .skipped)
+        #expect(freeze.detail.contains("fsFreezeEnabled is false"))
+        #expect(
+            stages.filter { $0.stage == .preScript || $0.stage == .postScript }.allSatisfy { $0.state == .succeeded })
+    }
+
+    @Test func cleanScriptsWithoutTheWantedFreezeAreNotApplicationConsistent() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        var options = scenario.options()
+        options.scripts = RecordingScripts(freezeEnabled: true, pre: Self.clean, post: Self.clean)
+        let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
+        #expect(result.code == 1)
+        #expect(result.message.contains("crash-consistent"))
     }
 
     @Test func failingPostScriptThatMayNotContinueFailsTheJob() async throws {

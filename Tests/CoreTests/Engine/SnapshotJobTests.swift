@@ -61,6 +61,37 @@ import Testing
         #expect(statusFile.contains(#""status":"success""#))
     }
 
+    @Test func everyStageIsRecordedAndStagesThatDoNotApplySayWhy() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let (result, _) = await run(SnapshotJob(settings: try scenario.settings(), options: scenario.options()))
+        #expect(result.code == 1)
+        let stages = try #require(try scenario.statusDocument()?.status.progress?.stages)
+        #expect(stages.map(\.stage) == JobStage.allCases)
+        #expect(
+            stages.filter { $0.state == .succeeded }.map(\.stage) == [
+                .validate, .dedupe, .staleness, .preconnect, .snapshot, .report,
+            ])
+        let skipped = stages.filter { $0.state == .skipped }
+        #expect(skipped.map(\.stage) == [.preScript, .freeze, .thaw, .postScript])
+        #expect(
+            skipped.map(\.detail) == ["scripts are off", "freezing is off", "nothing was frozen", "scripts are off"])
+        // The raw shape the dashboard reads.
+        let data = try #require(scenario.blob(SnapshotScenario.statusBlob))
+        let documents = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let status = try #require(documents.first?["status"] as? [String: Any])
+        let progress = try #require(status["progress"] as? [String: Any])
+        let records = try #require(progress["stages"] as? [[String: Any]])
+        let freeze = try #require(records.first { $0["stage"] as? String == "freeze" })
+        #expect(Set(freeze.keys) == ["stage", "state", "startedUTC", "endedUTC", "detail"])
+        #expect(freeze["state"] as? String == "skipped")
+        let millisecondsUTC = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/
+        for record in records {
+            #expect((record["startedUTC"] as? String)?.wholeMatch(of: millisecondsUTC) != nil, "\(record)")
+            #expect((record["endedUTC"] as? String)?.wholeMatch(of: millisecondsUTC) != nil, "\(record)")
+        }
+    }
+
     @Test func transientErrorsAreRetried() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
@@ -109,10 +140,18 @@ import Testing
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
         scenario.emulator.setFaults([FaultRule(blob: "disk0", operation: .snapshot, action: .neverAnswer)])
+        // The deadline counts from the job's start. The stages before the snapshot take milliseconds, but seconds
+        // on a loaded machine: the deadline leaves them room, so disk1 is always answered before it passes.
+        let options = scenario.options(deadline: .seconds(10))
         let started = ContinuousClock.now
-        let (result, _) = await run(
-            SnapshotJob(settings: try scenario.settings(), options: scenario.options(deadline: .seconds(2))))
-        #expect(ContinuousClock.now - started < .seconds(12))
+        let (result, events) = await run(SnapshotJob(settings: try scenario.settings(), options: options))
+        // The work ends at the deadline (the watchdog cancels one second after it), then reporting has its own time.
+        #expect(ContinuousClock.now - started < options.deadline + .seconds(1) + options.reportingTime)
+        let snapshotEnded = events.contains {
+            if case .stageFinished(.snapshot, _, false, _) = $0 { return true }
+            return false
+        }
+        #expect(snapshotEnded, "the snapshot stage did not end with a failure at the deadline")
         #expect(result.code == 76)
         #expect(result.healthStatusCode == 761)
         #expect(result.disks[0].state == .failed)
@@ -274,13 +313,16 @@ import Testing
         let job = SnapshotJob(settings: try scenario.settings(), options: scenario.options())
         let running = Task { await job.run() }
         var live: StatusBlobDocument?
-        for _ in 0..<100 where live == nil {
+        // Poll until an in-progress document with a finished disk shows up or the job's final one does (bounded
+        // only so that a broken reporter cannot hang the suite).
+        var jobEnded = false
+        for _ in 0..<3000 where live == nil && !jobEnded {
             try await Task.sleep(for: .milliseconds(20))
-            if let document = try? scenario.statusDocument(), document.status.progress?.finished == false,
-                document.status.progress?.disks.contains(where: { $0.state == .succeeded }) == true
-            {
-                live = document
+            guard let document = try? scenario.statusDocument(), let progress = document.status.progress else {
+                continue
             }
+            jobEnded = progress.finished
+            if !progress.finished && progress.disks.contains(where: { $0.state == .succeeded }) { live = document }
         }
         let result = await running.value
         #expect(result.code == 1)
@@ -288,6 +330,12 @@ import Testing
         #expect(document.status.status == "transitioning")
         #expect(document.status.code == "4")
         #expect(document.status.progress?.stage == .snapshot)
+        let progress = try #require(document.status.progress)
+        let snapshotStage = try #require(progress.stages.last { $0.stage == .snapshot })
+        // While a disk is still out, the snapshot stage is running (once all are done it may already have ended).
+        if !progress.disks.allSatisfy({ $0.state == .succeeded }) {
+            #expect(snapshotStage.state == .running && snapshotStage.endedUTC == nil)
+        }
         let uploads = scenario.emulator.journal().filter { $0.path.contains(SnapshotScenario.statusBlob) }
         #expect(uploads.count <= 12, "\(uploads.count) status uploads for a 1.5 s job")
     }

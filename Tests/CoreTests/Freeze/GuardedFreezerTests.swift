@@ -67,12 +67,12 @@ struct GuardedFreezerTests {
 
     @Test func theDeadlineThawsWhenNobodyAsks() async throws {
         try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
-            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .milliseconds(700))
+            let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(2))
             let writers = try filesystems.map { try $0.startWriter() }
             let report = await frozen.waitForGuard()
             #expect(report.thawedByDeadline)
             #expect(report.thawOrder == mounts.reversed())
-            #expect(report.windowNanoseconds >= 500_000_000)
+            #expect(report.windowNanoseconds >= 1_000_000_000, "the guard thawed long before its 2 s deadline")
             #expect(writers.allSatisfy { $0.completed(within: 5) })
             #expect(await frozen.thaw().thawedByDeadline)
         }
@@ -86,7 +86,7 @@ struct GuardedFreezerTests {
             #expect(!writer.completed(within: 0.2))
             frozen = nil  // releasing the handle closes the command pipe: the guard sees EOF
             #expect(frozen == nil)
-            #expect(writer.completed(within: 1))
+            #expect(writer.completed(within: 5), "the guard did not thaw after its command pipe closed")
         }
     }
 

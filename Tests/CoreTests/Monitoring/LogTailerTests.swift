@@ -4,8 +4,10 @@ import Testing
 @testable import Core
 
 @Suite struct LogTailerTests {
+    private let root = TemporaryRoot()
+
     private func temporaryLog() -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tailer-\(UUID().uuidString)")
+        let directory = root.url.appendingPathComponent("tailer-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent("extension.log").path
     }
@@ -83,7 +85,7 @@ import Testing
         #expect(abs(utc.timestamp!.timeIntervalSince(expected) - 0.032948) < 1e-4)
 
         let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
-        let local = LogLine.parse("2026/11/25 04:07:00 [Ext-1.0] doing a retry", localTimeZone: berlin)
+        let local = LogLine.parse("2026/11/25 04:07:00 [Ext-1.0] doing a retry", localZone: .fixed(berlin))
         #expect(local.timestamp == expected, "local time converted with the given zone")
         #expect(local.message == "doing a retry")
         #expect(local.level == .warning)

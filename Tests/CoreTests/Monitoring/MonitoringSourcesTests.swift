@@ -8,18 +8,27 @@ import Testing
     @Test func freshnessSaysAgeFailureAndStale() throws {
         var source = SourceFreshness(name: "status blob", staleAfter: 10)
         let t0 = Date(timeIntervalSince1970: 36_000)
-        let utc = try #require(TimeZone(identifier: "UTC"))
-        #expect(source.summary(now: t0, timeZone: utc) == "status blob: no data yet STALE")
+        #expect(source.summary(now: t0, zone: .utc) == "status blob: no data yet STALE")
         source.recordSuccess(at: t0)
-        #expect(source.summary(now: t0.addingTimeInterval(3), timeZone: utc) == "status blob 3 s ago")
-        #expect(source.summary(now: t0.addingTimeInterval(11), timeZone: utc) == "status blob 11 s ago STALE")
+        #expect(source.summary(now: t0.addingTimeInterval(3), zone: .utc) == "status blob 3 s ago")
+        #expect(source.summary(now: t0.addingTimeInterval(11), zone: .utc) == "status blob 11 s ago STALE")
         source.recordFailure("403 AuthenticationFailed", at: t0.addingTimeInterval(131))
         source.recordFailure("403 AuthenticationFailed", at: t0.addingTimeInterval(140))
         #expect(
-            source.summary(now: t0.addingTimeInterval(141), timeZone: utc)
+            source.summary(now: t0.addingTimeInterval(141), zone: .utc)
                 == "status blob: poll failing: 403 AuthenticationFailed since 10:02:11 STALE")
         source.recordSuccess(at: t0.addingTimeInterval(142))
         #expect(!source.isStale(now: t0.addingTimeInterval(143)))
+    }
+
+    @Test func clockZonesAgreeWithFoundation() throws {
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        let summer = Date(timeIntervalSince1970: 1_785_000_000)
+        #expect(ClockZone.fixed(berlin).secondsFromGMT(for: summer) == 7200)
+        #expect(ClockZone.local.secondsFromGMT(for: summer) == TimeZone.current.secondsFromGMT(for: summer))
+        #expect(SourceFreshness.clock(Date(timeIntervalSince1970: 36_131), zone: .fixed(berlin)) == "11:02:11")
+        #expect(CivilTime.civil(fromDays: 20_417) == (2025, 11, 25))
+        #expect(CivilTime.civil(fromDays: -1) == (1969, 12, 31))
     }
 
     @Test func discoversNewestPluginDirectoryStatusAndRedactedSettings() throws {

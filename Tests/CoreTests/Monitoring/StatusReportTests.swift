@@ -5,8 +5,11 @@ import Testing
 @testable import Core
 
 @Suite struct StatusReportTests {
+    /// A plugin directory under the test's own temporary root (removed when the suite instance goes away).
+    private let root = TemporaryRoot()
+
     private func locations(statusFile fixture: String?) throws -> MonitorSourceLocations {
-        let plugin = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        let plugin = root.url.appendingPathComponent("report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: plugin.appendingPathComponent("status"), withIntermediateDirectories: true)
         if let fixture {
@@ -26,7 +29,7 @@ import Testing
         #expect((job["disks"] as? [[String: Any]])?.last?["errorCode"] as? String == "SnapshotCountExceeded")
         let explained = (json["explanations"] as? [[String: Any]])?.compactMap { $0["code"] as? String }
         #expect(explained == ["76", "761", "SnapshotCountExceeded"])
-        #expect(report.text(timeZone: TimeZone(identifier: "UTC")!).contains("error 409 SnapshotCountExceeded"))
+        #expect(report.text(zone: .utc).contains("error 409 SnapshotCountExceeded"))
     }
 
     @Test func noDocumentIsUnknownAndStuckIsCalledOut() async throws {
@@ -45,4 +48,11 @@ import Testing
         #expect(CodeExplanation.lookup("121")?.name == "FailedRetryableFsFreezeFailed")
         #expect(CodeExplanation.lookup("NoSuchCode") == nil)
     }
+}
+
+/// A temporary folder that deletes itself with its owner.
+final class TemporaryRoot: Sendable {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("monitoring-tests-\(UUID().uuidString)")
+
+    deinit { try? FileManager.default.removeItem(at: url) }
 }

@@ -97,6 +97,24 @@ import Testing
         #expect(session.wait(for: "previous job", timeout: 1).met == false, "the alternate screen was left")
     }
 
+    @Test func endsWhenItsTerminalGoesAway() throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let command = "sh -c 'echo $$ > \(directory.path)/pid; exec \"\(BuiltBinary.vmsnap.path)\" demo --disks 1'"
+        let session = try TmuxSession(
+            command: command, width: 90, height: 26,
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "TMPDIR": directory.path])
+        #expect(session.wait(for: "previous job").met)
+        let pid = try #require(
+            waitForFile(directory.appendingPathComponent("pid")).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            })
+        session.kill()
+        let deadline = Date().addingTimeInterval(5)
+        while kill(pid, 0) == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(kill(pid, 0) != 0, "the dashboard exits when its terminal is closed (no spinning on a dead tty)")
+    }
+
     @Test func refusesWithoutATerminalOrWithDumbTerm() throws {
         let piped = try BuiltBinary.run(["monitor", "--plugin-dir", "/nonexistent"])
         #expect(piped.status == 2)

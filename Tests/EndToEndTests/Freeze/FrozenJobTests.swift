@@ -28,7 +28,7 @@ struct FrozenJobTests {
                 taskID: "never-answers", command: "snapshot", disks: try fixture.pageBlobURIs.map(SASBlobURI.init),
                 source: "test")
             let job = SnapshotJob(
-                settings: settings, options: SnapshotJobOptions(freezeTimeout: .seconds(2), freezer: freezer))
+                settings: settings, options: SnapshotJobOptions(freezeTimeout: .seconds(4), freezer: freezer))
             let blockedWriter = Task { () -> Bool in
                 for await event in job.events {
                     guard case .stageFinished(.freeze, _, true, _) = event else { continue }
@@ -43,7 +43,9 @@ struct FrozenJobTests {
             #expect(result.code == 76, "every disk's snapshot failed: \(result.message)")
             #expect(result.disks.allSatisfy { $0.state == .failed })
             let window = try #require(result.freezeWindowMilliseconds)
-            #expect(window >= 1000 && window <= 2100, "freeze window \(window) ms for a 2 s freeze timeout")
+            // Retries stop 0.4 s before the 4 s freeze timeout; the guard thaws at 4 s at the latest (plus however
+            // long a loaded machine takes to schedule it).
+            #expect(window >= 2000 && window <= 5000, "freeze window \(window) ms for a 4 s freeze timeout")
             #expect(try filesystems.map { try $0.startWriter() }.allSatisfy { $0.completed(within: 5) })
         }
     }
@@ -127,7 +129,9 @@ struct FrozenJobTests {
             result, _, snapshots, _ in
             #expect(result.freezeWindowMilliseconds == nil, "fsFreezeEnabled false must not freeze")
             #expect(snapshots == 1)
-            #expect([0, 1].contains(result.code), "\(result.message)")
+            // The scripts alone make the snapshot consistent: application-consistent, code 0.
+            #expect(result.code == 0, "\(result.message)")
+            #expect(result.message.contains("application-consistent"))
         }
     }
 }

@@ -54,9 +54,8 @@ struct SnapshotFreezeCommandTests {
         try await withJob { scenario, filesystems, arguments in
             scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 20_000))])
             let job = Process()
-            // stdbuf: the job's stdout is a pipe, so without line buffering its events would arrive at exit.
-            job.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
-            job.arguments = ["-oL", BuiltBinary.vmsnap.path] + arguments
+            job.executableURL = BuiltBinary.vmsnap
+            job.arguments = arguments
             let events = Pipe()
             job.standardOutput = events
             try job.run()

@@ -54,6 +54,61 @@ import Testing
         #expect(!scenario.leaksSignature(output.stdout + output.stderr))
     }
 
+    @Test func jsonEventsArriveWhileTheJobRunsThroughAPipe() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 5000))])
+        let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
+        let process = Process()
+        process.executableURL = BuiltBinary.vmsnap
+        process.arguments = [
+            "snapshot", "--settings", settings.path, "--json", "--status-dir", scenario.statusDirectory,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let lines = LineReader(output.fileHandleForReading)
+        let first = try #require(lines.next(), "no event line before the job ended")
+        #expect(process.isRunning, "the first event arrived only when the job ended")
+        #expect(first.contains(#""event":"stageStarted""#))
+        let finished = lines.next(containing: #""event":"finished""#)
+        process.waitUntilExit()
+        #expect(finished?.contains(#""code":1"#) == true)
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func brokenConfigurationIsNamedAndStopsTheSnapshot() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
+        let config = try SettingsFixtures.write(
+            ["freezeTimeoutSeconds": 900], to: scenario.directory.appendingPathComponent("vmsnap.json"))
+        let output = try BuiltBinary.run(["snapshot", "--settings", settings.path, "--config", config.path])
+        #expect(output.status != 0)
+        #expect(
+            output.stderr.contains(config.path) && output.stderr.contains("freezeTimeoutSeconds"), "\(output.stderr)")
+        #expect(scenario.emulator.journal().filter { $0.operation == .snapshot }.isEmpty)
+    }
+
+    @Test func brokenConfigurationFailsHandlerEnableWithATerminalStatus() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 2)
+        let config = try SettingsFixtures.write(
+            ["mountsToSkip": ["relative/path"]], to: scenario.directory.appendingPathComponent("vmsnap.json"))
+        let enable = try BuiltBinary.run(
+            ["handler", "enable", "--config", config.path], environment: ["ConfigSequenceNumber": "2"],
+            currentDirectory: plugin)
+        #expect(enable.status == 1)
+        #expect(enable.stderr.contains(config.path) && enable.stderr.contains("mountsToSkip"), "\(enable.stderr)")
+        let status = try String(contentsOf: plugin.appendingPathComponent("status/2.status"), encoding: .utf8)
+        #expect(status.contains(#""code":11"#))
+        #expect(status.contains("mountsToSkip"))
+        #expect(try scenario.statusDocument()?.status.code == "11")
+        #expect(scenario.emulator.journal().filter { $0.operation == .snapshot }.isEmpty)
+    }
+
     @Test func invalidSettingsStillEndWithATerminalStatus() throws {
         let directory = try SettingsFixtures.temporaryDirectory("bad-settings")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -71,11 +126,7 @@ import Testing
     @Test func handlerLifecycleInAPluginDirectory() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
-        let plugin = scenario.directory.appendingPathComponent("plugin")
-        try SettingsFixtures.write(
-            SettingsFixtures.handlerEnvironment(pluginDirectory: plugin),
-            to: plugin.appendingPathComponent("HandlerEnvironment.json"))
-        try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/4.settings"))
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 4)
         let environment = ["ConfigSequenceNumber": "4"]
         let install = try BuiltBinary.run(["handler", "install"], currentDirectory: plugin)
         #expect(install.status == 0, "\(install.stderr)")
@@ -131,8 +182,9 @@ import Testing
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until the snapshot requests are on their way, then ask the job to stop.
-        for _ in 0..<200 where scenario.emulator.journal().filter({ $0.operation == .snapshot }).count < 2 {
+        // Wait until the snapshot requests are on their way (however long a loaded machine takes to start the
+        // process), then ask the job to stop.
+        while process.isRunning && scenario.emulator.journal().filter({ $0.operation == .snapshot }).count < 2 {
             try await Task.sleep(for: .milliseconds(25))
         }
         process.terminate()
