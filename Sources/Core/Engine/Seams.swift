@@ -26,11 +26,17 @@ public struct ThawReport: Sendable, Equatable, Codable {
     public var freezeWindow: Duration
     /// Whether the guard thawed on its own because the deadline passed before `thaw` was asked.
     public var thawedByDeadline: Bool
+    /// How the freeze was made, for the log, e.g. "RCU grace periods expedited during FIFREEZE".
+    public var freezeNote: String?
 
-    public init(failures: [String: String] = [:], freezeWindow: Duration, thawedByDeadline: Bool = false) {
+    public init(
+        failures: [String: String] = [:], freezeWindow: Duration, thawedByDeadline: Bool = false,
+        freezeNote: String? = nil
+    ) {
         self.failures = failures
         self.freezeWindow = freezeWindow
         self.thawedByDeadline = thawedByDeadline
+        self.freezeNote = freezeNote
     }
 }
 

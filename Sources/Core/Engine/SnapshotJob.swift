@@ -308,7 +308,8 @@ public final class SnapshotJob: Sendable {
             $0.thawProblem = report.thawedByDeadline || !problems.isEmpty
             $0.freezeWindow = report.freezeWindow
         }
-        end(.thaw, problems.isEmpty && !report.thawedByDeadline, "freeze window \(window) ms")
+        let note = report.freezeNote.map { "; \($0)" } ?? ""
+        end(.thaw, problems.isEmpty && !report.thawedByDeadline, "freeze window \(window) ms\(note)")
     }
 
     private func snapshotDisks(until deadline: ContinuousClock.Instant) async {

@@ -51,7 +51,7 @@ public struct FreezeGuardMessage: Codable, Sendable, Equatable {
     public var thawReport: ThawReport {
         ThawReport(
             failures: thawFailures, freezeWindow: .nanoseconds(Int64(clamping: windowNanoseconds)),
-            thawedByDeadline: thawedByDeadline)
+            thawedByDeadline: thawedByDeadline, freezeNote: gracePeriods?.summary)
     }
 }
 

@@ -18,6 +18,8 @@ public struct GracePeriodExpediting: Codable, Sendable, Equatable {
         case alreadyExpedited
         /// The knob is missing, unreadable or unwritable: frozen with normal grace periods.
         case unavailable
+        /// The guard died without reporting and left the knob changed; the job put back 0.
+        case restoredByJob
     }
 
     public var outcome: Outcome
@@ -33,7 +35,24 @@ public struct GracePeriodExpediting: Codable, Sendable, Equatable {
     }
 
     /// Whether the FIFREEZE calls ran with expedited RCU grace periods.
-    public var expedited: Bool { outcome == .expedited || outcome == .alreadyExpedited }
+    public var expedited: Bool { [.expedited, .alreadyExpedited, .restoredByJob].contains(outcome) }
+
+    /// One line for the job's log; nil when the guard never got to FIFREEZE.
+    public var summary: String? {
+        let text: String
+        switch outcome {
+        case .notReached: return nil
+        case .disabled: text = "RCU grace periods not expedited (turned off)"
+        case .alreadyExpedited: text = "RCU grace periods expedited (rcu_expedited was already set)"
+        case .unavailable: text = "RCU grace periods not expedited: \(problem ?? "knob unavailable")"
+        case .restoredByJob: text = "RCU grace periods expedited"
+        case .expedited:
+            let held = String(format: "%.1f", Double(heldNanoseconds) / 1e6)
+            text = "RCU grace periods expedited during FIFREEZE (rcu_expedited at 1 for \(held) ms)"
+        }
+        guard outcome != .unavailable, let problem else { return text }  // unavailable: already in `text`
+        return text + "; " + problem
+    }
 }
 
 /// Holds the kernel's `rcu_expedited` knob at 1 around the FIFREEZE calls and puts back its previous value.
@@ -91,6 +110,21 @@ final class GracePeriodExpediter {
         self.previousValue = nil
         state.problem = Self.write(previousValue, to: knobPath).map { "cannot restore the previous value: \($0)" }
         state.heldNanoseconds = MonotonicClock.now() - engagedAt
+    }
+
+    /// The job's side, before starting a guard: whether the knob at `path` holds 0 (only then does a guard write it).
+    static func holdsZero(_ path: String) -> Bool {
+        (try? read(path)).flatMap { Int($0) } == 0
+    }
+
+    /// The job's side, after its guard died without reporting: writes 0 back to a knob that held 0 before the guard
+    /// started and holds something else now; returns what it did (nil: nothing to put back).
+    static func recover(_ path: String) -> GracePeriodExpediting? {
+        guard let value = try? read(path), Int(value) != 0 else { return nil }
+        let problem =
+            write("0", to: path).map { "the guard died holding \(path) at \(value) and \($0)" }
+            ?? "the guard died holding \(path) at \(value); the job put back 0"
+        return GracePeriodExpediting(outcome: .restoredByJob, problem: problem)
     }
 
     /// Why the knob could not be read.

@@ -17,13 +17,14 @@ final class GuardConnection: @unchecked Sendable {
     private var ended = false
     private var waiters: [CheckedContinuation<Bool, Never>] = []
 
-    private let mounts: [String]
+    /// What replaces the guard's thaw if it dies without reporting.
+    let emergency: EmergencyThaw
     /// The guard's process id.
     let processID: pid_t
 
-    private init(commandDescriptor: Int32, mounts: [String], processID: pid_t) {
+    private init(commandDescriptor: Int32, emergency: EmergencyThaw, processID: pid_t) {
         self.commandDescriptor = commandDescriptor
-        self.mounts = mounts
+        self.emergency = emergency
         self.processID = processID
     }
 
@@ -31,8 +32,8 @@ final class GuardConnection: @unchecked Sendable {
         if commandDescriptor >= 0 { close(commandDescriptor) }
     }
 
-    /// Starts the guard executable with `arguments` for `mounts`, its stdin and stdout on fresh pipes.
-    static func start(executable: String, arguments: [String], mounts: [String]) throws(SpawnError)
+    /// Starts the guard executable with `arguments`, its stdin and stdout on fresh pipes.
+    static func start(executable: String, arguments: [String], emergency: EmergencyThaw) throws(SpawnError)
         -> GuardConnection
     {
         let commands = try PipeDescriptors()
@@ -59,7 +60,7 @@ final class GuardConnection: @unchecked Sendable {
             throw error
         }
         let connection = GuardConnection(
-            commandDescriptor: commands.write, mounts: mounts, processID: process.pid)
+            commandDescriptor: commands.write, emergency: emergency, processID: process.pid)
         Thread { connection.readReports(from: reports.read, process: process) }.start()
         return connection
     }
@@ -142,7 +143,7 @@ final class GuardConnection: @unchecked Sendable {
         process.waitForExit()
         // A guard that vanished while holding the freeze (killed, crashed) is replaced by a thaw from here.
         let stranded = lock.withLock { frozen && finished == nil }
-        let rescue = stranded ? EmergencyThaw.thaw(mounts) : nil
+        let rescue = stranded ? emergency.run() : nil
         update {
             if let rescue { finished = rescue }
             ended = true

@@ -64,10 +64,14 @@ public struct GuardedFreezer: FilesystemFreezer {
             + (expediteGracePeriods
                 ? ["--expedite-rcu", "--rcu-expedited-file", rcuExpeditedPath] : ["--no-expedite-rcu"])
             + ["--"] + mountList
+        let emergency = EmergencyThaw(
+            mounts: mountList,
+            rcuKnobToRecover: expediteGracePeriods && GracePeriodExpediter.holdsZero(rcuExpeditedPath)
+                ? rcuExpeditedPath : nil)
         let connection: GuardConnection
         do {
             connection = try GuardConnection.start(
-                executable: guardExecutable, arguments: arguments, mounts: mountList)
+                executable: guardExecutable, arguments: arguments, emergency: emergency)
         } catch {
             throw JobFailure(code: 124, message: "cannot start the freeze guard: \(error)")
         }
@@ -75,7 +79,7 @@ public struct GuardedFreezer: FilesystemFreezer {
             return GuardedFrozenFilesystems(mounts: mountList, connection: connection)
         }
         guard let report = await connection.finalReport() else {
-            let thawed = EmergencyThaw.thaw(mountList)
+            let thawed = emergency.run()
             throw JobFailure(
                 code: 121, message: "the freeze guard exited without a report; thawed directly: \(thawed.summary)")
         }
@@ -123,18 +127,23 @@ public final class GuardedFrozenFilesystems: FrozenFilesystems {
 
     /// Thaws and returns the guard's full report (thaw order, per-mount failures, window).
     public func thawWithDetails() async -> FreezeGuardMessage {
-        await connection.thaw() ?? EmergencyThaw.thaw(mounts)
+        await connection.thaw() ?? connection.emergency.run()
     }
 
     /// Waits for the guard's final report without asking it to thaw (it thaws on its own at the deadline).
     public func waitForGuard() async -> FreezeGuardMessage {
-        await connection.finalReport() ?? EmergencyThaw.thaw(mounts)
+        await connection.finalReport() ?? connection.emergency.run()
     }
 }
 
-/// The last resort when a guard vanished without reporting: FITHAW every mount from this process.
-enum EmergencyThaw {
-    static func thaw(_ mounts: [String]) -> FreezeGuardMessage {
+/// The last resort when a guard vanished without reporting: FITHAW every mount from this process, and put back
+/// `rcu_expedited` if the guard died holding it.
+struct EmergencyThaw: Sendable {
+    let mounts: [String]
+    /// The knob, when it held 0 before the guard started (only then may the guard have changed it).
+    let rcuKnobToRecover: String?
+
+    func run() -> FreezeGuardMessage {
         var failures: [String: String] = [:]
         for mount in mounts.reversed() {
             let descriptor = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -149,7 +158,8 @@ enum EmergencyThaw {
         }
         return FreezeGuardMessage(
             kind: .finished, failureCode: 121, failureMessage: "the freeze guard exited without a report",
-            thawOrder: mounts.reversed(), thawFailures: failures)
+            thawOrder: mounts.reversed(), thawFailures: failures,
+            gracePeriods: rcuKnobToRecover.flatMap(GracePeriodExpediter.recover))
     }
 }
 

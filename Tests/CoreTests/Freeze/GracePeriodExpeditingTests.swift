@@ -66,6 +66,23 @@ extension GuardedFreezerTests {
         }
     }
 
+    @Test func theJobPutsBackAKnobLeftChangedByAKilledGuard() async throws {
+        let knob = try TemporaryKnobFile(value: "0")
+        defer { knob.remove() }
+        try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
+            let frozen = try await freezer(mounts, lockPath: lockPath, knob: knob.path)
+                .freezeGuarded(timeout: .seconds(30))
+            try Data("1\n".utf8).write(to: URL(fileURLWithPath: knob.path))  // as if the guard died holding it
+            kill(frozen.guardProcessID, SIGKILL)
+            let report = await frozen.thawWithDetails()
+            #expect(report.failureMessage == "the freeze guard exited without a report")
+            #expect(report.gracePeriods?.outcome == .restoredByJob)
+            #expect(report.gracePeriods?.problem?.contains("the job put back 0") == true)
+            #expect(try knob.value() == "0")
+            #expect(try filesystems.map { try $0.startWriter() }.allSatisfy { $0.completed(within: 5) })
+        }
+    }
+
     @Test func withExpeditingOffTheKnobIsNeverWritten() async throws {
         let knob = try TemporaryKnobFile(value: "0")
         defer { knob.remove() }

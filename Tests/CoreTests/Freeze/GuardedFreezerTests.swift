@@ -150,6 +150,7 @@ struct GuardedFreezerTests {
         let (report, _) = try await signalTheGuard(SIGKILL)
         #expect(report.failureMessage == "the freeze guard exited without a report")
         #expect(report.thawFailures.isEmpty)
+        #expect(report.gracePeriods == nil, "the guard had put rcu_expedited back: nothing for the job to restore")
     }
 
     @Test func theLockPreventsASecondConcurrentFreeze() async throws {

@@ -105,6 +105,8 @@ struct FrozenJobTests {
             #expect(result.freezeWindowMilliseconds != nil)
             #expect(snapshots == 1)
             #expect(log.contains("quiescing the database"))
+            #expect(log.contains("]thaw: freeze window"))
+            #expect(log.contains("; RCU grace periods expedited"), "the thaw line does not say how FIFREEZE ran")
             #expect(FileManager.default.fileExists(atPath: folder + "/post-ran"))
         }
     }
