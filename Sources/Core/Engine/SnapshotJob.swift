@@ -141,12 +141,12 @@ public final class SnapshotJob: Sendable {
             end(.validate, false, rejection.message)
             throw rejection
         }
-        let command = settings.command.lowercased()
-        if !command.contains("snapshot") {
-            if command.contains("install") {
-                end(.validate, true, "commandToExecute is install: nothing to do")
-                throw JobFailure(code: 1, message: "commandToExecute '\(settings.command)': nothing to do")
-            }
+        switch settings.commandKind {
+        case .snapshot: break
+        case .install:
+            end(.validate, true, "commandToExecute is install: nothing to do")
+            throw JobFailure(code: 1, message: "commandToExecute '\(settings.command)': nothing to do")
+        case .unsupported:
             end(.validate, false, "unknown command")
             throw JobFailure(
                 code: 11, message: "commandToExecute '\(settings.command)' is not supported, expected 'snapshot'")
