@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A blob URI carrying a service SAS, parsed without ever decoding or re-encoding its query string.
 ///
@@ -120,23 +119,17 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
     /// `sp`, the permission letters.
     public var permissions: String? { parameters["sp"] }
 
-    /// The three accepted SAS time forms, built once; formatters are not safe to share between threads, so every
-    /// use holds the lock.
-    private struct SASDateFormats {
-        let forms = [
-            [.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate],
-        ].map { (options: ISO8601DateFormatter.Options) in
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            return formatter
-        }
-    }
-
-    private static let sasDateFormats = Mutex(SASDateFormats())
+    /// The three accepted SAS time forms. `Date.ISO8601FormatStyle` is a Sendable value that parses without ICU
+    /// (`ISO8601DateFormatter` loaded ICU's calendar and time zone data, about 5 MB, into every process that parses
+    /// settings, the dashboard included).
+    private static let sasDateForms: [Date.ISO8601FormatStyle] = [
+        Date.ISO8601FormatStyle(), Date.ISO8601FormatStyle(includingFractionalSeconds: true),
+        Date.ISO8601FormatStyle().year().month().day(),
+    ]
 
     /// Parses an ISO 8601 SAS time (`2017-11-09T14:23:28Z`, fractional seconds or date only accepted).
     public static func parseSASDate(_ text: String) -> Date? {
-        sasDateFormats.withLock { formats in formats.forms.lazy.compactMap { $0.date(from: text) }.first }
+        sasDateForms.lazy.compactMap { try? $0.parse(text) }.first
     }
 
     private static func parseQuery(_ query: String) -> [String: String] {
