@@ -89,7 +89,7 @@ public final class SnapshotJob: Sendable {
         if cancelledEarly { work.cancel() }
         let watchdog = Task {
             try await Task.sleep(until: deadline + .seconds(1))
-            self.cancel(reason: "the job deadline passed")
+            self.cancel(reason: Self.deadlineReason)
         }
         let terminal = await withTaskCancellationHandler {
             await work.value
@@ -109,7 +109,7 @@ public final class SnapshotJob: Sendable {
             try validate()
             try dedupe()
             publishing.store(true, ordering: .releasing)
-            try checkStaleness(after: "start")
+            try checkStaleness()
             let preScript = try await runPreScript()
             var failure: JobFailure?
             if preScript.code != 0 && !preScript.continueBackup {
@@ -128,7 +128,7 @@ public final class SnapshotJob: Sendable {
                 skip(.postScript, "the pre-script did not run")
             }
             if let failure { throw failure }
-            try checkCancelled()
+            try checkCancelled(afterEveryStage: true)
             return outcome(preScript: preScript)
         } catch {
             return Terminal(code: error.code, health: error.code, message: error.message)
@@ -141,12 +141,12 @@ public final class SnapshotJob: Sendable {
             end(.validate, false, rejection.message)
             throw rejection
         }
-        let command = settings.command.lowercased()
-        if !command.contains("snapshot") {
-            if command.contains("install") {
-                end(.validate, true, "commandToExecute is install: nothing to do")
-                throw JobFailure(code: 1, message: "commandToExecute '\(settings.command)': nothing to do")
-            }
+        switch settings.commandKind {
+        case .snapshot: break
+        case .install:
+            end(.validate, true, "commandToExecute is install: nothing to do")
+            throw JobFailure(code: 1, message: "commandToExecute '\(settings.command)': nothing to do")
+        case .unsupported:
             end(.validate, false, "unknown command")
             throw JobFailure(
                 code: 11, message: "commandToExecute '\(settings.command)' is not supported, expected 'snapshot'")
@@ -177,23 +177,36 @@ public final class SnapshotJob: Sendable {
         end(.dedupe, true, "new job")
     }
 
-    private func checkStaleness(after moment: String) throws(JobFailure) {
-        if moment == "start" { begin(.staleness) }
-        guard let started = settings.commandStartTime else {
-            if moment == "start" { end(.staleness, .skipped, "no commandStartTimeUTCTicks") }
-            return
+    /// The staleness stage: the command must not be too old when the job starts.
+    private func checkStaleness() throws(JobFailure) {
+        begin(.staleness)
+        do throws(JobFailure) {
+            guard let age = try checkCommandAge(after: "start") else {
+                end(.staleness, .skipped, "no commandStartTimeUTCTicks")
+                return
+            }
+            end(.staleness, true, "command is \(Int(age)) s old")
+        } catch {
+            end(.staleness, false, "too late")
+            throw error
         }
+    }
+
+    /// Fails with code 402 once the command is older than `maximumCommandAge`; returns its age in seconds, nil
+    /// when the settings carry no start time.
+    @discardableResult
+    private func checkCommandAge(after moment: String) throws(JobFailure) -> TimeInterval? {
+        guard let started = settings.commandStartTime else { return nil }
         let age = Date().timeIntervalSince(started)
         let limit = Double(options.maximumCommandAge.components.seconds)
         if age > limit {
-            if moment == "start" { end(.staleness, false, "too late") }
             throw JobFailure(
                 code: 402,
                 message:
                     "the command arrived \(Int(age / 60)) minutes after commandStartTimeUTCTicks (limit \(Int(limit / 60))), checked after \(moment)"
             )
         }
-        if moment == "start" { end(.staleness, true, "command is \(Int(age)) s old") }
+        return age
     }
 
     private func runPreScript() async throws(JobFailure) -> ScriptOutcome {
@@ -246,7 +259,7 @@ public final class SnapshotJob: Sendable {
             // The guard's deadline runs from before the first FIFREEZE: every retry must end before it.
             snapshotDeadline = min(deadline, freezeStarted + options.freezeTimeout - options.freezeMargin)
             do throws(JobFailure) {
-                try checkStaleness(after: "freezing")
+                try checkCommandAge(after: "freezing")
             } catch {
                 await thaw(frozen)
                 throw error
@@ -427,11 +440,18 @@ public final class SnapshotJob: Sendable {
 
     private let findings = Mutex(Findings())
 
-    private func checkCancelled() throws(JobFailure) {
+    /// Throws code 2 when the job was cancelled. After every stage ran to its end, only a cancellation someone
+    /// asked for (a signal, the caller) counts: the deadline watchdog firing while a slow machine finished the
+    /// last steps must not turn the disks' real outcome into "interrupted".
+    private func checkCancelled(afterEveryStage: Bool = false) throws(JobFailure) {
         guard Task.isCancelled else { return }
         let reason = control.withLock { $0.cancelReason } ?? "cancelled"
+        if afterEveryStage && reason == Self.deadlineReason { return }
         throw JobFailure(code: 2, message: "job interrupted: \(reason)")
     }
+
+    /// Why the watchdog cancels a job that outlived its deadline.
+    static let deadlineReason = "the job deadline passed"
 
     /// Starts a stage: an event, and (except for the snapshot stage, reported like disk progress so that the
     /// requests have the machine to themselves) a status file write and an immediate status upload.
