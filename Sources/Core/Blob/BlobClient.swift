@@ -79,30 +79,60 @@ public final class BlobClient: Sendable {
                 body: Data(), timeout: timeout ?? configuration.requestTimeout))
     }
 
-    /// Opens (and TLS-handshakes) connections ahead of time: a new one per URI, so that as many requests as there
-    /// are URIs per host find a warm connection in the cache. Sends an unauthenticated HEAD of the blob path (no
-    /// SAS leaves the machine); whatever the answer, the connection stays in the multi handle's cache.
+    /// Opens (and TLS-handshakes) connections ahead of time, so that every request of a job finds a warm one: one
+    /// connection per host first; when that host answers over HTTP/2 it carries every request at once, otherwise
+    /// (HTTP/1.1) one more per further URI of that host. Sends an unauthenticated HEAD of the blob path (no SAS
+    /// leaves the machine); whatever the answer, the connection stays in the multi handle's cache.
     /// Returns the hosts that could not be reached.
     @discardableResult
     public func preconnect(_ uris: [SASBlobURI], timeout: Duration? = nil) async -> [String: BlobTransportError] {
-        await withTaskGroup(of: (String, BlobTransportError?).self) { group in
-            for uri in uris {
-                group.addTask {
-                    do throws(BlobTransportError) {
-                        _ = try await self.perform(
-                            BlobRequest(
-                                method: .head, url: uri.blobURI, headers: [], body: Data(),
-                                timeout: timeout ?? self.configuration.connectTimeout, freshConnection: true))
-                        return (uri.origin, nil)
-                    } catch {
-                        return (uri.origin, error)
-                    }
-                }
+        let deadline = ContinuousClock.now + (timeout ?? configuration.connectTimeout)
+        let hosts = Dictionary(grouping: uris, by: \.origin)
+        return await withTaskGroup(of: (String, BlobTransportError?).self) { group in
+            for (origin, uris) in hosts {
+                group.addTask { (origin, await self.preconnect(host: uris, until: deadline)) }
             }
             var failures: [String: BlobTransportError] = [:]
             for await (origin, error) in group { if let error { failures[origin] = error } }
             return failures
         }
+    }
+
+    /// Pre-connects one host (`uris` share an origin): the first connection tells whether more are needed.
+    private func preconnect(
+        host uris: [SASBlobURI], until deadline: ContinuousClock.Instant
+    ) async -> BlobTransportError? {
+        do throws(BlobTransportError) {
+            let first = try await openConnection(to: uris[0], until: deadline)
+            if first.isMultiplexed { return nil }
+        } catch {
+            return error
+        }
+        return await withTaskGroup(of: BlobTransportError?.self) { group in
+            for uri in uris.dropFirst() {
+                group.addTask {
+                    do throws(BlobTransportError) {
+                        _ = try await self.openConnection(to: uri, until: deadline)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            var failure: BlobTransportError?
+            for await error in group where error != nil { failure = error }
+            return failure
+        }
+    }
+
+    /// A HEAD of `uri`'s blob path (without the SAS) on a new connection.
+    private func openConnection(
+        to uri: SASBlobURI, until deadline: ContinuousClock.Instant
+    ) async throws(BlobTransportError) -> BlobResponse {
+        try await perform(
+            BlobRequest(
+                method: .head, url: uri.blobURI, headers: [], body: Data(),
+                timeout: max(deadline - .now, .milliseconds(1)), freshConnection: true))
     }
 
     private func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {

@@ -21,13 +21,16 @@ public struct BlobResponse: Sendable {
     public var latency: Duration
     /// Connections libcurl had to open for this request (0: a cached connection was reused).
     public var connectionsOpened: Int
+    /// The protocol of the answer: `HTTP/2` when the server offered it by ALPN, else `HTTP/1.1` (or `HTTP/1.0`).
+    public var httpVersion: String
 
     public init(
         status: Int, headers: [String: String], body: Data, clientRequestID: String, latency: Duration,
-        connectionsOpened: Int = 0
+        connectionsOpened: Int = 0, httpVersion: String = "HTTP/1.1"
     ) {
         self.status = status
         self.connectionsOpened = connectionsOpened
+        self.httpVersion = httpVersion
         self.headers = headers
         self.body = body
         self.clientRequestID = clientRequestID
@@ -41,6 +44,9 @@ public struct BlobResponse: Sendable {
 
     /// Whether the status is 2xx.
     public var isSuccess: Bool { (200..<300).contains(status) }
+
+    /// Whether the answer came over a connection that carries concurrent requests (HTTP/2 or later).
+    public var isMultiplexed: Bool { httpVersion == "HTTP/2" || httpVersion == "HTTP/3" }
 
     /// A header by case-insensitive name.
     public func header(_ name: String) -> String? { headers[name.lowercased()] }

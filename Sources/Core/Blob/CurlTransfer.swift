@@ -116,13 +116,16 @@ final class CurlTransfer: @unchecked Sendable {
         if curlResult == CURLE_OK, let easy {
             var status = 0
             var connections = 0
+            var version = 0
             _ = vmsnap_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
             _ = vmsnap_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connections)
+            _ = vmsnap_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &version)
             finish(
                 .success(
                     BlobResponse(
                         status: status, headers: responseHeaders, body: responseBody,
-                        clientRequestID: clientRequestID, latency: latency, connectionsOpened: connections)))
+                        clientRequestID: clientRequestID, latency: latency, connectionsOpened: connections,
+                        httpVersion: Self.httpVersion(version))))
             return
         }
         let detail = String(cString: errorBuffer)
@@ -160,6 +163,17 @@ final class CurlTransfer: @unchecked Sendable {
         easy = nil
         curl_slist_free_all(headerList)
         headerList = nil
+    }
+
+    /// `HTTP/1.1`, `HTTP/2`... for libcurl's `CURLINFO_HTTP_VERSION`.
+    private static func httpVersion(_ version: Int) -> String {
+        switch version {
+        case Int(CURL_HTTP_VERSION_1_0): "HTTP/1.0"
+        case Int(CURL_HTTP_VERSION_1_1): "HTTP/1.1"
+        case Int(CURL_HTTP_VERSION_2_0): "HTTP/2"
+        case Int(CURL_HTTP_VERSION_3): "HTTP/3"
+        default: "HTTP (libcurl version \(version))"
+        }
     }
 
     private static func milliseconds(_ duration: Duration) -> Int {

@@ -3,64 +3,132 @@ import Foundation
 import TestSupport
 import Testing
 
-/// TLS verification against a real TLS server (openssl s_server with a throw-away self-signed certificate).
+/// The blob client over TLS against a real HTTP/2 server: nghttpx terminating TLS on loopback in front of the
+/// emulator, which still verifies every SAS signature.
 @Suite struct BlobClientTLSTests {
-    /// A free loopback port (bound and released; good enough for a test).
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
+    /// Runs `body` with an emulator of `disks` page blobs behind a TLS proxy offering `protocols`; stops both.
+    func withProxy(
+        disks: Int = 1, protocols: [String] = ["h2", "http/1.1"],
+        _ body: (EmulatorFixture, TLSProxy) async throws -> Void
+    ) async throws {
+        try await EmulatorFixture.run(pageBlobs: disks) { emulator in
+            let proxy = try TLSProxy.start(backendPort: emulator.emulator.port, protocols: protocols)
+            defer { proxy.stop() }
+            try await body(emulator, proxy)
         }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    @Test func certificatesAreVerified() async throws {
-        let directory = try SettingsFixtures.temporaryDirectory("tls")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let certificate = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        let made = try ProcessOutput.run(
-            URL(fileURLWithPath: "/usr/bin/openssl"),
-            [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
-                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            ])
-        try #require(made.status == 0, "\(made.stderr)")
-        let port = try Self.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        server.arguments = ["s_server", "-accept", String(port), "-cert", certificate, "-key", key, "-www", "-quiet"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGKILL)  // s_server does not always end on SIGTERM
-            server.waitUntilExit()
+    /// A client that trusts the proxy's certificate.
+    func trustingClient(_ proxy: TLSProxy) -> BlobClient {
+        BlobClient(configuration: BlobClient.Configuration(caBundle: proxy.certificate))
+    }
+
+    /// The disks' SAS URIs addressed to the proxy.
+    func diskURIs(_ emulator: EmulatorFixture, _ proxy: TLSProxy) throws -> [SASBlobURI] {
+        try emulator.pageBlobURIs.map { try SASBlobURI(proxy.proxied($0)) }
+    }
+
+    /// Snapshots every disk at once; every answer must be 201.
+    func snapshotAll(_ disks: [SASBlobURI], with client: BlobClient) async throws -> [BlobResponse] {
+        let responses = try await withThrowingTaskGroup(of: BlobResponse.self) { group in
+            for disk in disks { group.addTask { try await client.snapshot(disk, metadata: []) } }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
-        let uri = try SASBlobURI("https://127.0.0.1:\(port)/acct/vhds/disk0?sv=2014-02-14&sig=c2VjcmV0%3D")
-        let trusting = BlobClient(configuration: BlobClient.Configuration(caBundle: certificate))
-        var answer: BlobResponse?
-        for _ in 0..<100 where answer == nil {
-            answer = try? await trusting.get(uri)
-            if answer == nil { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(responses.count == disks.count)
+        #expect(responses.allSatisfy { $0.status == 201 }, "\(responses.map(\.status))")
+        return responses
+    }
+
+    @Test func snapshotNegotiatesHTTP2ByALPN() async throws {
+        try await withProxy { emulator, proxy in
+            let disk = try #require(try diskURIs(emulator, proxy).first)
+            let response = try await trustingClient(proxy).snapshot(
+                disk, metadata: [MetadataEntry(key: "BackupJob", value: "h2")])
+            #expect(response.status == 201)
+            #expect(response.httpVersion == "HTTP/2")
+            #expect(response.isMultiplexed)
+            #expect(response.header("x-ms-snapshot") != nil)
+            #expect(emulator.emulator.snapshots(account: emulator.account, container: "vhds", blob: "disk0").count == 1)
+            let requests = try proxy.requests()
+            #expect(requests.map(\.alpn) == ["h2"])
+            #expect(requests.map(\.protocolVersion) == ["HTTP/2"])
+            #expect(requests.map(\.method) == ["PUT"])
         }
-        #expect(answer?.status == 200, "no answer through TLS with the server's certificate trusted")
-        do {
-            _ = try await BlobClient().get(uri)
-            Issue.record("an untrusted certificate was accepted")
-        } catch {
-            #expect(error.kind == .client)
-            #expect(error.curlCode == 60)
-            #expect(!error.message.contains("c2VjcmV0"))
-            #expect(!RetryPolicy.isRetryable(error))
+    }
+
+    @Test func concurrentSnapshotsShareOneHTTP2Connection() async throws {
+        try await withProxy(disks: 64) { emulator, proxy in
+            let responses = try await snapshotAll(try diskURIs(emulator, proxy), with: trustingClient(proxy))
+            #expect(responses.allSatisfy { $0.httpVersion == "HTTP/2" })
+            #expect(responses.map(\.connectionsOpened).reduce(0, +) == 1)
+            let requests = try proxy.requests()
+            #expect(requests.count == 64)
+            #expect(requests.allSatisfy { $0.alpn == "h2" && $0.status == 201 })
+            #expect(try proxy.connections() == 1)
+        }
+    }
+
+    @Test func preconnectOpensOneConnectionToAnHTTP2Host() async throws {
+        try await withProxy(disks: 16) { emulator, proxy in
+            let client = trustingClient(proxy)
+            let disks = try diskURIs(emulator, proxy)
+            #expect(await client.preconnect(disks).isEmpty)
+            let responses = try await snapshotAll(disks, with: client)
+            #expect(responses.map(\.connectionsOpened).reduce(0, +) == 0, "the snapshots opened new connections")
+            let requests = try proxy.requests()
+            #expect(requests.filter { $0.method == "HEAD" }.count == 1)
+            #expect(try proxy.connections() == 1)
+        }
+    }
+
+    @Test func http11WhenTheServerDoesNotOfferHTTP2() async throws {
+        try await withProxy(disks: 8, protocols: ["http/1.1"]) { emulator, proxy in
+            let client = trustingClient(proxy)
+            let disks = try diskURIs(emulator, proxy)
+            #expect(await client.preconnect(disks).isEmpty)
+            let responses = try await snapshotAll(disks, with: client)
+            #expect(responses.allSatisfy { $0.httpVersion == "HTTP/1.1" && !$0.isMultiplexed })
+            // One warm connection per disk, opened ahead of time: the snapshots open none.
+            #expect(responses.map(\.connectionsOpened).reduce(0, +) == 0)
+            let requests = try proxy.requests()
+            #expect(requests.allSatisfy { $0.alpn == "http/1.1" })
+            #expect(requests.filter { $0.method == "HEAD" }.count == 8)
+            #expect(try proxy.connections() == 8)
+            #expect(emulator.emulator.snapshots(account: emulator.account, container: "vhds", blob: "disk7").count == 1)
+        }
+    }
+
+    @Test func untrustedCertificateIsRejected() async throws {
+        try await withProxy { emulator, proxy in
+            let disk = try #require(try diskURIs(emulator, proxy).first)
+            do throws(BlobTransportError) {
+                let response = try await BlobClient().snapshot(disk, metadata: [])
+                Issue.record("a self-signed certificate was accepted: HTTP \(response.status)")
+            } catch {
+                #expect(error.kind == .client)
+                #expect(error.curlCode == 60)
+                #expect(error.message.contains("self-signed certificate"), "\(error.message)")
+                #expect(!error.message.contains("sig="))
+                #expect(!RetryPolicy.isRetryable(error))
+            }
+            #expect(try proxy.requests().isEmpty)
+            #expect(emulator.emulator.snapshots(account: emulator.account, container: "vhds", blob: "disk0").isEmpty)
+        }
+    }
+
+    @Test func certificateForAnotherHostIsRejected() async throws {
+        try await withProxy { emulator, proxy in
+            // Trusted, but issued for 127.0.0.1, not for localhost.
+            let disk = try SASBlobURI(proxy.proxied(emulator.sasURI(blob: "disk0"), host: "localhost"))
+            do throws(BlobTransportError) {
+                let response = try await trustingClient(proxy).snapshot(disk, metadata: [])
+                Issue.record("a certificate for another host was accepted: HTTP \(response.status)")
+            } catch {
+                #expect(error.kind == .client)
+                #expect(error.curlCode == 60)
+                #expect(error.message.contains("localhost"), "\(error.message)")
+            }
+            #expect(try proxy.requests().isEmpty)
         }
     }
 }
