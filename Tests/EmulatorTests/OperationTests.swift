@@ -132,6 +132,10 @@ import Testing
                 "PUT", uri + "&comp=page",
                 headers: ["x-ms-page-write": "update", "x-ms-range": "bytes=2048-2559"], body: page)
             #expect(beyond.status == 416)
+            let overflowing = try await HTTPExchange.send(
+                "PUT", uri + "&comp=page",
+                headers: ["x-ms-page-write": "clear", "x-ms-range": "bytes=0-\(Int.max)"])
+            #expect(overflowing.status == 400, "a range ending at Int.max has no end offset")
             let content = try #require(fixture.emulator.blobContent(container: "vhds", blob: "disk0"))
             #expect(content[512..<1024] == page)
             #expect(content[0..<512].allSatisfy { $0 == 0 })

@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: [
         StatusDocumentFixtures.success, StatusDocumentFixtures.partialFailure, StatusDocumentFixtures.stuckAtCode4,
-        StatusDocumentFixtures.freezeFailure,
+        StatusDocumentFixtures.freezeFailure, StatusDocumentFixtures.skippedFreeze,
     ])
     func ourDocuments(fixture: String) throws {
         let model = try GoldenGrid.model(fixture: fixture)
@@ -74,6 +74,11 @@ import Testing
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "help-80x24")
         state.overlay = .confirmTrigger
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "confirm-80x24")
+        var freezing = model
+        freezing.freezePlan = .mounts(["/data", "/var/lib/db"])
+        let named = GoldenGrid.render(freezing, state: state, width: 80, height: 24)
+        try GoldenGrid.check(named, "confirm-freeze-mounts-80x24")
+        #expect(named.lines.joined().contains("Freezes only /data, /var/lib/db."))
         state.overlay = .detail(2)
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "detail-80x24")
         var withSettings = model
@@ -88,6 +93,39 @@ import Testing
         #expect(!settings.lines.joined().contains("SECRET"))
         state.overlay = .explain(["SnapshotCountExceeded", "76", "761"])
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "explain-80x24")
+    }
+
+    @Test func helpIsAsWideAsItsLinesAndWrapsWhenTheTerminalIsNarrower() throws {
+        let model = try partial()
+        var state = DashboardState()
+        state.overlay = .help
+        let wide = GoldenGrid.render(model, state: state, width: 120, height: 40)
+        try GoldenGrid.check(wide, "help-120x40")
+        let narrow = GoldenGrid.render(model, state: state, width: 80, height: 40)
+        try GoldenGrid.check(narrow, "help-80x40")
+        for grid in [wide, narrow] {
+            let text = helpBox(grid).joined(separator: "\n")
+            #expect(!text.isEmpty && !text.contains("…"), "no help line is cut")
+            let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "│" }).map(String.init)
+            for (_, meaning) in OverlayViews.helpLines {
+                for word in meaning.split(separator: " ") {
+                    #expect(words.contains(String(word)), "'\(word)' of '\(meaning)' is shown")
+                }
+            }
+        }
+        let boxWidth = helpBox(wide).first.map(DisplayWidth.of)
+        #expect(boxWidth == 19 + OverlayViews.helpLines.map { DisplayWidth.of($0.1) }.max()! + 2)
+    }
+
+    /// The help box's rows, cut out of the screen (everything around it is the dashboard behind).
+    private func helpBox(_ grid: CellGrid) -> [String] {
+        guard let top = grid.lines.firstIndex(where: { $0.contains("Help: keys") }),
+            let left = grid.lines[top].firstIndex(of: "┌"), let right = grid.lines[top].firstIndex(of: "┐"),
+            let bottom = grid.lines[top...].firstIndex(where: { $0.contains("└") })
+        else { return [] }
+        let columns = grid.lines[top].distance(from: left, to: right)
+        let start = grid.lines[top].distance(from: grid.lines[top].startIndex, to: left)
+        return grid.lines[top...bottom].map { String(Array($0)[start...(start + columns)]) }
     }
 
     @Test func pausedLogWithSearchAndWrap() throws {

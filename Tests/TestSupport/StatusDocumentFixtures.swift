@@ -10,8 +10,12 @@ public enum StatusDocumentFixtures {
     public static let partialFailure = "vmsnap-partial-failure.json"
     public static let stuckAtCode4 = "vmsnap-stuck-code4.json"
     public static let freezeFailure = "vmsnap-freeze-failure.json"
+    /// A successful job that ran with freezing off (its freeze and thaw stage records are `skipped`).
+    public static let skippedFreeze = "vmsnap-skipped-freeze.json"
     /// Every fixture, peer first.
-    public static let all = [peerStatusFile, peerStatusBlob, success, partialFailure, stuckAtCode4, freezeFailure]
+    public static let all = [
+        peerStatusFile, peerStatusBlob, success, partialFailure, stuckAtCode4, freezeFailure, skippedFreeze,
+    ]
 
     /// The folder holding the fixtures.
     public static var directory: URL {

@@ -8,7 +8,11 @@ import TUI
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Try the dashboard: emulated storage, a sample VM, snapshots triggered with t (no freezing).")
+        abstract: "Try the dashboard: emulated storage, a sample VM, snapshots triggered with t.",
+        discussion: """
+            Nothing is frozen unless --freeze-mount names a mount point; then exactly the named mounts (and never \
+            any discovered one) are frozen around each triggered snapshot, and the confirmation names them.
+            """)
 
     @Option(help: "Number of disks of the sample VM (1-64).")
     var disks = 4
@@ -16,8 +20,22 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .customLong("read-only"), help: "Never trigger snapshots from the dashboard.")
     var readOnly = false
 
+    @Option(
+        name: .customLong("freeze-mount"),
+        help: "A mount point to freeze during triggered snapshots (repeatable; default: freeze nothing).")
+    var freezeMounts: [String] = []
+
+    @Option(help: "The exclusive freeze lock (shared with Site Recovery).")
+    var freezeLock = GuardedFreezer.defaultLockPath
+
     func validate() throws {
         guard (1...64).contains(disks) else { throw ValidationError("--disks: expected 1 to 64, got \(disks)") }
+        for mount in freezeMounts where !mount.hasPrefix("/") {
+            throw ValidationError("--freeze-mount: expected an absolute mount point, got '\(mount)'")
+        }
+        if Set(freezeMounts).count != freezeMounts.count {
+            throw ValidationError("--freeze-mount: a mount point is named twice")
+        }
     }
 
     func run() async throws {
@@ -37,13 +55,15 @@ struct DemoCommand: AsyncParsableCommand {
             sources: locations.freshness(), canTrigger: !readOnly,
             triggerUnavailableReason: "read-only: triggering is disabled (--read-only)")
         model.settings = PluginDirectory(path: demo.pluginDirectory).redactedNewestSettings()
+        model.freezePlan = freezeMounts.isEmpty ? .off : .mounts(freezeMounts)
         let feed = DashboardFeed(model)
+        let freezer = freezeMounts.isEmpty ? nil : GuardedFreezer(mounts: freezeMounts, lockPath: freezeLock)
         let driver = LiveJobDriver(feed: feed, freezeTimeout: freezeTimeout) {
             let settings = try demo.nextJobSettings()
             let options = SnapshotJobOptions(
                 freezeTimeout: .seconds(freezeTimeout),
                 statusDirectory: (demo.pluginDirectory as NSString).appendingPathComponent("status"),
-                logDirectory: demo.logDirectory)
+                logDirectory: demo.logDirectory, freezer: freezer)
             return SnapshotJob(settings: settings, options: options)
         }
         let fetcher = BlobStatusFetcher(uri: try SASBlobURI(demo.statusBlobReadURI))

@@ -81,17 +81,17 @@ struct MonitorCommand: AsyncParsableCommand {
             triggerUnavailableReason: readOnly
                 ? "read-only: triggering is disabled (--read-only)" : "no settings in the plugin directory to run")
         model.settings = plugin?.redactedNewestSettings()
+        model.freezePlan = .discovered
+        if let problem = plugin?.environmentProblem { model.notice = (problem, .warning, Date()) }
         let feed = DashboardFeed(model)
         let mountsToSkip = configuration?.mountsToSkip ?? []
         let driver = LiveJobDriver(feed: feed, freezeTimeout: freezeTimeout) {
             guard let plugin else { throw ValidationError("no plugin directory") }
-            let settings = try SettingsLoader.load(path: plugin.path)
-            let options = SnapshotJobOptions(
-                freezeTimeout: .seconds(freezeTimeout),
-                statusDirectory: (plugin.path as NSString).appendingPathComponent("status"),
-                logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent },
-                freezer: GuardedFreezer(mountsToSkip: mountsToSkip))
-            return SnapshotJob(settings: settings, options: options)
+            return plugin.snapshotJob(
+                options: SnapshotJobOptions(
+                    freezeTimeout: .seconds(freezeTimeout),
+                    logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent },
+                    freezer: GuardedFreezer(mountsToSkip: mountsToSkip)))
         }
         let polling = Task {
             await DashboardSources.run(locations: locations, fetcher: sources.fetcher(locations), feed: feed)

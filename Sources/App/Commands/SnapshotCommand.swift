@@ -11,7 +11,9 @@ struct SnapshotCommand: AsyncParsableCommand {
         discussion: """
             --settings takes every form 'config validate' takes (config/N.settings, HandlerEnvironment.json, the ARM \
             resource form, ...); --plugin-dir reads HandlerEnvironment.json and config/ from the handler directory. \
-            Settings of vmsnap's own configuration (--config, default /etc/vmsnap/config.json when it exists:             freezeTimeoutSeconds, mountsToSkip) apply unless a flag overrides them. Exits 0 when the job succeeded,             1 otherwise.
+            Settings of vmsnap's own configuration (--config, default \(VMSnapConfiguration.defaultPath) when it \
+            exists: freezeTimeoutSeconds, mountsToSkip) apply unless a flag overrides them. Exits 0 when the job \
+            succeeded, 1 otherwise.
             """)
 
     /// How filesystems are made consistent.
@@ -49,7 +51,9 @@ struct SnapshotCommand: AsyncParsableCommand {
         }
         if !mounts.isEmpty && freeze == .off { throw ValidationError("--mount needs --freeze auto") }
         if let freezeTimeoutSeconds, !VMSnapConfiguration.freezeTimeoutRange.contains(Double(freezeTimeoutSeconds)) {
-            throw ValidationError("--freeze-timeout-seconds: expected 1 to 300")
+            let range = VMSnapConfiguration.freezeTimeoutRange
+            throw ValidationError(
+                "--freeze-timeout-seconds: expected \(Int(range.lowerBound)) to \(Int(range.upperBound))")
         }
     }
 

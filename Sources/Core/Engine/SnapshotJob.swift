@@ -109,7 +109,7 @@ public final class SnapshotJob: Sendable {
             try validate()
             try dedupe()
             publishing.store(true, ordering: .releasing)
-            try checkStaleness(after: "start")
+            try checkStaleness()
             let preScript = try await runPreScript()
             var failure: JobFailure?
             if preScript.code != 0 && !preScript.continueBackup {
@@ -141,12 +141,12 @@ public final class SnapshotJob: Sendable {
             end(.validate, false, rejection.message)
             throw rejection
         }
-        let command = settings.command.lowercased()
-        if !command.contains("snapshot") {
-            if command.contains("install") {
-                end(.validate, true, "commandToExecute is install: nothing to do")
-                throw JobFailure(code: 1, message: "commandToExecute '\(settings.command)': nothing to do")
-            }
+        switch settings.commandKind {
+        case .snapshot: break
+        case .install:
+            end(.validate, true, "commandToExecute is install: nothing to do")
+            throw JobFailure(code: 1, message: "commandToExecute '\(settings.command)': nothing to do")
+        case .unsupported:
             end(.validate, false, "unknown command")
             throw JobFailure(
                 code: 11, message: "commandToExecute '\(settings.command)' is not supported, expected 'snapshot'")
@@ -177,23 +177,36 @@ public final class SnapshotJob: Sendable {
         end(.dedupe, true, "new job")
     }
 
-    private func checkStaleness(after moment: String) throws(JobFailure) {
-        if moment == "start" { begin(.staleness) }
-        guard let started = settings.commandStartTime else {
-            if moment == "start" { end(.staleness, .skipped, "no commandStartTimeUTCTicks") }
-            return
+    /// The staleness stage: the command must not be too old when the job starts.
+    private func checkStaleness() throws(JobFailure) {
+        begin(.staleness)
+        do throws(JobFailure) {
+            guard let age = try checkCommandAge(after: "start") else {
+                end(.staleness, .skipped, "no commandStartTimeUTCTicks")
+                return
+            }
+            end(.staleness, true, "command is \(Int(age)) s old")
+        } catch {
+            end(.staleness, false, "too late")
+            throw error
         }
+    }
+
+    /// Fails with code 402 once the command is older than `maximumCommandAge`; returns its age in seconds, nil
+    /// when the settings carry no start time.
+    @discardableResult
+    private func checkCommandAge(after moment: String) throws(JobFailure) -> TimeInterval? {
+        guard let started = settings.commandStartTime else { return nil }
         let age = Date().timeIntervalSince(started)
         let limit = Double(options.maximumCommandAge.components.seconds)
         if age > limit {
-            if moment == "start" { end(.staleness, false, "too late") }
             throw JobFailure(
                 code: 402,
                 message:
                     "the command arrived \(Int(age / 60)) minutes after commandStartTimeUTCTicks (limit \(Int(limit / 60))), checked after \(moment)"
             )
         }
-        if moment == "start" { end(.staleness, true, "command is \(Int(age)) s old") }
+        return age
     }
 
     private func runPreScript() async throws(JobFailure) -> ScriptOutcome {
@@ -246,7 +259,7 @@ public final class SnapshotJob: Sendable {
             // The guard's deadline runs from before the first FIFREEZE: every retry must end before it.
             snapshotDeadline = min(deadline, freezeStarted + options.freezeTimeout - options.freezeMargin)
             do throws(JobFailure) {
-                try checkStaleness(after: "freezing")
+                try checkCommandAge(after: "freezing")
             } catch {
                 await thaw(frozen)
                 throw error

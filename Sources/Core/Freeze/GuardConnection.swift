@@ -41,8 +41,7 @@ final class GuardConnection: @unchecked Sendable {
         do {
             reports = try PipeDescriptors()
         } catch {
-            close(commands.read)
-            close(commands.write)
+            commands.closeBoth()
             throw error
         }
         defer {

@@ -129,9 +129,9 @@ public struct MonitoredDisk: Sendable, Equatable {
 
 /// Where one phase of the job stands.
 public struct PhaseRecord: Sendable, Equatable {
-    /// Where a phase stands.
+    /// Where a phase stands; `unknown` when the source says nothing about it (a peer document has no stage records).
     public enum State: String, Sendable, Codable {
-        case pending, running, succeeded, failed, skipped
+        case pending, running, succeeded, failed, skipped, unknown
     }
 
     public var stage: JobStage

@@ -45,7 +45,8 @@ public struct MonitorSourceLocations: Sendable, Equatable {
             (pluginDirectory ?? configuration?.resolvedPluginDirectory()).map(PluginDirectory.init(path:))
             ?? PluginDirectory.discover(agentDirectory: agentDirectory)
         let logFolder =
-            logDirectory ?? configuration?.logDirectory ?? plugin?.logDirectory ?? PluginDirectory.defaultLogDirectory
+            logDirectory ?? configuration?.logDirectory ?? plugin?.logDirectory
+            ?? VMSnapConfiguration.defaults.logDirectory
         var blob = statusBlob == VMSnapConfiguration.discoverKeyword ? nil : statusBlob
         if statusBlob == nil, case .uri(let uri)? = configuration?.statusBlob { blob = uri.original }
         if blob == nil, let plugin {

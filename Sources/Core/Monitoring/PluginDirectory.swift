@@ -1,18 +1,29 @@
 import Foundation
 
 /// The snapshot extension's plugin directory on a VM (`/var/lib/waagent/<Name>-<version>`): status files,
-/// settings and HandlerEnvironment.json, read without ever showing a signature.
+/// settings and HandlerEnvironment.json, read without ever showing a signature. A damaged HandlerEnvironment.json
+/// does not stop the monitor: the folders fall back to the plugin directory's own `status/` and `config/` and the
+/// configuration's log directory, and `environmentProblem` says what is wrong.
 public struct PluginDirectory: Sendable, Equatable {
     /// The extension's name, the prefix of its plugin directory.
-    public static let extensionName = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
-    /// Where the guest agent keeps plugin directories.
-    public static let defaultAgentDirectory = "/var/lib/waagent"
-    /// Where the extension logs when HandlerEnvironment.json says nothing.
-    public static let defaultLogDirectory = "/var/log/azure/\(extensionName)"
+    public static let extensionName = ExtensionIdentity.name
+    /// Where the guest agent keeps plugin directories: the folder of the configuration's default plugin glob.
+    public static let defaultAgentDirectory =
+        (VMSnapConfiguration.defaults.pluginDirectory as NSString).deletingLastPathComponent
 
     public let path: String
+    /// HandlerEnvironment.json as `HandlerEnvironment.load` reads it; nil when the directory has none.
+    public let environment: Result<HandlerEnvironment, SettingsError>?
 
-    public init(path: String) { self.path = path }
+    public init(path: String) {
+        self.path = path
+        let file = (path as NSString).appendingPathComponent(HandlerEnvironment.fileName)
+        environment =
+            FileManager.default.fileExists(atPath: file)
+            ? Result { () throws(SettingsError) in try HandlerEnvironment.load(path: file) } : nil
+    }
+
+    public static func == (lhs: PluginDirectory, rhs: PluginDirectory) -> Bool { lhs.path == rhs.path }
 
     /// The newest `<extensionName>-<version>` directory under the agent directory, by version.
     public static func discover(agentDirectory: String = defaultAgentDirectory) -> PluginDirectory? {
@@ -32,20 +43,39 @@ public struct PluginDirectory: Sendable, Equatable {
         return name.hasPrefix(Self.extensionName + "-") ? String(name.dropFirst(Self.extensionName.count + 1)) : nil
     }
 
-    /// `status/<N>.status` with the highest N.
-    public var newestStatus: (sequence: Int, path: String)? { newest(in: "status", suffix: ".status") }
-    /// `config/<N>.settings` with the highest N.
-    public var newestSettings: (sequence: Int, path: String)? { newest(in: "config", suffix: ".settings") }
+    /// What is wrong with HandlerEnvironment.json (file, JSON path, what was expected), when it is damaged.
+    public var environmentProblem: String? {
+        guard case .failure(let error) = environment else { return nil }
+        return Redactor.redact("\(HandlerEnvironment.fileName) unusable, using the default folders: \(error)")
+    }
 
-    /// `logFolder` from HandlerEnvironment.json, if the file says it.
-    public var logDirectory: String? {
-        let file = (path as NSString).appendingPathComponent("HandlerEnvironment.json")
-        guard let data = FileManager.default.contents(atPath: file),
-            let root = try? JSONSerialization.jsonObject(with: data),
-            let first = (root as? [Any])?.first as? [String: Any] ?? root as? [String: Any],
-            let environment = first["handlerEnvironment"] as? [String: Any]
-        else { return nil }
-        return environment["logFolder"] as? String
+    private var validEnvironment: HandlerEnvironment? { try? environment?.get() }
+
+    /// Where status files go: HandlerEnvironment.json's `statusFolder`, else `status/`.
+    public var statusDirectory: String {
+        validEnvironment?.statusFolder ?? (path as NSString).appendingPathComponent("status")
+    }
+
+    /// Where settings files are: HandlerEnvironment.json's `configFolder`, else `config/`.
+    public var configDirectory: String {
+        validEnvironment?.configFolder ?? (path as NSString).appendingPathComponent("config")
+    }
+
+    /// extension.log's folder: HandlerEnvironment.json's `logFolder`, else the configuration's default.
+    public var logDirectory: String { validEnvironment?.logFolder ?? VMSnapConfiguration.defaults.logDirectory }
+
+    /// `<statusDirectory>/<N>.status` with the highest N.
+    public var newestStatus: (sequence: Int, path: String)? { newest(in: statusDirectory, suffix: ".status") }
+    /// `<configDirectory>/<N>.settings` with the highest N.
+    public var newestSettings: (sequence: Int, path: String)? { newest(in: configDirectory, suffix: ".settings") }
+
+    /// The job for the newest settings, through the engine's entry point: settings it refuses still end with a
+    /// terminal status in `statusDirectory`, and a repeated task is caught through the state kept in this directory.
+    public func snapshotJob(options: SnapshotJobOptions) -> SnapshotJob {
+        var options = options
+        options.statusDirectory = statusDirectory
+        options.stateDirectory = path
+        return SnapshotJob.load(settingsPath: path, options: options)
     }
 
     /// Reads the newest status file into a snapshot (nil when there is none).
@@ -112,8 +142,7 @@ public struct PluginDirectory: Sendable, Equatable {
         return value
     }
 
-    private func newest(in folder: String, suffix: String) -> (sequence: Int, path: String)? {
-        let directory = (path as NSString).appendingPathComponent(folder)
+    private func newest(in directory: String, suffix: String) -> (sequence: Int, path: String)? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         let numbered = names.compactMap { name -> (Int, String)? in
             guard name.hasSuffix(suffix), let n = Int(name.dropLast(suffix.count)) else { return nil }

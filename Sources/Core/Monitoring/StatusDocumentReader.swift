@@ -196,64 +196,86 @@ public enum StatusDocumentReader {
         }.map(String.init)
     }
 
-    /// Phases known from a document: explicit `phases` (ours) or what telemetry and outcome imply (the peer).
+    /// Phases known from a document: the engine's `progress.stages` records (ours), else only what the document
+    /// really says (the peer's and older documents): anything it does not say is `unknown`, never a guessed result.
     private static func phases(_ status: [String: Any], snapshot: JobSnapshot) -> [PhaseRecord] {
-        if let explicit = status["phases"] as? [Any] {
-            return explicit.compactMap { item in
-                guard let entry = item as? [String: Any],
-                    let stage = string(entry["stage"]).flatMap(JobStage.init(rawValue:))
-                else { return nil }
-                return PhaseRecord(
-                    stage: stage, state: string(entry["state"]).flatMap(PhaseRecord.State.init(rawValue:)) ?? .pending,
-                    startedAt: string(entry["startedAt"]).flatMap(StatusTimestamp.parse),
-                    elapsedSeconds: double(entry["elapsedSeconds"]), detail: string(entry["detail"]) ?? "")
-            }
-        }
-        let finished = snapshot.isTerminal
         let progress = status["progress"] as? [String: Any]
-        if !finished, let stage = string(progress?["stage"]).flatMap(JobStage.init(rawValue:)) {
+        if let records = progress?["stages"] as? [Any] {
+            return recordedPhases(records, finished: snapshot.isTerminal)
+        }
+        if !snapshot.isTerminal, let stage = string(progress?["stage"]).flatMap(JobStage.init(rawValue:)) {
             let current = JobStage.allCases.firstIndex(of: stage)!
             return PhaseRecord.timelineStages.map { phase in
                 let position = JobStage.allCases.firstIndex(of: phase)!
                 let state: PhaseRecord.State =
-                    position < current ? .succeeded : position == current ? .running : .pending
+                    position < current ? .unknown : position == current ? .running : .pending
                 return PhaseRecord(stage: phase, state: state)
             }
         }
-        let prePost = snapshot.telemetry("prePostEnabled")?.lowercased() == "true"
-        let durations: [JobStage: Double?] = [
-            .freeze: snapshot.freezeWindowSeconds,
-            .snapshot: snapshot.telemetry("snapshotTimeTaken").flatMap(PythonDuration.seconds),
-            .thaw: snapshot.telemetry("ThawTime").flatMap(PythonDuration.seconds),
-        ]
-        let failedStage = snapshot.status == "error" ? failingStage(code: snapshot.code) : nil
-        let failedIndex = failedStage.flatMap { PhaseRecord.timelineStages.firstIndex(of: $0) }
-        return PhaseRecord.timelineStages.enumerated().map { index, stage in
-            let scripted = stage == .preScript || stage == .postScript
-            let state: PhaseRecord.State
-            if scripted && !prePost {
-                state = .skipped
-            } else if !finished {
-                state = .pending
-            } else if let failedIndex, index == failedIndex {
-                state = .failed
-            } else if let failedIndex, index > failedIndex, stage != .report, stage != .thaw {
-                state = .skipped
-            } else {
-                state = .succeeded
+        return impliedPhases(snapshot)
+    }
+
+    /// One phase per timeline stage from the stage records: the stage's last record, else pending while the job
+    /// runs and "not reached" once it has ended.
+    private static func recordedPhases(_ records: [Any], finished: Bool) -> [PhaseRecord] {
+        var latest: [JobStage: [String: Any]] = [:]
+        for case let entry as [String: Any] in records {
+            if let stage = string(entry["stage"]).flatMap(JobStage.init(rawValue:)) { latest[stage] = entry }
+        }
+        return PhaseRecord.timelineStages.map { stage in
+            guard let entry = latest[stage] else {
+                return finished
+                    ? PhaseRecord(stage: stage, state: .skipped, detail: "not reached")
+                    : PhaseRecord(stage: stage, state: .pending)
             }
-            let elapsed = durations[stage] ?? nil
-            return PhaseRecord(stage: stage, state: state, elapsedSeconds: elapsed.flatMap { $0 >= 0 ? $0 : nil })
+            var state = string(entry["state"]).flatMap(PhaseRecord.State.init(rawValue:)) ?? .unknown
+            if finished, state == .running { state = .unknown }  // the document ended before the stage did
+            let started = string(entry["startedUTC"]).flatMap(StatusTimestamp.parse)
+            let ended = string(entry["endedUTC"]).flatMap(StatusTimestamp.parse)
+            let elapsed =
+                state == .skipped ? nil : started.flatMap { s in ended.map { max(0, $0.timeIntervalSince(s)) } }
+            return PhaseRecord(
+                stage: stage, state: state, startedAt: started, elapsedSeconds: elapsed,
+                detail: Redactor.redact(string(entry["detail"]) ?? ""))
         }
     }
 
-    /// The phase a failure code points at (freeze 121-124, scripts 300-318, else the snapshot).
-    static func failingStage(code: Int?) -> JobStage {
-        switch code ?? 2 {
+    /// Phases of a document without stage records: scripts are skipped when `prePostEnabled` is false, a freeze
+    /// or script result code names its failed phase, a non-negative `FreezeTime` means the freeze happened (and
+    /// `ThawTime` then the thaw), `snapshotTimeTaken` in a successful document means the snapshot succeeded;
+    /// everything else is unknown.
+    private static func impliedPhases(_ snapshot: JobSnapshot) -> [PhaseRecord] {
+        let finished = snapshot.isTerminal
+        let scriptsOff = snapshot.telemetry("prePostEnabled")?.lowercased() == "false"
+        let failed = snapshot.status == "error" ? failingStage(code: snapshot.code) : nil
+        let froze = snapshot.freezeWindowSeconds != nil
+        let thawTime = snapshot.telemetry("ThawTime").flatMap(PythonDuration.seconds).flatMap { $0 >= 0 ? $0 : nil }
+        let snapshotTime = snapshot.telemetry("snapshotTimeTaken").flatMap(PythonDuration.seconds)
+            .flatMap { $0 >= 0 ? $0 : nil }
+        return PhaseRecord.timelineStages.map { stage in
+            var state: PhaseRecord.State = finished ? .unknown : .pending
+            var elapsed: Double?
+            switch stage {
+            case .preScript where scriptsOff, .postScript where scriptsOff: state = .skipped
+            case .freeze where froze: (state, elapsed) = (.succeeded, snapshot.freezeWindowSeconds)
+            case .thaw where froze && thawTime != nil: (state, elapsed) = (.succeeded, thawTime)
+            case .snapshot where snapshotTime != nil:
+                (state, elapsed) = (finished && snapshot.status == "success" ? .succeeded : state, snapshotTime)
+            default: break
+            }
+            if stage == failed { state = .failed }
+            return PhaseRecord(stage: stage, state: state, elapsedSeconds: elapsed)
+        }
+    }
+
+    /// The phase a failure code names for certain (freeze 121-124, scripts 300-318); other codes name none.
+    static func failingStage(code: Int?) -> JobStage? {
+        guard let code else { return nil }
+        return switch code {
         case 121...124: .freeze
         case 300, 302, 304, 305, 306, 308, 310...318: .preScript
         case 301, 303, 307, 309: .postScript
-        default: .snapshot
+        default: nil
         }
     }
 

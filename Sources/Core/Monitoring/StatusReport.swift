@@ -101,7 +101,10 @@ public struct StatusReport: Sendable {
             "commandStartTime": value(job.commandStartTime.map(iso)),
             "freezeWindowSeconds": value(job.freezeWindowSeconds),
             "phases": job.phases.map {
-                ["stage": $0.stage.rawValue, "state": $0.state.rawValue, "elapsedSeconds": value($0.elapsedSeconds)]
+                [
+                    "stage": $0.stage.rawValue, "state": $0.state.rawValue, "elapsedSeconds": value($0.elapsedSeconds),
+                    "detail": $0.detail,
+                ]
             },
             "disks": job.disks.map { disk -> [String: Any] in
                 let p = disk.progress
@@ -141,6 +144,7 @@ public struct StatusReport: Sendable {
         let phases = job.phases.map { phase in
             "\(phase.stage.rawValue) \(phase.state.rawValue)"
                 + (phase.elapsedSeconds.map { String(format: " %.2fs", $0) } ?? "")
+                + (phase.detail.isEmpty || phase.state == .succeeded ? "" : " (\(phase.detail))")
         }
         if !phases.isEmpty { lines.append("  phases    \(phases.joined(separator: ", "))") }
         let (done, total) = job.diskProgress

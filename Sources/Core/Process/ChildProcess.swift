@@ -86,6 +86,12 @@ public struct PipeDescriptors: Sendable {
         read = fds[0]
         write = fds[1]
     }
+
+    /// Closes both ends, for a pipe that will not be used after all.
+    public func closeBoth() {
+        Glibc.close(read)
+        Glibc.close(write)
+    }
 }
 
 /// Wait-status helpers (the WIFEXITED family is a set of C macros Swift cannot import).

@@ -77,8 +77,13 @@ struct ScriptExecution: Sendable {
         let exitPipe: PipeDescriptors
         do {
             outputPipe = try PipeDescriptors()
+        } catch {
+            return .notStarted(error)
+        }
+        do {
             exitPipe = try PipeDescriptors()
         } catch {
+            outputPipe.closeBoth()
             return .notStarted(error)
         }
         defer {

@@ -51,6 +51,18 @@ public struct JobSettings: Sendable {
         self.osDiskIncluded = osDiskIncluded
         self.source = source
     }
+
+    /// What `commandToExecute` asks for.
+    public enum CommandKind: Sendable {
+        case snapshot, install, unsupported
+    }
+
+    /// `commandToExecute` read as the extension reads it: case-insensitively, by what it contains.
+    public var commandKind: CommandKind {
+        let command = command.lowercased()
+        if command.contains("snapshot") { return .snapshot }
+        return command.contains("install") ? .install : .unsupported
+    }
 }
 
 /// One `backupMetadata` entry (`{"Key": ..., "Value": ...}`).

@@ -144,17 +144,18 @@ public struct LoadedSettings: Sendable {
     /// The pre-job checks: command, at least one disk, and every SAS URI's transport, validity and permissions.
     public func checks(now: Date) -> [InputProblem] {
         var problems: [InputProblem] = []
-        let command = settings.command.lowercased()
-        if !command.contains("snapshot") && !command.contains("install") {
+        switch settings.commandKind {
+        case .unsupported:
             problems.append(
                 InputProblem(
                     file: file, path: commandPath, expected: "a command containing 'snapshot' or 'install'",
                     found: "'\(settings.command)'"))
-        } else if command.contains("snapshot") && settings.disks.isEmpty {
+        case .snapshot where settings.disks.isEmpty:
             problems.append(
                 InputProblem(
                     file: file, path: diskListPath, expected: "at least one disk SAS URI",
                     found: "none", code: 76))
+        case .snapshot, .install: break
         }
         for target in targets {
             for violation in SASPolicy.violations(target.uri, for: target.purpose, now: now) {

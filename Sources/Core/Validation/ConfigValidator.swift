@@ -62,7 +62,7 @@ public enum ConfigValidator {
                 "the job was scheduled \(ValidationReport.interval(now.timeIntervalSince(start))) ago; "
                     + "a snapshot started now would fail with code 402 (older than \(Int(maximumJobAge / 60)) minutes)")
         }
-        if settings.command.lowercased().contains("snapshot") {
+        if settings.commandKind == .snapshot {
             if settings.statusBlob == nil { warnings.append("no statusBlobUri: the status is only written locally") }
             if settings.logsBlob == nil { warnings.append("no logsBlobUri: the job log is not uploaded") }
         }

@@ -138,20 +138,11 @@ public final class BlobEmulator: Sendable {
         return "\(baseURL)/\(path.joined(separator: "/"))?\(query)"
     }
 
-    /// The connection string the Azure SDKs accept for an account (Shared Key mode).
-    public func connectionString(account: String = EmulatorConfiguration.developmentAccount) -> String {
-        "DefaultEndpointsProtocol=http;AccountName=\(account);AccountKey=\(configuration.accounts[account] ?? "");"
-            + "BlobEndpoint=\(baseURL)/\(account);"
-    }
-
     /// Replaces the fault rules (and resets `failFirst` counters).
     public func setFaults(_ rules: [FaultRule]) { faults.replace(rules) }
 
     /// The requests served so far, oldest first (bounded by `journalCapacity`).
     public func journal() -> [JournalEntry] { requestJournal.entries }
-
-    /// Forgets the journal.
-    public func clearJournal() { requestJournal.clear() }
 
     /// The blob's snapshot times (`x-ms-snapshot` values), oldest first; empty when the blob does not exist.
     public func snapshots(account: String = EmulatorConfiguration.developmentAccount, container: String, blob: String)

@@ -35,10 +35,7 @@ final class RequestProcessor: Sendable {
         switch decision.fault {
         case .error(let status, let code), .failFirst(_, let status, let code):
             let error = ServiceError(status: status, code: code, message: ServiceError.standardMessage(for: code))
-            let requestID = RequestID.next()
-            let date = Timestamps.httpDate(Timestamps.nowTicks() / 10_000_000)
-            var response = service.errorResponse(error, request: request, requestID: requestID, date: date)
-            response.headers += [("x-ms-request-id", requestID), ("Date", date)]
+            var response = service.inject(error, for: request)
             if status == 503 || status == 500 { response.headers.append(("Retry-After", "1")) }
             outcome = .respond(response)
         case .resetConnection: outcome = .reset

@@ -11,7 +11,9 @@ extension BlobService {
         guard let rangeText else { throw .missingHeader("x-ms-range") }
         let bounds =
             rangeText.hasPrefix("bytes=") ? rangeText.dropFirst(6).split(separator: "-").compactMap { Int($0) } : []
-        guard bounds.count == 2, bounds[0] % 512 == 0, (bounds[1] + 1) % 512 == 0, bounds[1] > bounds[0] else {
+        guard bounds.count == 2, bounds[1] < Int.max, bounds[0] % 512 == 0, (bounds[1] + 1) % 512 == 0,
+            bounds[1] > bounds[0]
+        else {
             throw .invalidHeader("x-ms-range", rangeText)
         }
         let range = bounds[0]..<(bounds[1] + 1)

@@ -17,12 +17,7 @@ final class BlobService: Sendable {
 
     /// Serves one request; never throws: failures become Azure error answers.
     func handle(_ request: ServiceRequest, operation: BlobOperation?) -> ServiceResponse {
-        let requestID = RequestID.next()
-        let ticks = Timestamps.nowTicks()
-        let date = Timestamps.httpDate(ticks / 10_000_000)
-        var version = request.header("x-ms-version") ?? RequestAuthorizer.defaultVersion
-        var response: ServiceResponse
-        do throws(ServiceError) {
+        answer(request) { ticks, version throws(ServiceError) in
             guard let operation else {
                 throw ServiceError(
                     status: 400, code: "UnsupportedHttpVerb",
@@ -30,8 +25,28 @@ final class BlobService: Sendable {
             }
             let now = Date(timeIntervalSince1970: Double(ticks) / 10_000_000)
             version = try authorizer.authorize(request, operation: operation, now: now)
-            let context = OperationContext(request: request, version: version, ticks: ticks)
-            response = try perform(operation, context)
+            return try perform(operation, OperationContext(request: request, version: version, ticks: ticks))
+        }
+    }
+
+    /// Answers with an injected error, as Azure would send it.
+    func inject(_ error: ServiceError, for request: ServiceRequest) -> ServiceResponse {
+        answer(request) { _, _ throws(ServiceError) in throw error }
+    }
+
+    /// Runs `body` (given the time in 100 ns ticks and the API version, which it may change) and adds the headers
+    /// every answer carries: request id, version, date and the client's request id.
+    private func answer(
+        _ request: ServiceRequest,
+        _ body: (_ ticks: Int64, _ version: inout String) throws(ServiceError) -> ServiceResponse
+    ) -> ServiceResponse {
+        let requestID = RequestID.next()
+        let ticks = Timestamps.nowTicks()
+        let date = Timestamps.httpDate(ticks / 10_000_000)
+        var version = request.header("x-ms-version") ?? RequestAuthorizer.defaultVersion
+        var response: ServiceResponse
+        do throws(ServiceError) {
+            response = try body(ticks, &version)
         } catch {
             response = errorResponse(error, request: request, requestID: requestID, date: date)
         }
@@ -43,7 +58,7 @@ final class BlobService: Sendable {
     }
 
     /// The answer for an error: XML body (none on HEAD) and `x-ms-error-code`.
-    func errorResponse(_ error: ServiceError, request: ServiceRequest, requestID: String, date: String)
+    private func errorResponse(_ error: ServiceError, request: ServiceRequest, requestID: String, date: String)
         -> ServiceResponse
     {
         let body = request.method == "HEAD" ? [] : Array(error.xml(requestID: requestID, time: date).utf8)

@@ -52,8 +52,12 @@ enum Timestamps {
         else { return SASBlobURI.parseSASDate(text) }
         var fraction = 0.0
         if u.count > 20 {
-            guard u[19] == 46, let digits = number(20, u.count - 21) else { return SASBlobURI.parseSASDate(text) }
-            fraction = Double(digits) / pow(10, Double(u.count - 21))
+            let fractionDigits = u[20..<(u.count - 1)]
+            // Digits past the ninth are below a nanosecond: checked, not added up (they could overflow Int).
+            let kept = min(fractionDigits.count, 9)
+            guard u[19] == 46, fractionDigits.allSatisfy({ $0 >= 48 && $0 <= 57 }), let digits = number(20, kept)
+            else { return SASBlobURI.parseSASDate(text) }
+            fraction = Double(digits) / pow(10, Double(kept))
         }
         var parts = tm()
         parts.tm_year = Int32(year - 1900)

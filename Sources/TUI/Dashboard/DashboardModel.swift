@@ -25,6 +25,8 @@ public struct DashboardModel: Sendable {
     public var canTrigger: Bool
     /// Why triggering is impossible, when it is.
     public var triggerUnavailableReason: String?
+    /// Which filesystems a triggered snapshot freezes; the confirmation names them.
+    public var freezePlan: FreezePlan = .off
     public private(set) var logLines: [LogLine] = []
     /// How many lines were dropped from the front of `logLines`; absolute line number = this + index.
     public private(set) var droppedLogLines = 0
@@ -71,5 +73,24 @@ public struct DashboardModel: Sendable {
     /// Updates the freshness of the source with this name.
     public mutating func source(_ name: String, _ change: (inout SourceFreshness) -> Void) {
         if let i = sources.firstIndex(where: { $0.name == name }) { change(&sources[i]) }
+    }
+}
+
+/// Which filesystems a snapshot triggered from the dashboard freezes.
+public enum FreezePlan: Sendable, Equatable {
+    /// Nothing is frozen.
+    case off
+    /// Exactly these mount points, never any other.
+    case mounts([String])
+    /// The mounted filesystems found when the job runs, except the configuration's `mountsToSkip`.
+    case discovered
+
+    /// The confirmation's sentence about freezing.
+    var summary: String {
+        switch self {
+        case .off: "Filesystems are not frozen."
+        case .mounts(let mounts): "Freezes only \(mounts.joined(separator: ", "))."
+        case .discovered: "Freezes the mounted filesystems (except mountsToSkip) unless the job turns freezing off."
+        }
     }
 }

@@ -71,7 +71,8 @@ public final class LiveJobDriver: @unchecked Sendable {
         let role: ColorRole = result.status == "success" ? .ok : .critical
         feed.update { model in
             model.freezeOpenedAt = nil
-            model.notice = ("snapshot finished: \(result.status), code \(result.code)", role, Date())
+            let reason = result.status == "success" ? "" : ": \(Redactor.redact(result.message))"
+            model.notice = ("snapshot finished: \(result.status), code \(result.code)\(reason)", role, Date())
         }
     }
 }

@@ -16,16 +16,18 @@ public struct Glyphs: Sendable, Equatable {
     public var running: String
     public var pending: String
     public var skipped: String
+    /// A phase the source says nothing about.
+    public var unknown: String
     public var up: String
     public var down: String
 
     public static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
         barFull: "█", barEmpty: "░", ellipsis: "…", separator: " │ ", arrow: " › ", ok: "✓", failed: "✗",
-        running: "▶", pending: "·", skipped: "–", up: "▲", down: "▼")
+        running: "▶", pending: "·", skipped: "–", unknown: "?", up: "▲", down: "▼")
 
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         barFull: "#", barEmpty: ".", ellipsis: "~", separator: " | ", arrow: " > ", ok: "ok", failed: "X",
-        running: ">", pending: ".", skipped: "-", up: "^", down: "v")
+        running: ">", pending: ".", skipped: "-", unknown: "?", up: "^", down: "v")
 }

@@ -110,6 +110,7 @@ enum HeaderView {
                 case .succeeded: (g.ok, .ok)
                 case .failed: (g.failed + " FAILED", .critical)
                 case .skipped: (g.skipped, .muted)
+                case .unknown: (g.unknown, .muted)
                 }
             let name = compact ? shortPhaseName(phase.stage) : phaseName(phase.stage)
             var text = "\(name) \(glyph)"

@@ -43,17 +43,42 @@ enum OverlayViews {
         return Rect(x: body.x + (body.width - w) / 2, y: body.y + (body.height - h) / 2, width: w, height: h)
     }
 
+    static let helpFooter =
+        "State is always spelled out (done, FAILED, STALE, PAUSED); colour only repeats it. Esc closes."
+    /// Columns of the keys column, and where the meanings start inside the box.
+    private static let helpKeysWidth = 16
+    private static let helpMeaningX = 19
+
+    /// The help box is as wide as its longest line when the terminal allows; narrower, meanings and the footer
+    /// wrap under themselves, and only when even the wrapped rows do not fit the height are lines cut with an
+    /// ellipsis.
     private static func renderHelp(into grid: inout CellGrid, body: Rect, context: RenderContext) {
-        let rect = centered(body, width: 78, height: helpLines.count + 4)
-        grid.box(rect, title: "Help: keys", glyphs: context.glyphs)
-        for (i, (keys, meaning)) in helpLines.enumerated() where i + 1 < rect.height - 2 {
-            let y = rect.y + 1 + i
-            grid.put(DiskTableView.pad(keys, 16), x: rect.x + 2, y: y, style: CellStyle(.accent, .bold), limit: 16)
-            grid.putFitted(meaning, x: rect.x + 19, y: y, width: rect.width - 21, glyphs: context.glyphs)
+        let widest = helpLines.map { DisplayWidth.of($0.1) }.max() ?? 0
+        let width = min(body.width, helpMeaningX + widest + 2)
+        let meaningWidth = max(1, width - helpMeaningX - 2)
+        var rows = helpLines.flatMap { keys, meaning in
+            CellGrid.wrap(meaning, width: meaningWidth).enumerated().map { ($0 == 0 ? keys : "", $1) }
         }
-        grid.putFitted(
-            "State is always spelled out (done, FAILED, STALE, PAUSED); colour only repeats it. Esc closes.",
-            x: rect.x + 2, y: rect.bottom - 2, width: rect.width - 4, style: .muted, glyphs: context.glyphs)
+        var footer = CellGrid.wrap(helpFooter, width: max(1, width - 4))
+        if rows.count + footer.count + 2 > body.height {
+            rows = helpLines
+            footer = [helpFooter]
+        }
+        let rect = centered(body, width: width, height: rows.count + footer.count + 2)
+        grid.box(rect, title: "Help: keys", glyphs: context.glyphs)
+        let footerTop = rect.bottom - 1 - footer.count
+        for (i, (keys, meaning)) in rows.enumerated() where rect.y + 1 + i < footerTop {
+            let y = rect.y + 1 + i
+            grid.put(
+                DiskTableView.pad(keys, helpKeysWidth), x: rect.x + 2, y: y, style: CellStyle(.accent, .bold),
+                limit: helpKeysWidth)
+            grid.putFitted(
+                meaning, x: rect.x + helpMeaningX, y: y, width: rect.width - helpMeaningX - 2, glyphs: context.glyphs)
+        }
+        for (i, row) in footer.enumerated() where footerTop + i > rect.y {
+            grid.putFitted(
+                row, x: rect.x + 2, y: footerTop + i, width: rect.width - 4, style: .muted, glyphs: context.glyphs)
+        }
     }
 
     private static func renderSettings(
@@ -72,15 +97,22 @@ enum OverlayViews {
     private static func renderConfirm(
         _ model: DashboardModel, into grid: inout CellGrid, body: Rect, context: RenderContext
     ) {
-        let rect = centered(body, width: 60, height: 6)
-        grid.box(rect, title: "Trigger a snapshot?", glyphs: context.glyphs, style: .warning)
         let disks = model.job?.disks.count ?? 0
+        let width = min(body.width, max(60, DisplayWidth.of(model.freezePlan.summary) + 4))
+        let freezing = CellGrid.wrap(model.freezePlan.summary, width: max(1, width - 4))
+        let rect = centered(body, width: width, height: 5 + freezing.count)
+        grid.box(rect, title: "Trigger a snapshot?", glyphs: context.glyphs, style: .warning)
         grid.putFitted(
-            "Snapshot \(disks > 0 ? "\(disks) disks" : "the VM's disks") now (filesystems are not frozen).",
-            x: rect.x + 2, y: rect.y + 2, width: rect.width - 4, glyphs: context.glyphs)
+            "Snapshot \(disks > 0 ? "\(disks) disks" : "the VM's disks") now.", x: rect.x + 2, y: rect.y + 1,
+            width: rect.width - 4, glyphs: context.glyphs)
+        for (i, row) in freezing.enumerated() where rect.y + 2 + i < rect.bottom - 2 {
+            grid.putFitted(
+                row, x: rect.x + 2, y: rect.y + 2 + i, width: rect.width - 4,
+                style: model.freezePlan == .off ? .plain : CellStyle(.warning, .bold), glyphs: context.glyphs)
+        }
         grid.putSegments(
             [("[y] yes   ", CellStyle(.warning, .bold)), ("[N] no (Enter, Esc, any other key)", .plain)],
-            x: rect.x + 2, y: rect.y + 3, right: rect.x + rect.width - 2)
+            x: rect.x + 2, y: rect.bottom - 2, right: rect.x + rect.width - 2)
     }
 
     private static func renderDetail(

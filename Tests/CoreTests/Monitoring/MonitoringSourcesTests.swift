@@ -31,6 +31,39 @@ import Testing
         #expect(CivilTime.civil(fromDays: -1) == (1969, 12, 31))
     }
 
+    @Test func handlerEnvironmentNamesTheFoldersAndADamagedOneIsToleratedAndExplained() throws {
+        let plugin = FileManager.default.temporaryDirectory.appendingPathComponent("plugin-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: plugin) }
+        let elsewhere = plugin.appendingPathComponent("elsewhere")
+        var environment = SettingsFixtures.handlerEnvironment(pluginDirectory: elsewhere)
+        environment[0]["handlerEnvironment"] = [
+            "logFolder": "logs", "configFolder": elsewhere.appendingPathComponent("config").path,
+            "statusFolder": elsewhere.appendingPathComponent("status").path,
+        ]
+        let file = plugin.appendingPathComponent(HandlerEnvironment.fileName)
+        try SettingsFixtures.write(environment, to: file)
+        try FileManager.default.createDirectory(
+            at: elsewhere.appendingPathComponent("status"), withIntermediateDirectories: true)
+        try StatusDocumentFixtures.data(StatusDocumentFixtures.success).write(
+            to: elsewhere.appendingPathComponent("status/3.status"))
+        let valid = PluginDirectory(path: plugin.path)
+        #expect(valid.environmentProblem == nil)
+        #expect(valid.logDirectory == plugin.appendingPathComponent("logs").path, "relative to the file's folder")
+        #expect(valid.newestStatus?.sequence == 3, "status files come from statusFolder")
+
+        try Data(#"[{"handlerEnvironment": {"logFolder": 7}}]"#.utf8).write(to: file)
+        let damaged = PluginDirectory(path: plugin.path)
+        let problem = try #require(damaged.environmentProblem)
+        #expect(problem.contains(HandlerEnvironment.fileName) && problem.contains("logFolder"))
+        #expect(damaged.logDirectory == VMSnapConfiguration.defaults.logDirectory)
+        #expect(damaged.statusDirectory == plugin.appendingPathComponent("status").path)
+        #expect(damaged.newestStatus?.sequence == nil)
+        let locations = MonitorSourceLocations.resolve(
+            statusBlob: nil, pluginDirectory: plugin.path, logDirectory: nil, interval: nil, configuration: nil)
+        #expect(locations.logFile == VMSnapConfiguration.defaults.logDirectory + "/extension.log")
+        #expect(PluginDirectory(path: elsewhere.path).environment == nil, "no file is no problem")
+    }
+
     @Test func discoversNewestPluginDirectoryStatusAndRedactedSettings() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("waagent-\(UUID().uuidString)")
         for version in ["1.0.9.0", "1.0.10.0"] {

@@ -59,6 +59,46 @@ import Testing
         #expect(freeze.message.hasPrefix("freezing /data failed"))
     }
 
+    @Test func phaseTimelineComesFromTheStageRecords() throws {
+        let skipped = try read(StatusDocumentFixtures.skippedFreeze)
+        let freeze = try #require(skipped.phases.first { $0.stage == .freeze })
+        #expect(freeze.state == .skipped && freeze.detail == "freezing is off" && freeze.elapsedSeconds == nil)
+        #expect(skipped.phases.first { $0.stage == .thaw }?.state == .skipped)
+        let snapshot = try #require(skipped.phases.first { $0.stage == .snapshot })
+        #expect(snapshot.state == .succeeded && abs((snapshot.elapsedSeconds ?? 0) - 0.398) < 0.000_1)
+        #expect(snapshot.startedAt == StatusTimestamp.parse("2026-11-25T03:07:01.020Z"))
+
+        let froze = try read(StatusDocumentFixtures.success)
+        #expect(froze.phases.first { $0.stage == .freeze }?.state == .succeeded)
+        #expect(froze.phases.first { $0.stage == .freeze }?.detail == "froze /, /data in 10 ms")
+
+        let failed = try read(StatusDocumentFixtures.freezeFailure)
+        #expect(failed.phases.first { $0.stage == .snapshot }?.detail == "not reached")
+        #expect(failed.phases.first { $0.stage == .thaw }?.state == .succeeded, "the thaw after a failed freeze ran")
+    }
+
+    @Test func documentsWithoutStageRecordsClaimOnlyWhatTheySay() throws {
+        let older = try read(StatusDocumentFixtures.partialFailure)
+        let states = Dictionary(uniqueKeysWithValues: older.phases.map { ($0.stage, $0.state) })
+        #expect(
+            states == [
+                .preScript: .skipped, .freeze: .unknown, .snapshot: .unknown, .thaw: .unknown, .postScript: .skipped,
+                .report: .unknown,
+            ])
+        let peer = try read(StatusDocumentFixtures.peerStatusBlob)
+        #expect(peer.phases.first { $0.stage == .freeze }?.state == .unknown, "a negative FreezeTime proves nothing")
+        #expect(peer.phases.first { $0.stage == .snapshot }?.state == .succeeded)
+        let telemetryOnly = try StatusDocumentReader.read(
+            Data(
+                #"""
+                [{"status": {"status": "success", "code": 1, "telemetryData": [
+                  {"Key": "FreezeTime", "Value": "0:00:00.300000"}, {"Key": "ThawTime", "Value": "0:00:00.002000"}]}}]
+                """#.utf8), origin: .statusBlob, source: "x")
+        #expect(telemetryOnly.phases.first { $0.stage == .freeze }?.state == .succeeded)
+        #expect(telemetryOnly.phases.first { $0.stage == .thaw }?.elapsedSeconds == 0.002)
+        #expect(telemetryOnly.phases.first { $0.stage == .preScript }?.state == .unknown)
+    }
+
     @Test func callsAJobLeftAtCode4Stuck() throws {
         let stuck = try read(StatusDocumentFixtures.stuckAtCode4)
         #expect(stuck.code == 4)

@@ -32,6 +32,21 @@ import Testing
         #expect(report.text(zone: .utc).contains("error 409 SnapshotCountExceeded"))
     }
 
+    @Test func aJobWithFreezingOffDoesNotClaimAFreeze() async throws {
+        let report = await StatusReport.collect(
+            locations: try locations(statusFile: StatusDocumentFixtures.skippedFreeze), fetcher: nil)
+        let text = report.text(zone: .utc)
+        #expect(text.contains("freeze skipped (freezing is off)"))
+        #expect(text.contains("thaw skipped (nothing was frozen)"))
+        #expect(!text.contains("freeze succeeded") && !text.contains("thaw succeeded"))
+        let json = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
+        let phases = try #require((json["job"] as? [String: Any])?["phases"] as? [[String: Any]])
+        #expect(phases.first { $0["stage"] as? String == "freeze" }?["detail"] as? String == "freezing is off")
+        let older = await StatusReport.collect(
+            locations: try locations(statusFile: StatusDocumentFixtures.partialFailure), fetcher: nil)
+        #expect(older.text(zone: .utc).contains("freeze unknown"))
+    }
+
     @Test func noDocumentIsUnknownAndStuckIsCalledOut() async throws {
         let empty = await StatusReport.collect(locations: try locations(statusFile: nil), fetcher: nil)
         #expect(empty.health == .unknown && empty.health.exitStatus == 5)

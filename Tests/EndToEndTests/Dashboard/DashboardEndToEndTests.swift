@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import TestSupport
 import Testing
@@ -75,6 +76,45 @@ import Testing
         let before = try String(contentsOf: directory.appendingPathComponent("before"), encoding: .utf8)
         let after = waitForFile(directory.appendingPathComponent("after"))
         #expect(after == before, "terminal modes restored after quit")
+    }
+
+    @Test func demoFreezesOnlyTheNamedMountAndThawsIt() throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let filesystems = try LoopFilesystem.create(count: 1)
+        defer { filesystems.forEach { $0.remove() } }
+        let mount = try #require(try LoopFilesystem.testOwnedMounts(filesystems).first)
+        let lock = directory.appendingPathComponent("SafeFreezeLockFile").path
+        let session = try TmuxSession(
+            command: wrapped(
+                "'\(BuiltBinary.vmsnap.path)' demo --disks 2 --freeze-mount '\(mount)' --freeze-lock '\(lock)'",
+                in: directory),
+            width: 120, height: 30,
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "TMPDIR": directory.path])
+        defer { session.kill() }
+        #expect(session.wait(for: "previous job").met)
+
+        try session.send("t")
+        let confirm = session.wait(for: "Trigger a snapshot?")
+        #expect(confirm.met && confirm.screen.joined().contains("Freezes only \(mount)"), "the dialog names the mount")
+        try session.send("y")
+        let finished = session.wait(timeout: 30) { $0.joined().contains("snapshot finished: success") }
+        let text = finished.screen.joined(separator: "\n")
+        #expect(finished.met, "the triggered job finishes:\n\(text)")
+        #expect(text.contains("freeze ✓") && text.contains("thaw ✓"), "the freeze phase succeeded:\n\(text)")
+
+        let writer = try filesystems[0].startWriter()
+        #expect(writer.completed(within: 5), "the filesystem is writable after the job")
+        let files = FileManager.default.enumerator(atPath: directory.path)?.compactMap { $0 as? String } ?? []
+        let status = try #require(files.first { $0.hasSuffix("/status/1.status") })
+        let document = try StatusDocumentReader.read(
+            Data(contentsOf: directory.appendingPathComponent(status)), origin: .statusFile, source: status)
+        #expect(document.phases.first { $0.stage == .freeze }?.state == .succeeded, "FreezeTime in the telemetry")
+        let log = try #require(files.first { $0.hasSuffix("/extension.log") })
+        let lines = try String(contentsOf: directory.appendingPathComponent(log), encoding: .utf8)
+        #expect(lines.contains("freeze: froze \(mount) in"), "exactly the given mount was frozen:\n\(lines)")
+        try session.send("q")
+        #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n")
     }
 
     @Test func terminationSignalRestoresTheTerminal() throws {
