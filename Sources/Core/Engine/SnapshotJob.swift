@@ -89,7 +89,7 @@ public final class SnapshotJob: Sendable {
         if cancelledEarly { work.cancel() }
         let watchdog = Task {
             try await Task.sleep(until: deadline + .seconds(1))
-            self.cancel(reason: "the job deadline passed")
+            self.cancel(reason: Self.deadlineReason)
         }
         let terminal = await withTaskCancellationHandler {
             await work.value
@@ -128,7 +128,7 @@ public final class SnapshotJob: Sendable {
                 skip(.postScript, "the pre-script did not run")
             }
             if let failure { throw failure }
-            try checkCancelled()
+            try checkCancelled(afterEveryStage: true)
             return outcome(preScript: preScript)
         } catch {
             return Terminal(code: error.code, health: error.code, message: error.message)
@@ -440,11 +440,18 @@ public final class SnapshotJob: Sendable {
 
     private let findings = Mutex(Findings())
 
-    private func checkCancelled() throws(JobFailure) {
+    /// Throws code 2 when the job was cancelled. After every stage ran to its end, only a cancellation someone
+    /// asked for (a signal, the caller) counts: the deadline watchdog firing while a slow machine finished the
+    /// last steps must not turn the disks' real outcome into "interrupted".
+    private func checkCancelled(afterEveryStage: Bool = false) throws(JobFailure) {
         guard Task.isCancelled else { return }
         let reason = control.withLock { $0.cancelReason } ?? "cancelled"
+        if afterEveryStage && reason == Self.deadlineReason { return }
         throw JobFailure(code: 2, message: "job interrupted: \(reason)")
     }
+
+    /// Why the watchdog cancels a job that outlived its deadline.
+    static let deadlineReason = "the job deadline passed"
 
     /// Starts a stage: an event, and (except for the snapshot stage, reported like disk progress so that the
     /// requests have the machine to themselves) a status file write and an immediate status upload.

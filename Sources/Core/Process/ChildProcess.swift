@@ -60,10 +60,19 @@ public struct ChildProcess: Sendable {
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        var result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        // ETXTBSY: some process still holds the file open for writing, typically another thread's fork that has
+        // not reached exec yet (its close-on-exec descriptors are still open). That lasts microseconds: retry.
+        for delay in etxtbsyRetryDelays where result == ETXTBSY {
+            usleep(delay)
+            result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        }
         guard result == 0 else { throw SpawnError(executable: executable, errorNumber: result) }
         return ChildProcess(pid: pid)
     }
+
+    /// Pauses (microseconds) between retries of a spawn that answered ETXTBSY: about 150 ms in all.
+    static let etxtbsyRetryDelays: [useconds_t] = [1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 80_000]
 
     /// Blocks until the child exits and reaps it; returns its wait status.
     @discardableResult

@@ -9,12 +9,15 @@ final class RecordingScripts: ScriptRunner {
     let freezeEnabled: Bool
     let pre: ScriptOutcome
     let post: ScriptOutcome
+    /// How long the post-script takes.
+    let postDuration: Duration
     let calls = Mutex<[String]>([])
 
-    init(freezeEnabled: Bool, pre: ScriptOutcome, post: ScriptOutcome) {
+    init(freezeEnabled: Bool, pre: ScriptOutcome, post: ScriptOutcome, postDuration: Duration = .zero) {
         self.freezeEnabled = freezeEnabled
         self.pre = pre
         self.post = post
+        self.postDuration = postDuration
     }
 
     func runPreScript() async -> ScriptOutcome {
@@ -24,6 +27,7 @@ final class RecordingScripts: ScriptRunner {
 
     func runPostScript() async -> ScriptOutcome {
         calls.withLock { $0.append("post") }
+        try? await Task.sleep(for: postDuration)
         return post
     }
 }
@@ -88,5 +92,21 @@ final class RecordingScripts: ScriptRunner {
         let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
         #expect(result.code == 309)
         #expect(result.disks.allSatisfy { $0.state == .succeeded })
+    }
+
+    /// The deadline watchdog firing while the post-script still runs (its own timeout governs it) must not
+    /// turn snapshots that were taken into "interrupted".
+    @Test func deadlinePassingDuringThePostScriptKeepsTheSnapshotsOutcome() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 2)
+        defer { Task { try await scenario.stop() } }
+        let scripts = RecordingScripts(
+            freezeEnabled: true, pre: Self.clean, post: Self.clean, postDuration: .seconds(4))
+        var options = scenario.options(deadline: .seconds(2))
+        options.scripts = scripts
+        let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
+        #expect(scripts.calls.withLock { $0 } == ["pre", "post"])
+        #expect(result.disks.allSatisfy { $0.state == .succeeded })
+        #expect(result.code == 1, "\(result.message)")
+        #expect(result.status == "success")
     }
 }

@@ -1,0 +1,25 @@
+import Core
+import Foundation
+import Testing
+
+@Suite struct ChildProcessTests {
+    /// A script still open for writing elsewhere (another thread's fork that has not exec'd yet holds it that way)
+    /// makes exec answer ETXTBSY; the spawn waits that out instead of reporting the script as unusable.
+    @Test func spawnWaitsOutAWriterThatStillHoldsTheScript() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vmsnap-spawn-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("busy.sh").path
+        let writer = open(script, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o700)
+        try #require(writer >= 0)
+        let body = "#!/bin/sh\nexit 7\n"
+        #expect(write(writer, body, body.utf8.count) == body.utf8.count)
+        Thread {
+            usleep(30_000)
+            close(writer)
+        }.start()
+        let process = try ChildProcess.spawn(executable: script, arguments: [])
+        let status = process.waitForExit()
+        #expect(WaitStatus.exitCode(status) == 7)
+    }
+}
