@@ -98,16 +98,21 @@ public final class BlobClient: Sendable {
         }
     }
 
-    /// Pre-connects one host (`uris` share an origin): the first connection tells whether more are needed.
+    /// Pre-connects one host (`uris` share an origin). Over TLS the first connection tells whether more are needed;
+    /// without TLS libcurl speaks HTTP/1.1 (HTTP/2 is only asked for over TLS), so all are opened at once.
     private func preconnect(host uris: [SASBlobURI], timeout: Duration) async -> BlobTransportError? {
-        do throws(BlobTransportError) {
-            let first = try await openConnection(to: uris[0], timeout: timeout)
-            if first.isMultiplexed { return nil }
-        } catch {
-            return error
+        var pending = uris[...]
+        if uris[0].scheme == "https" {
+            do throws(BlobTransportError) {
+                let first = try await openConnection(to: uris[0], timeout: timeout)
+                if first.isMultiplexed { return nil }
+            } catch {
+                return error
+            }
+            pending = pending.dropFirst()
         }
         return await withTaskGroup(of: BlobTransportError?.self) { group in
-            for uri in uris.dropFirst() {
+            for uri in pending {
                 group.addTask {
                     do throws(BlobTransportError) {
                         _ = try await self.openConnection(to: uri, timeout: timeout)
