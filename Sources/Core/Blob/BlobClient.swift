@@ -82,15 +82,15 @@ public final class BlobClient: Sendable {
     /// Opens (and TLS-handshakes) connections ahead of time, so that every request of a job finds a warm one: one
     /// connection per host first; when that host answers over HTTP/2 it carries every request at once, otherwise
     /// (HTTP/1.1) one more per further URI of that host. Sends an unauthenticated HEAD of the blob path (no SAS
-    /// leaves the machine); whatever the answer, the connection stays in the multi handle's cache.
-    /// Returns the hosts that could not be reached.
+    /// leaves the machine); whatever the answer, the connection stays in the multi handle's cache. `timeout`
+    /// (default: the connect timeout) bounds each of these requests. Returns the hosts that could not be reached.
     @discardableResult
     public func preconnect(_ uris: [SASBlobURI], timeout: Duration? = nil) async -> [String: BlobTransportError] {
-        let deadline = ContinuousClock.now + (timeout ?? configuration.connectTimeout)
+        let timeout = timeout ?? configuration.connectTimeout
         let hosts = Dictionary(grouping: uris, by: \.origin)
         return await withTaskGroup(of: (String, BlobTransportError?).self) { group in
             for (origin, uris) in hosts {
-                group.addTask { (origin, await self.preconnect(host: uris, until: deadline)) }
+                group.addTask { (origin, await self.preconnect(host: uris, timeout: timeout)) }
             }
             var failures: [String: BlobTransportError] = [:]
             for await (origin, error) in group { if let error { failures[origin] = error } }
@@ -98,21 +98,24 @@ public final class BlobClient: Sendable {
         }
     }
 
-    /// Pre-connects one host (`uris` share an origin): the first connection tells whether more are needed.
-    private func preconnect(
-        host uris: [SASBlobURI], until deadline: ContinuousClock.Instant
-    ) async -> BlobTransportError? {
-        do throws(BlobTransportError) {
-            let first = try await openConnection(to: uris[0], until: deadline)
-            if first.isMultiplexed { return nil }
-        } catch {
-            return error
+    /// Pre-connects one host (`uris` share an origin). Over TLS the first connection tells whether more are needed;
+    /// without TLS libcurl speaks HTTP/1.1 (HTTP/2 is only asked for over TLS), so all are opened at once.
+    private func preconnect(host uris: [SASBlobURI], timeout: Duration) async -> BlobTransportError? {
+        var pending = uris[...]
+        if uris[0].scheme == "https" {
+            do throws(BlobTransportError) {
+                let first = try await openConnection(to: uris[0], timeout: timeout)
+                if first.isMultiplexed { return nil }
+            } catch {
+                return error
+            }
+            pending = pending.dropFirst()
         }
         return await withTaskGroup(of: BlobTransportError?.self) { group in
-            for uri in uris.dropFirst() {
+            for uri in pending {
                 group.addTask {
                     do throws(BlobTransportError) {
-                        _ = try await self.openConnection(to: uri, until: deadline)
+                        _ = try await self.openConnection(to: uri, timeout: timeout)
                         return nil
                     } catch {
                         return error
@@ -126,13 +129,11 @@ public final class BlobClient: Sendable {
     }
 
     /// A HEAD of `uri`'s blob path (without the SAS) on a new connection.
-    private func openConnection(
-        to uri: SASBlobURI, until deadline: ContinuousClock.Instant
-    ) async throws(BlobTransportError) -> BlobResponse {
+    private func openConnection(to uri: SASBlobURI, timeout: Duration) async throws(BlobTransportError) -> BlobResponse
+    {
         try await perform(
             BlobRequest(
-                method: .head, url: uri.blobURI, headers: [], body: Data(),
-                timeout: max(deadline - .now, .milliseconds(1)), freshConnection: true))
+                method: .head, url: uri.blobURI, headers: [], body: Data(), timeout: timeout, freshConnection: true))
     }
 
     private func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {

@@ -4,15 +4,15 @@ import TestSupport
 import Testing
 
 /// The blob client over TLS against a real HTTP/2 server: nghttpx terminating TLS on loopback in front of the
-/// emulator, which still verifies every SAS signature.
-@Suite struct BlobClientTLSTests {
+/// emulator, which still verifies every SAS signature. One server at a time: each is a process of its own.
+@Suite(.serialized) struct BlobClientTLSTests {
     /// Runs `body` with an emulator of `disks` page blobs behind a TLS proxy offering `protocols`; stops both.
     func withProxy(
         disks: Int = 1, protocols: [String] = ["h2", "http/1.1"],
         _ body: (EmulatorFixture, TLSProxy) async throws -> Void
     ) async throws {
         try await EmulatorFixture.run(pageBlobs: disks) { emulator in
-            let proxy = try TLSProxy.start(backendPort: emulator.emulator.port, protocols: protocols)
+            let proxy = try await TLSProxy.start(backendPort: emulator.emulator.port, protocols: protocols)
             defer { proxy.stop() }
             try await body(emulator, proxy)
         }

@@ -5,6 +5,7 @@ import Testing
 /// A real TLS-terminating HTTP/2 reverse proxy on loopback: `nghttpx` (Debian package nghttp2-proxy) with a
 /// throw-away self-signed certificate for `IP:127.0.0.1`, forwarding plain HTTP/1.1 to a backend (the emulator).
 /// Its access log names each request's client port, so the log counts the client's connections.
+/// Starting never blocks a thread of Swift concurrency's small pool (other suites' deadlines run on it).
 final class TLSProxy {
     /// One line of the access log.
     struct Request: Equatable {
@@ -40,13 +41,13 @@ final class TLSProxy {
 
     /// Starts the proxy in front of `127.0.0.1:backendPort`, offering `protocols` by ALPN (most wanted first).
     /// Fails, naming the package, when nghttpx is not installed.
-    static func start(backendPort: Int, protocols: [String] = ["h2", "http/1.1"]) throws -> TLSProxy {
+    static func start(backendPort: Int, protocols: [String] = ["h2", "http/1.1"]) async throws -> TLSProxy {
         try #require(
             FileManager.default.isExecutableFile(atPath: executable),
             "\(executable) is missing: scripts/install-deps installs it (Debian package nghttp2-proxy)")
         let directory = try SettingsFixtures.temporaryDirectory("tls-proxy")
         do {
-            let certificate = try makeCertificate(in: directory)
+            let certificate = try await makeCertificate(in: directory)
             // A free port can be taken between probing and binding: try a few.
             var started: TLSProxy?
             for _ in 0..<5 where started == nil {
@@ -54,7 +55,7 @@ final class TLSProxy {
                 let process = try launch(
                     port: port, backendPort: backendPort, protocols: protocols, certificate: certificate,
                     directory: directory)
-                if awaitListening(process, directory: directory) {
+                if try await awaitListening(process, directory: directory) {
                     started = TLSProxy(port: port, certificate: certificate, directory: directory, process: process)
                 }
             }
@@ -118,30 +119,40 @@ final class TLSProxy {
     }
 
     /// Whether the proxy logged that it listens (false: it exited, e.g. because the port was taken).
-    private static func awaitListening(_ process: Process, directory: URL) -> Bool {
+    private static func awaitListening(_ process: Process, directory: URL) async throws -> Bool {
         let errorLog = directory.appendingPathComponent("error.log")
         for _ in 0..<500 {
             let text = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
             if text.contains("Listening on") { return true }
             if !process.isRunning { return false }
-            usleep(10_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         return false
     }
 
-    /// A self-signed certificate for `IP:127.0.0.1` (and its key, `key.pem`) in `directory`; returns its path.
-    private static func makeCertificate(in directory: URL) throws -> String {
+    /// A self-signed certificate for `IP:127.0.0.1` (and its P-256 key, `key.pem`) in `directory`; returns its path.
+    private static func makeCertificate(in directory: URL) async throws -> String {
         let certificate = directory.appendingPathComponent("cert.pem").path
-        let made = try ProcessOutput.run(
-            URL(fileURLWithPath: "/usr/bin/openssl"),
-            [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=\(host)",
-                "-addext", "subjectAltName=IP:\(host)", "-keyout", directory.appendingPathComponent("key.pem").path,
-                "-out", certificate,
-            ])
-        try #require(made.status == 0, "openssl req failed: \(made.stderr)")
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+            "-subj", "/CN=\(host)", "-addext", "subjectAltName=IP:\(host)",
+            "-keyout", directory.appendingPathComponent("key.pem").path, "-out", certificate,
+        ]
+        openssl.standardOutput = FileHandle.nullDevice
+        openssl.standardError = FileHandle.nullDevice
+        let status = await withCheckedContinuation { continuation in
+            openssl.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try openssl.run()
+            } catch {
+                continuation.resume(returning: -1)
+            }
+        }
+        try #require(status == 0, "openssl req could not make a self-signed certificate (exit status \(status))")
         return certificate
     }
 
