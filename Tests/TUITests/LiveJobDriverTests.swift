@@ -6,11 +6,13 @@ import Testing
 @testable import TUI
 
 @Suite struct LiveJobDriverTests {
-    /// Waits (up to 10 s) until the feed's live job has ended.
+    /// Waits (up to 30 s) until the feed's live job has ended and the driver has announced it.
     private func finishedLiveJob(_ feed: DashboardFeed) async throws -> DashboardModel {
-        for _ in 0..<200 {
+        for _ in 0..<600 {
             let model = feed.current().model
-            if let live = model.live, live.isTerminal { return model }
+            if let live = model.live, live.isTerminal, model.notice?.text.hasPrefix("snapshot finished") == true {
+                return model
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("the triggered job never ended")
