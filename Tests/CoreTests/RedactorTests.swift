@@ -23,6 +23,13 @@ import Testing
         #expect(Redactor.redact("signature=1&design=2") == "signature=1&design=2")
     }
 
+    @Test func redactsABareQueryAndSignaturesAfterAnyNonNameCharacter() {
+        #expect(Redactor.redact("sig=abc&sv=1") == "sig=REDACTED&sv=1")
+        #expect(Redactor.redact("query: sig=abc") == "query: sig=REDACTED")
+        #expect(Redactor.redact("(SIG=abc, sv=1)") == "(SIG=REDACTED sv=1)")  // a value runs to white space
+        #expect(Redactor.redact("x-sig=abc&design=1") == "x-sig=abc&design=1")
+    }
+
     @Test func isIdempotent() {
         let once = Redactor.redact("a?sig=xyz&b=1")
         #expect(Redactor.redact(once) == once)

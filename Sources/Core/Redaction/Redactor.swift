@@ -26,8 +26,9 @@ public enum Redactor {
 
     private static let placeholderScalars = Array(placeholder.unicodeScalars)
 
-    /// `?sig=`, `&sig=`, `;sig=` (as in `&amp;sig=`), `\u0026sig=`: the value (at least one character) runs to the
-    /// next `&`, quote, white space, backslash, `<` or `>`; a value that already is `REDACTED` is left alone.
+    /// `sig=` opening the text or after a non-name character (`?sig=`, `&sig=`, `;sig=` as in `&amp;sig=`, ` sig=`),
+    /// and `\u0026sig=`: the value (at least one character) runs to the next `&`, quote, white space, backslash,
+    /// `<` or `>`; a value that already is `REDACTED` is left alone.
     private static func redactPlain(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(s.count)
@@ -76,15 +77,26 @@ public enum Redactor {
         return out
     }
 
-    /// Where the value starts when a plain prefix (`?`, `&`, `;` or `\u0026`, then `sig=`) begins at `i`.
+    /// Where the value starts when a plain prefix begins at `i`: `sig=` at the start of the text, or after any
+    /// character that cannot be part of a parameter name (`?`, `&`, `;`, white space, a quote, ...), or after
+    /// `\u0026`.
     private static func plainPrefixEnd(_ s: [Unicode.Scalar], at i: Int) -> Int? {
+        if i == 0, matches(s, at: 0, "sig=") { return 4 }
         let afterDelimiter: Int
         switch s[i] {
-        case "?", "&", ";": afterDelimiter = i + 1
         case "\\" where matches(s, at: i + 1, "u0026"): afterDelimiter = i + 6
+        case let scalar where !isNameCharacter(scalar): afterDelimiter = i + 1
         default: return nil
         }
         return matches(s, at: afterDelimiter, "sig=") ? afterDelimiter + 4 : nil
+    }
+
+    /// A character that can be part of a query parameter's name (so `design=` is no `sig=`).
+    private static func isNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", "%", "\u{17F}": true
+        default: false
+        }
     }
 
     /// Where the value starts when `%26sig%3D` or `%3Fsig%3D` begins at `i`.
