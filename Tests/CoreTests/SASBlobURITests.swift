@@ -43,6 +43,8 @@ import Testing
         ("2017-11-09T14:23:28Z", Date(timeIntervalSince1970: 1_510_237_408)),
         ("2017-11-09T14:23:28.250Z", Date(timeIntervalSince1970: 1_510_237_408.25)),
         ("2017-11-09", Date(timeIntervalSince1970: 1_510_185_600)),
+        ("2017-11-09T15:23:28+01:00", Date(timeIntervalSince1970: 1_510_237_408)),
+        ("2017-11-09T14:23:28", nil),
         ("soon", nil),
     ]
 

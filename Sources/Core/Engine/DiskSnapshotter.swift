@@ -23,11 +23,12 @@ struct DiskSnapshotter: Sendable {
                 progress.state = .inFlight
             case .answered(let response):
                 progress.httpStatus = response.status
-                progress.requestID = response.requestID
+                // The answer's texts are the server's: redacted before they reach events, results and messages.
+                progress.requestID = response.requestID.map(Redactor.redact)
                 newConnections += response.connectionsOpened
                 progress.latencyMilliseconds = Double(response.latency / .microseconds(1)) / 1000
-                progress.errorCode = response.errorCode
-                progress.errorMessage = response.isSuccess ? nil : response.errorMessage
+                progress.errorCode = response.errorCode.map(Redactor.redact)
+                progress.errorMessage = response.isSuccess ? nil : response.errorMessage.map(Redactor.redact)
                 if response.isSuccess {
                     progress.snapshotTime = response.header("x-ms-snapshot")
                     progress.state = .succeeded

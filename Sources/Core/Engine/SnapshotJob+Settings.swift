@@ -21,7 +21,8 @@ extension SnapshotJob {
             // Without parsed settings, the status file is still <N>.status for the N the agent asked for.
             let number =
                 sequenceNumber
-                ?? ProcessInfo.processInfo.environment[SettingsLoader.sequenceNumberVariable].flatMap { Int($0) }
+                ?? ProcessInfo.processInfo.environment[SettingsLoader.sequenceNumberVariable].flatMap(
+                    SettingsLocation.sequenceNumber(environmentValue:))
                 ?? SettingsLocation.sequenceNumber(ofFile: error.file)
             let settings =
                 error.settings

@@ -507,16 +507,16 @@ public final class SnapshotJob: Sendable {
         return outcome.ran ? .succeeded : .skipped
     }
 
-    /// Changes the live report and hands it to the status reporter (once dedupe has passed).
+    /// Changes the live report and hands it to the status reporter (once dedupe has passed). The hand-over happens
+    /// under the lock: disks progress concurrently, and the reporter must never get an older report after a newer one.
     @discardableResult
     private func update(stageChanged: Bool = false, _ change: (inout JobReport) -> Void) -> JobReport {
-        let report = live.withLock { report in
+        live.withLock { report in
             change(&report)
             report.updated = Date()
+            if publishing.load(ordering: .acquiring) { reporter.update(report, stageChanged: stageChanged) }
             return report
         }
-        if publishing.load(ordering: .acquiring) { reporter.update(report, stageChanged: stageChanged) }
-        return report
     }
 
     private static func milliseconds(_ duration: Duration) -> Double {

@@ -93,7 +93,7 @@ public struct GuardedFreezer: FilesystemFreezer {
             if let relative = mounts.first(where: { !$0.hasPrefix("/") }) {
                 throw JobFailure(code: 123, message: "mount point '\(relative)' is not an absolute path")
             }
-            return mounts.filter { $0 != "/" } + mounts.filter { $0 == "/" }
+            return MountDiscovery.rootLast(mounts)
         }
         do {
             return try MountDiscovery.discover(mountsToSkip: mountsToSkip, mountInfoPath: mountInfoPath)

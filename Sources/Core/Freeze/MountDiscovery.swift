@@ -81,7 +81,12 @@ public enum MountDiscovery {
         for entry in entries where freezableTypes.contains(entry.filesystemType) {
             if seenDevices.insert(entry.device).inserted { selected.append(entry.mountPoint) }
         }
-        return selected.filter { $0 != "/" } + selected.filter { $0 == "/" }
+        return rootLast(selected)
+    }
+
+    /// The mounts in freeze order: as given, with `/` moved last.
+    static func rootLast(_ mounts: [String]) -> [String] {
+        mounts.filter { $0 != "/" } + mounts.filter { $0 == "/" }
     }
 
     private static func isResourceDisk(_ entry: MountInfoEntry, _ resourceDiskDevices: Set<String>) -> Bool {

@@ -1,6 +1,9 @@
 import Foundation
 
 /// The one place that removes SAS signatures from any text before it is printed, logged, uploaded or shown.
+///
+/// A hand-written scanner over Unicode scalars (no regular expression engine: NSRegularExpression pulled ICU's
+/// regex and case-folding data, about 2.5 MB, into every process that redacts, the dashboard included).
 public enum Redactor {
     /// What replaces every `sig` value.
     public static let placeholder = "REDACTED"
@@ -8,14 +11,12 @@ public enum Redactor {
     /// Replaces the value of every `sig=` query parameter (plain, `&sig=`, `?sig=`, JSON-escaped `\u0026sig=`,
     /// URL-encoded `%26sig%3D`) with `REDACTED`, case-insensitively.
     public static func redact(_ text: String) -> String {
-        guard text.range(of: "sig", options: .caseInsensitive) != nil else { return text }
-        var result = text
-        for pattern in patterns {
-            let range = NSRange(result.startIndex..., in: result)
-            result = pattern.stringByReplacingMatches(
-                in: result, range: range, withTemplate: "$1\(placeholder)")
-        }
-        return result
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.indices.contains(where: { matches(scalars, at: $0, "sig") }) else { return text }
+        let encoded = redactEncoded(redactPlain(scalars))
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: encoded)
+        return String(result)
     }
 
     /// Whether the text still carries a signature value (used by checks and tests).
@@ -23,10 +24,108 @@ public enum Redactor {
         redact(text) != text
     }
 
-    private static let patterns: [NSRegularExpression] = [
-        // `?sig=`, `&sig=`, `\u0026sig=`, `&amp;sig=`: value runs to the next delimiter.
-        #"((?:[?&;]|\\u0026)sig=)(?!REDACTED(?:[&"'\s\\<]|$))[^&"'\s\\<>]+"#,
-        // URL-encoded inside another query string: `%26sig%3D...`
-        #"((?:%26|%3F)sig%3D)(?!REDACTED)[^&"'\s\\<>%]*(?:%(?!26)[0-9A-Fa-f]{2}[^&"'\s\\<>%]*)*"#,
-    ].map { try! NSRegularExpression(pattern: $0, options: [.caseInsensitive]) }
+    private static let placeholderScalars = Array(placeholder.unicodeScalars)
+
+    /// `?sig=`, `&sig=`, `;sig=` (as in `&amp;sig=`), `\u0026sig=`: the value (at least one character) runs to the
+    /// next `&`, quote, white space, backslash, `<` or `>`; a value that already is `REDACTED` is left alone.
+    private static func redactPlain(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(s.count)
+        var i = 0
+        while i < s.count {
+            if let valueStart = plainPrefixEnd(s, at: i), !alreadyRedacted(s, at: valueStart, plain: true) {
+                var end = valueStart
+                while end < s.count, !isPlainStop(s[end]) { end += 1 }
+                if end > valueStart {
+                    out.append(contentsOf: s[i..<valueStart])
+                    out.append(contentsOf: placeholderScalars)
+                    i = end
+                    continue
+                }
+            }
+            out.append(s[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// `%26sig%3D` or `%3Fsig%3D` inside another query string: the value runs over characters that are not
+    /// delimiters or `%`, and over `%XX` escapes other than `%26` (an encoded `&` ends it).
+    private static func redactEncoded(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(s.count)
+        var i = 0
+        while i < s.count {
+            if let valueStart = encodedPrefixEnd(s, at: i), !alreadyRedacted(s, at: valueStart, plain: false) {
+                var end = valueStart
+                while true {
+                    while end < s.count, !isPlainStop(s[end]), s[end] != "%" { end += 1 }
+                    guard end + 2 < s.count, s[end] == "%", !(s[end + 1] == "2" && s[end + 2] == "6"),
+                        isHexDigit(s[end + 1]), isHexDigit(s[end + 2])
+                    else { break }
+                    end += 3
+                }
+                out.append(contentsOf: s[i..<valueStart])
+                out.append(contentsOf: placeholderScalars)
+                i = end
+                continue
+            }
+            out.append(s[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// Where the value starts when a plain prefix (`?`, `&`, `;` or `\u0026`, then `sig=`) begins at `i`.
+    private static func plainPrefixEnd(_ s: [Unicode.Scalar], at i: Int) -> Int? {
+        let afterDelimiter: Int
+        switch s[i] {
+        case "?", "&", ";": afterDelimiter = i + 1
+        case "\\" where matches(s, at: i + 1, "u0026"): afterDelimiter = i + 6
+        default: return nil
+        }
+        return matches(s, at: afterDelimiter, "sig=") ? afterDelimiter + 4 : nil
+    }
+
+    /// Where the value starts when `%26sig%3D` or `%3Fsig%3D` begins at `i`.
+    private static func encodedPrefixEnd(_ s: [Unicode.Scalar], at i: Int) -> Int? {
+        guard matches(s, at: i, "%26sig%3d") || matches(s, at: i, "%3fsig%3d") else { return nil }
+        return i + 9
+    }
+
+    /// `REDACTED` at `i` (plain form: followed by a delimiter or the end, as a value of its own).
+    private static func alreadyRedacted(_ s: [Unicode.Scalar], at i: Int, plain: Bool) -> Bool {
+        guard matches(s, at: i, "redacted") else { return false }
+        guard plain else { return true }
+        let next = i + placeholderScalars.count
+        return next == s.count || (isPlainStop(s[next]) && s[next] != ">")
+    }
+
+    /// Whether `word` (lowercase ASCII) is at `i`, ignoring case (`ſ` counts as `s`, as case folding has it).
+    private static func matches(_ s: [Unicode.Scalar], at i: Int, _ word: StaticString) -> Bool {
+        guard i >= 0, i + word.utf8CodeUnitCount <= s.count else { return false }
+        var position = i
+        for byte in UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount) {
+            let scalar = s[position].value
+            let folded = (0x41...0x5A).contains(scalar) ? scalar + 0x20 : scalar == 0x17F ? 0x73 : scalar
+            guard folded == UInt32(byte) else { return false }
+            position += 1
+        }
+        return true
+    }
+
+    /// A character that ends a signature value: `&`, `"`, `'`, white space (Unicode White_Space), `\`, `<`, `>`.
+    private static func isPlainStop(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "&", "\"", "'", "\\", "<", ">": true
+        default: scalar.properties.isWhitespace
+        }
+    }
+
+    private static func isHexDigit(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "0"..."9", "a"..."f", "A"..."F": true
+        default: false
+        }
+    }
 }

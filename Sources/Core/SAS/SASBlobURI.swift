@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A blob URI carrying a service SAS, parsed without ever decoding or re-encoding its query string.
 ///
@@ -120,23 +119,17 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
     /// `sp`, the permission letters.
     public var permissions: String? { parameters["sp"] }
 
-    /// The three accepted SAS time forms, built once; formatters are not safe to share between threads, so every
-    /// use holds the lock.
-    private struct SASDateFormats {
-        let forms = [
-            [.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate],
-        ].map { (options: ISO8601DateFormatter.Options) in
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            return formatter
-        }
-    }
-
-    private static let sasDateFormats = Mutex(SASDateFormats())
-
-    /// Parses an ISO 8601 SAS time (`2017-11-09T14:23:28Z`, fractional seconds or date only accepted).
+    /// Parses an ISO 8601 SAS time (`2017-11-09T14:23:28Z`, fractional seconds, a `+hh:mm` offset or date only
+    /// accepted; a time without a zone is not). No formatter: Foundation's ISO 8601 formatters and format styles
+    /// build a calendar in the current time zone, which loads ICU's zone data (about 5 MB resident) into every
+    /// process that parses settings, the dashboard included.
     public static func parseSASDate(_ text: String) -> Date? {
-        sasDateFormats.withLock { formats in formats.forms.lazy.compactMap { $0.date(from: text) }.first }
+        let bytes = Array(text.utf8)
+        if bytes.count == 10 { return LogLine.isoDate(text + "T00:00:00Z") }
+        let zoned =
+            bytes.last == UInt8(ascii: "Z")
+            || (bytes.count > 6 && [UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[bytes.count - 6]))
+        return zoned ? LogLine.isoDate(text) : nil
     }
 
     private static func parseQuery(_ query: String) -> [String: String] {

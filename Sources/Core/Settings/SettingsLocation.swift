@@ -68,12 +68,17 @@ struct SettingsLocation {
     private func chosenSequenceNumber() throws(SettingsError) -> Int? {
         if let sequenceNumber { return sequenceNumber }
         guard let text = environment[SettingsLoader.sequenceNumberVariable] else { return nil }
-        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), number >= 0 else {
+        guard let number = Self.sequenceNumber(environmentValue: text) else {
             throw SettingsError(
                 file: "environment variable \(SettingsLoader.sequenceNumberVariable)", path: "$",
                 expected: "a non-negative integer", found: "'\(text)'")
         }
         return number
+    }
+
+    /// N as the agent passes it in `ConfigSequenceNumber`; nil unless a non-negative integer.
+    static func sequenceNumber(environmentValue text: String) -> Int? {
+        Int(text.trimmingCharacters(in: .whitespaces)).flatMap { $0 >= 0 ? $0 : nil }
     }
 
     /// N of a file named `N.settings`.

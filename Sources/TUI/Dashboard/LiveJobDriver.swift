@@ -60,19 +60,26 @@ public final class LiveJobDriver: @unchecked Sendable {
             if case .log = event { continue }  // extension.log is tailed like any other line
             tracker.apply(event)
             let (current, opened) = (tracker.snapshot, tracker.freezeOpenedAt)
+            // The job's end and its toast change in one update: no frame shows a finished job under
+            // "snapshot triggered".
+            let finished: JobResult? = if case .finished(let result) = event { result } else { nil }
             feed.update { model in
                 let sequence = model.live?.sequenceNumber
                 model.live = current
                 model.live?.sequenceNumber = sequence
                 model.freezeOpenedAt = opened
+                if let finished { Self.announce(finished, in: &model) }
             }
         }
-        let result = await work.value
-        let role: ColorRole = result.status == "success" ? .ok : .critical
-        feed.update { model in
-            model.freezeOpenedAt = nil
-            let reason = result.status == "success" ? "" : ": \(Redactor.redact(result.message))"
-            model.notice = ("snapshot finished: \(result.status), code \(result.code)\(reason)", role, Date())
-        }
+        _ = await work.value
+    }
+
+    private static func announce(_ result: JobResult, in model: inout DashboardModel) {
+        model.freezeOpenedAt = nil
+        let succeeded = result.status == "success"
+        let reason = succeeded ? "" : ": \(Redactor.redact(result.message))"
+        model.notice = (
+            "snapshot finished: \(result.status), code \(result.code)\(reason)", succeeded ? .ok : .critical, Date()
+        )
     }
 }

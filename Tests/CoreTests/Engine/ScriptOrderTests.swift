@@ -9,15 +9,15 @@ final class RecordingScripts: ScriptRunner {
     let freezeEnabled: Bool
     let pre: ScriptOutcome
     let post: ScriptOutcome
-    /// How long the post-script takes.
-    let postDuration: Duration
+    /// Whether the post-script runs until the job is cancelled (by its deadline watchdog), at most a minute.
+    let postRunsUntilCancelled: Bool
     let calls = Mutex<[String]>([])
 
-    init(freezeEnabled: Bool, pre: ScriptOutcome, post: ScriptOutcome, postDuration: Duration = .zero) {
+    init(freezeEnabled: Bool, pre: ScriptOutcome, post: ScriptOutcome, postRunsUntilCancelled: Bool = false) {
         self.freezeEnabled = freezeEnabled
         self.pre = pre
         self.post = post
-        self.postDuration = postDuration
+        self.postRunsUntilCancelled = postRunsUntilCancelled
     }
 
     func runPreScript() async -> ScriptOutcome {
@@ -27,7 +27,9 @@ final class RecordingScripts: ScriptRunner {
 
     func runPostScript() async -> ScriptOutcome {
         calls.withLock { $0.append("post") }
-        try? await Task.sleep(for: postDuration)
+        for _ in 0..<600 where postRunsUntilCancelled && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
         return post
     }
 }
@@ -100,13 +102,15 @@ final class RecordingScripts: ScriptRunner {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
         let scripts = RecordingScripts(
-            freezeEnabled: true, pre: Self.clean, post: Self.clean, postDuration: .seconds(4))
-        var options = scenario.options(deadline: .seconds(2))
+            freezeEnabled: true, pre: Self.clean, post: Self.clean, postRunsUntilCancelled: true)
+        // Room for the stages before the snapshot even on a loaded machine; the post-script outlasts the rest.
+        var options = scenario.options(deadline: .seconds(8))
         options.scripts = scripts
         let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
         #expect(scripts.calls.withLock { $0 } == ["pre", "post"])
         #expect(result.disks.allSatisfy { $0.state == .succeeded })
         #expect(result.code == 1, "\(result.message)")
         #expect(result.status == "success")
+        #expect(result.message.contains("taken"))
     }
 }

@@ -110,6 +110,29 @@ import Testing
         #expect(retrying)
     }
 
+    /// A server whose error answer echoes a signature (code and message) must not get it into any event or result.
+    @Test func serverErrorTextIsRedacted() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let echoed = "EchoedSignatureValue"
+        scenario.emulator.setFaults([
+            FaultRule(operation: .snapshot, action: .error(status: 400, code: "Echo?sv=1&sig=\(echoed)"))
+        ])
+        let (result, events) = await run(SnapshotJob(settings: try scenario.settings(), options: scenario.options()))
+        #expect(result.code == 76)
+        #expect(result.disks[0].errorMessage?.contains("Injected fault") == true)
+        let lines = events.compactMap(JobEventFormat.humanLine) + events.map(JobEventFormat.jsonLine)
+        let failedDiskLine = lines.first { $0.hasPrefix("FAIL disk 0") }
+        #expect(failedDiskLine != nil)
+        for line in lines { #expect(!line.contains(echoed), "\(line)") }
+        let disks = result.disks + events.compactMap { if case .disk(let disk) = $0 { disk } else { nil } }
+        for disk in disks {
+            #expect(!(disk.errorCode ?? "").contains(echoed))
+            #expect(!(disk.errorMessage ?? "").contains(echoed))
+        }
+        #expect(!result.message.contains(echoed))
+    }
+
     @Test func forbiddenDiskIsAPartialFailureWithItsError() async throws {
         let scenario = try await SnapshotScenario.start(disks: 3)
         defer { Task { try await scenario.stop() } }

@@ -18,9 +18,12 @@ extension GuardedFreezerTests {
             expediteGracePeriods: expedite, rcuExpeditedPath: knob)
     }
 
-    /// The outcome the guard reports for the real knob when it was `original` before.
-    private func expectedOutcome(original: String) -> GracePeriodExpediting.Outcome {
-        original == "0" ? .expedited : .alreadyExpedited
+    /// The outcomes the guard may report for the real knob when it was `original` before. The knob is one for the
+    /// whole machine: a freeze of another suite running at the same moment (end-to-end tests) may hold it at 1
+    /// for its own FIFREEZE calls, so a guard starting then rightly finds it already expedited. The exact outcome
+    /// is asserted with private knob files below; here what matters is that the real knob is put back.
+    private func expectedOutcomes(original: String) -> [GracePeriodExpediting.Outcome] {
+        original == "0" ? [.expedited, .alreadyExpedited] : [.alreadyExpedited]
     }
 
     @Test func theRealKnobIsRestoredAfterAFreezeAndThaw() async throws {
@@ -30,7 +33,7 @@ extension GuardedFreezerTests {
             #expect(try RCUExpeditedKnob.settledValue(expecting: original) == original, "restored while frozen")
             let report = await frozen.thawWithDetails()
             #expect(report.failureCode == nil)
-            #expect(report.gracePeriods?.outcome == expectedOutcome(original: original))
+            #expect(expectedOutcomes(original: original).contains { $0 == report.gracePeriods?.outcome })
             #expect(report.gracePeriods?.problem == nil)
             #expect(try RCUExpeditedKnob.settledValue(expecting: original) == original)
         }
@@ -42,7 +45,7 @@ extension GuardedFreezerTests {
             let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .milliseconds(500))
             let report = await frozen.waitForGuard()
             #expect(report.thawedByDeadline)
-            #expect(report.gracePeriods?.outcome == expectedOutcome(original: original))
+            #expect(expectedOutcomes(original: original).contains { $0 == report.gracePeriods?.outcome })
             #expect(try RCUExpeditedKnob.settledValue(expecting: original) == original)
         }
     }

@@ -33,6 +33,14 @@ import Testing
         #expect(try taskID(plugin) == "task-1")
     }
 
+    /// The loader and a job refused before parsing (whose status file is `<N>.status`) read the variable alike.
+    @Test func environmentValueIsANonNegativeInteger() {
+        defer { try? FileManager.default.removeItem(at: plugin) }
+        #expect(SettingsLocation.sequenceNumber(environmentValue: " 7 ") == 7)
+        #expect(SettingsLocation.sequenceNumber(environmentValue: "-1") == nil)
+        #expect(SettingsLocation.sequenceNumber(environmentValue: "seven") == nil)
+    }
+
     @Test func environmentVariableChooses() throws {
         defer { try? FileManager.default.removeItem(at: plugin) }
         #expect(try taskID(plugin, environment: ["ConfigSequenceNumber": "2"]) == "task-2")
