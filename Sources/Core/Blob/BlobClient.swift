@@ -79,11 +79,12 @@ public final class BlobClient: Sendable {
                 body: Data(), timeout: timeout ?? configuration.requestTimeout))
     }
 
-    /// Opens (and TLS-handshakes) connections ahead of time, so that every request of a job finds a warm one: one
-    /// connection per host first; when that host answers over HTTP/2 it carries every request at once, otherwise
-    /// (HTTP/1.1) one more per further URI of that host. Sends an unauthenticated HEAD of the blob path (no SAS
-    /// leaves the machine); whatever the answer, the connection stays in the multi handle's cache. `timeout`
-    /// (default: the connect timeout) bounds each of these requests. Returns the hosts that could not be reached.
+    /// Opens (and TLS-handshakes) connections ahead of time, so that every request of a job finds a warm one: over
+    /// TLS one connection per host first; when that host answers over HTTP/2 it carries every request at once,
+    /// otherwise (HTTP/1.1, always without TLS) one connection per URI of that host. Sends an unauthenticated HEAD
+    /// of the blob path (no SAS leaves the machine); whatever the answer, the connection stays in the multi
+    /// handle's cache. `timeout` (default: the connect timeout) bounds each of these requests. Returns the hosts
+    /// that could not be reached.
     @discardableResult
     public func preconnect(_ uris: [SASBlobURI], timeout: Duration? = nil) async -> [String: BlobTransportError] {
         let timeout = timeout ?? configuration.connectTimeout
@@ -104,7 +105,7 @@ public final class BlobClient: Sendable {
         var pending = uris[...]
         if uris[0].scheme == "https" {
             do throws(BlobTransportError) {
-                let first = try await openConnection(to: uris[0], timeout: timeout)
+                let first = try await connect(to: uris[0], timeout: timeout)
                 if first.isMultiplexed { return nil }
             } catch {
                 return error
@@ -115,7 +116,7 @@ public final class BlobClient: Sendable {
             for uri in pending {
                 group.addTask {
                     do throws(BlobTransportError) {
-                        _ = try await self.openConnection(to: uri, timeout: timeout)
+                        _ = try await self.connect(to: uri, timeout: timeout)
                         return nil
                     } catch {
                         return error
@@ -129,8 +130,7 @@ public final class BlobClient: Sendable {
     }
 
     /// A HEAD of `uri`'s blob path (without the SAS) on a new connection.
-    private func openConnection(to uri: SASBlobURI, timeout: Duration) async throws(BlobTransportError) -> BlobResponse
-    {
+    private func connect(to uri: SASBlobURI, timeout: Duration) async throws(BlobTransportError) -> BlobResponse {
         try await perform(
             BlobRequest(
                 method: .head, url: uri.blobURI, headers: [], body: Data(), timeout: timeout, freshConnection: true))
