@@ -15,11 +15,18 @@ public final class BlobEmulator: Sendable {
         let port: Int
     }
 
+    /// The life cycle; `start()` claims `.starting` in one locked step, so concurrent starts cannot both bind.
+    private enum State {
+        case stopped
+        case starting
+        case running(Running)
+    }
+
     private let store = BlobStore()
     private let faults: FaultInjector
     private let requestJournal: RequestJournal
     private let processor: RequestProcessor
-    private let running = Mutex<Running?>(nil)
+    private let state = Mutex<State>(.stopped)
 
     public init(configuration: EmulatorConfiguration = EmulatorConfiguration()) {
         self.configuration = configuration
@@ -30,10 +37,31 @@ public final class BlobEmulator: Sendable {
     }
 
     /// Loads the saved store (with a data directory), binds and serves; returns the bound port.
-    /// Calling it while running returns the bound port.
+    /// Calling it while running returns the bound port; calling it while another `start()` is still binding
+    /// throws `BlobEmulatorError.startInProgress` (only one call ever binds).
     @discardableResult
     public func start() async throws -> Int {
-        if let current = running.withLock({ $0 }) { return current.port }
+        let claimed = try state.withLock { (state: inout State) throws(BlobEmulatorError) -> Int? in
+            switch state {
+            case .running(let current): return current.port
+            case .starting: throw .startInProgress
+            case .stopped:
+                state = .starting
+                return nil
+            }
+        }
+        if let port = claimed { return port }
+        do {
+            let current = try await bind()
+            state.withLock { $0 = .running(current) }
+            return current.port
+        } catch {
+            state.withLock { $0 = .stopped }
+            throw error
+        }
+    }
+
+    private func bind() async throws -> Running {
         if let directory = configuration.dataDirectory {
             let loaded = try BlobStore.load(from: directory)
             store.update { $0 = loaded }
@@ -57,16 +85,17 @@ public final class BlobEmulator: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
-        let port = channel.localAddress?.port ?? configuration.port
-        running.withLock { $0 = Running(group: group, channel: channel, port: port) }
-        return port
+        return Running(group: group, channel: channel, port: channel.localAddress?.port ?? configuration.port)
     }
 
     /// Closes every connection, stops serving and saves the store (with a data directory).
+    /// While a `start()` is still binding it does nothing.
     public func stop() async throws {
         guard
-            let current = running.withLock({ state in
-                defer { state = nil }; return state
+            let current = state.withLock({ (state: inout State) -> Running? in
+                guard case .running(let current) = state else { return nil }
+                state = .stopped
+                return current
             })
         else { return }
         try? await current.channel.close()
@@ -75,7 +104,12 @@ public final class BlobEmulator: Sendable {
     }
 
     /// The bound port while running, else the configured one.
-    public var port: Int { running.withLock { $0?.port } ?? configuration.port }
+    public var port: Int {
+        state.withLock { state in
+            guard case .running(let current) = state else { return nil }
+            return current.port
+        } ?? configuration.port
+    }
 
     /// `http://HOST:PORT` (a wildcard bind address is given as 127.0.0.1).
     public var baseURL: String {
