@@ -27,6 +27,33 @@ import Testing
         }
     }
 
+    /// A 1 TiB page blob: a whole-blob GET is refused with the emulator's documented error instead of
+    /// allocating the blob, while ranged reads and a clear of the whole blob work.
+    @Test func hugeSparsePageBlob() async throws {
+        try await EmulatorFixture.run(pageBlobs: 0) { fixture in
+            let size = 1 << 40
+            fixture.emulator.createPageBlob(container: fixture.container, blob: "huge", size: size)
+            let uri = fixture.sasURI(blob: "huge")
+            let whole = try await HTTPExchange.send("GET", uri)
+            #expect(whole.status == 400)
+            #expect(whole.header("x-ms-error-code") == "EmulatorRangeTooLarge")
+            let page = Data((0..<512).map { UInt8($0 % 256) })
+            let end = "bytes=\(size - 512)-\(size - 1)"
+            let written = try await HTTPExchange.send(
+                "PUT", uri + "&comp=page", headers: ["x-ms-page-write": "update", "x-ms-range": end], body: page)
+            #expect(written.status == 201)
+            let tail = try await HTTPExchange.send("GET", uri, headers: ["x-ms-range": end])
+            #expect(tail.status == 206)
+            #expect(tail.body == page)
+            let cleared = try await HTTPExchange.send(
+                "PUT", uri + "&comp=page",
+                headers: ["x-ms-page-write": "clear", "x-ms-range": "bytes=0-\(size - 1)"])
+            #expect(cleared.status == 201)
+            let after = try await HTTPExchange.send("GET", uri, headers: ["x-ms-range": end])
+            #expect(after.body == Data(count: 512))
+        }
+    }
+
     @Test func ifMatchAndHeadErrorsWithoutBody() async throws {
         try await EmulatorFixture.run(pageBlobs: 0) { fixture in
             let put = try await Self.upload(fixture, "doc", "v1")

@@ -29,6 +29,20 @@ import Testing
         #expect(bytes.read(600..<(2 * Self.chunk)).allSatisfy { $0 == 0 })
     }
 
+    /// Clearing a huge range touches only stored chunks: partial ones keep their bytes outside it, the rest go.
+    @Test func clearOfHugeRangeTouchesOnlyStoredChunks() {
+        let size = 1 << 40
+        var bytes = SparseBytes(length: size)
+        bytes.write([1, 2, 3, 4], at: 10)
+        bytes.write([5, 6, 7, 8], at: size - 4)
+        bytes.clear(12..<(size - 2))
+        #expect(bytes.read(8..<16) == [0, 0, 1, 2, 0, 0, 0, 0])
+        #expect(bytes.read((size - 8)..<size) == [0, 0, 0, 0, 0, 0, 7, 8])
+        #expect(bytes.length == size)
+        bytes.clear(0..<size)
+        #expect(bytes == SparseBytes(length: size))
+    }
+
     @Test func savedFormRoundTripsAndIsCompact() throws {
         var bytes = SparseBytes(length: 4 * Self.chunk)
         bytes.write([7, 7, 7], at: Self.chunk + 10)

@@ -55,6 +55,9 @@ extension BlobService {
     }
 
     /// Get Blob and Get Blob Properties (HEAD): conditional, ranged (206 + Content-Range, 416).
+    ///
+    /// Emulator limit: a body of more than `SparseBytes.largestRead` bytes (256 MiB) is answered with
+    /// 400 `EmulatorRangeTooLarge` (Azure streams it); read such a blob in ranges of at most that size.
     func getBlob(_ context: OperationContext, headOnly: Bool) throws(ServiceError) -> ServiceResponse {
         let request = context.request
         let version = try readVersion(context)
@@ -82,8 +85,12 @@ extension BlobService {
         if headOnly {
             return ServiceResponse(status: 200, headers: headers + [("Content-Length", String(size))])
         }
-        guard let range = try Self.requestedRange(request, size: size) else {
-            return ServiceResponse(status: 200, headers: headers, body: version.content.all)
+        let requested = try Self.requestedRange(request, size: size)
+        let range = requested ?? 0..<size
+        // The body is built in memory: a read of a huge (mostly empty) page blob is refused instead.
+        guard range.count <= SparseBytes.largestRead else { throw .responseTooLarge(range.count) }
+        guard requested != nil else {
+            return ServiceResponse(status: 200, headers: headers, body: version.content.read(range))
         }
         headers.append(("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)"))
         return ServiceResponse(status: 206, headers: headers, body: version.content.read(range))

@@ -36,6 +36,13 @@ struct ServiceError: Error {
     static func containerNotFound() -> ServiceError {
         ServiceError(status: 404, code: "ContainerNotFound", message: "The specified container does not exist.")
     }
+    /// The emulator's own limit (not Azure's): it builds a response body in memory, so it refuses large ones.
+    static func responseTooLarge(_ count: Int) -> ServiceError {
+        ServiceError(
+            status: 400, code: "EmulatorRangeTooLarge",
+            message: "The emulator answers at most \(SparseBytes.largestRead) bytes per Get Blob; \(count) were asked."
+                + " Request a range (x-ms-range) of at most that size.")
+    }
     static func invalidBlobType() -> ServiceError {
         ServiceError(status: 409, code: "InvalidBlobType", message: "The blob type is invalid for this operation.")
     }

@@ -3,6 +3,8 @@ import Foundation
 /// Blob content stored in fixed-size chunks; never-written chunks read as zeros (page blobs are mostly empty).
 struct SparseBytes: Sendable, Equatable {
     static let chunkSize = 64 * 1024
+    /// Most bytes one `read` should be asked for: its result is allocated in full, however sparse the content.
+    static let largestRead = 256 << 20
 
     private(set) var length: Int
     private var chunks: [Int: [UInt8]]
@@ -56,10 +58,23 @@ struct SparseBytes: Sendable, Equatable {
         length = max(length, position)
     }
 
-    /// Zeroes `range` (page clear).
+    /// Zeroes `range` (page clear), growing the length when it reaches past the end.
+    ///
+    /// Only chunks already stored are touched (whole ones dropped, partial ones zeroed), so clearing a huge
+    /// range costs nothing in proportion to its size.
     mutating func clear(_ range: Range<Int>) {
-        write(repeatElement(0, count: range.count), at: range.lowerBound)
-        dropEmptyChunks(in: range)
+        length = max(length, range.upperBound)
+        guard !range.isEmpty else { return }
+        let touched = (range.lowerBound / Self.chunkSize)...((range.upperBound - 1) / Self.chunkSize)
+        let stored = touched.count <= chunks.count ? Array(touched) : chunks.keys.filter(touched.contains)
+        for index in stored {
+            let chunkStart = index * Self.chunkSize
+            let lower = max(range.lowerBound, chunkStart) - chunkStart
+            let upper = min(range.upperBound, chunkStart + Self.chunkSize) - chunkStart
+            guard lower < upper, var chunk = chunks[index] else { continue }
+            chunk.replaceSubrange(lower..<upper, with: repeatElement(0, count: upper - lower))
+            chunks[index] = chunk.allSatisfy { $0 == 0 } ? nil : chunk
+        }
     }
 
     /// Sets the length, dropping content past a new, shorter end.
@@ -74,13 +89,6 @@ struct SparseBytes: Sendable, Equatable {
             chunks = chunks.filter { $0.key < firstDropped }
         }
         length = newLength
-    }
-
-    private mutating func dropEmptyChunks(in range: Range<Int>) {
-        for index in (range.lowerBound / Self.chunkSize)...((max(range.upperBound, 1) - 1) / Self.chunkSize)
-        where chunks[index]?.allSatisfy({ $0 == 0 }) == true {
-            chunks[index] = nil
-        }
     }
 }
 
