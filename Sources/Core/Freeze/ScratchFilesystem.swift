@@ -93,22 +93,13 @@ public final class ScratchFilesystem: Sendable {
 
     @discardableResult
     private static func run(_ executable: String, _ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try CommandOutput.run(executable, arguments)
+        guard result.exitCode == 0 else {
             throw ScratchFilesystemError(
-                description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): "
-                    + errorText.trimmingCharacters(in: .whitespacesAndNewlines))
+                description:
+                    "\(executable) \(arguments.joined(separator: " ")) exited \(result.exitCode ?? result.status): "
+                    + result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        return text
+        return result.standardOutput
     }
 }

@@ -23,3 +23,22 @@ import Testing
         #expect(WaitStatus.exitCode(status) == 7)
     }
 }
+
+@Suite struct CommandOutputTests {
+    /// A child that fills its stderr pipe before writing stdout finishes (reading stdout first would deadlock).
+    @Test(.timeLimit(.minutes(1))) func readsBothStreamsTogether() throws {
+        let script = "head -c 1000000 /dev/zero | tr '\\0' e >&2; echo done; head -c 300000 /dev/zero | tr '\\0' o"
+        let result = try CommandOutput.run("/bin/sh", ["-c", script])
+        #expect(result.exitCode == 0)
+        #expect(result.standardError == String(repeating: "e", count: 1_000_000))
+        #expect(result.standardOutput == "done\n" + String(repeating: "o", count: 300_000))
+    }
+
+    /// The exit code and a missing executable are reported.
+    @Test func reportsExitCodeAndSpawnFailure() throws {
+        let failed = try CommandOutput.run("/bin/sh", ["-c", "echo oops >&2; exit 3"])
+        #expect(failed.exitCode == 3)
+        #expect(failed.standardError == "oops\n")
+        #expect(throws: SpawnError.self) { try CommandOutput.run("/nonexistent/vmsnap-command", []) }
+    }
+}
