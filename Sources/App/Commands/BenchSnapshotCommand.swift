@@ -34,6 +34,21 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "vmsnap-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
+        let times: (job: [Double], snapshot: [Double])
+        do {
+            times = try await measure(emulator, in: directory)
+        } catch {
+            try? await emulator.stop()
+            throw error
+        }
+        try await emulator.stop()
+        report(jobTimes: times.job, snapshotTimes: times.snapshot)
+    }
+
+    /// Runs the warm-up and the measured jobs; returns the measured job and snapshot-phase times (ms).
+    private func measure(_ emulator: BlobEmulator, in directory: URL) async throws -> (
+        job: [Double], snapshot: [Double]
+    ) {
         for index in 0..<disks {
             emulator.createPageBlob(container: "vhds", blob: "disk\(index)", size: 1 << 20, metadata: [:])
         }
@@ -68,8 +83,7 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
                 snapshotTimes.append(Self.milliseconds(snapshotTime))
             }
         }
-        try await emulator.stop()
-        report(jobTimes: jobTimes, snapshotTimes: snapshotTimes)
+        return (jobTimes, snapshotTimes)
     }
 
     private func report(jobTimes: [Double], snapshotTimes: [Double]) {
