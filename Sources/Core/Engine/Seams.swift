@@ -38,6 +38,11 @@ public struct ThawReport: Sendable, Equatable, Codable {
         self.thawedByDeadline = thawedByDeadline
         self.freezeNote = freezeNote
     }
+
+    /// `mount: reason` for each thaw failure, sorted by mount, for messages and the log.
+    public static func describe(_ failures: [String: String]) -> [String] {
+        failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+    }
 }
 
 /// Runs the pre- and post-scripts of VMSnapshotScriptPluginConfig.json.

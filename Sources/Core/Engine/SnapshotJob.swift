@@ -313,7 +313,7 @@ public final class SnapshotJob: Sendable {
             $0.thawDuration = took
             if report.failures.isEmpty && !report.thawedByDeadline { $0.consistency = .fileSystem }
         }
-        let problems = report.failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        let problems = ThawReport.describe(report.failures)
         let window = Self.milliseconds(report.freezeWindow)
         if report.thawedByDeadline { logger.error("the freeze guard thawed on its deadline before the snapshot ended") }
         for problem in problems { logger.error("thaw failed: \(problem)") }

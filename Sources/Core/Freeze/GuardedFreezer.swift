@@ -166,7 +166,7 @@ struct EmergencyThaw: Sendable {
 extension FreezeGuardMessage {
     /// `mount: reason` pairs, sorted, for messages.
     var thawSummary: String {
-        thawFailures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+        ThawReport.describe(thawFailures).joined(separator: "; ")
     }
 
     /// What an emergency thaw did, for messages.
