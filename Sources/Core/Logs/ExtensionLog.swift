@@ -110,7 +110,7 @@ public final class ExtensionLog: Sendable {
         if state.descriptor < 0 {
             state.descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             guard state.descriptor >= 0 else {
-                state.writeFailure = "cannot open \(path): \(String(cString: strerror(errno)))"
+                state.writeFailure = "cannot open \(path): \(SystemError.text(errno))"
                 return
             }
         }
