@@ -28,7 +28,7 @@ public struct StatusFileWriter: Sendable {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
         }
         guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = SystemError.text(errno)
             unlink(temporary)
             throw CocoaError(
                 .fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: reason])
@@ -63,9 +63,14 @@ public struct StatusFileWriter: Sendable {
         return data
     }
 
+    /// The redacted message, cut to at most 900 UTF-8 bytes (on a character boundary) plus "..." when it is
+    /// over 1000 bytes (the agent's limits are bytes).
     private static func truncated(_ message: String) -> String {
         let redacted = Redactor.redact(message)
-        return redacted.utf8.count <= 1000 ? redacted : String(redacted.prefix(900)) + "..."
+        guard redacted.utf8.count > 1000 else { return redacted }
+        var end = redacted.utf8.index(redacted.utf8.startIndex, offsetBy: 900)
+        while end.samePosition(in: redacted) == nil { end = redacted.utf8.index(before: end) }
+        return String(redacted[..<end]) + "..."
     }
 
     private struct AgentStatus: Encodable {

@@ -99,6 +99,19 @@ import Testing
         #expect(documents.first?.status.taskId == "task-1")
     }
 
+    /// The message limit is in UTF-8 bytes: a long message of two-byte characters is cut to at most 900 bytes
+    /// plus "...", on a character boundary.
+    @Test func longMultibyteMessageIsCutByBytes() throws {
+        var terminal = report(disks: 1)
+        terminal.finished = true
+        terminal.status = "error"
+        terminal.message = String(repeating: "é", count: 800)
+        let (parsed, _) = try parse(terminal)
+        let message = parsed.message ?? ""
+        #expect(message == String(repeating: "é", count: 450) + "...")
+        #expect(message.utf8.count <= 1000)
+    }
+
     @Test func partialFailureWithFailedUploadIsAnErrorThatSaysSo() throws {
         var terminal = report(disks: 64, failedIndex: 5)
         terminal.finished = true
