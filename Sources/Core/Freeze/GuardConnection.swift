@@ -36,14 +36,7 @@ final class GuardConnection: @unchecked Sendable {
     static func start(executable: String, arguments: [String], emergency: EmergencyThaw) throws(SpawnError)
         -> GuardConnection
     {
-        let commands = try PipeDescriptors()
-        let reports: PipeDescriptors
-        do {
-            reports = try PipeDescriptors()
-        } catch {
-            commands.closeBoth()
-            throw error
-        }
+        let (commands, reports) = try PipeDescriptors.pair()
         defer {
             close(commands.read)
             close(reports.write)

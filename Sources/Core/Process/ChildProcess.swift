@@ -96,6 +96,17 @@ public struct PipeDescriptors: Sendable {
         write = fds[1]
     }
 
+    /// Two pipes; when the second cannot be made the first is closed again.
+    public static func pair() throws(SpawnError) -> (PipeDescriptors, PipeDescriptors) {
+        let first = try PipeDescriptors()
+        do {
+            return (first, try PipeDescriptors())
+        } catch {
+            first.closeBoth()
+            throw error
+        }
+    }
+
     /// Closes both ends, for a pipe that will not be used after all.
     public func closeBoth() {
         Glibc.close(read)

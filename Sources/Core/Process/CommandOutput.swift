@@ -17,14 +17,7 @@ public struct CommandOutput: Sendable {
     /// Both pipes are drained as data arrives (poll(2)), so a child that fills one of them while the other is
     /// quiet cannot stall.
     public static func run(_ executable: String, _ arguments: [String]) throws(SpawnError) -> CommandOutput {
-        let output = try PipeDescriptors()
-        let errors: PipeDescriptors
-        do {
-            errors = try PipeDescriptors()
-        } catch {
-            output.closeBoth()
-            throw error
-        }
+        let (output, errors) = try PipeDescriptors.pair()
         let child: ChildProcess
         do {
             child = try ChildProcess.spawn(

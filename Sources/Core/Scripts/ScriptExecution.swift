@@ -76,14 +76,8 @@ struct ScriptExecution: Sendable {
         let outputPipe: PipeDescriptors
         let exitPipe: PipeDescriptors
         do {
-            outputPipe = try PipeDescriptors()
+            (outputPipe, exitPipe) = try PipeDescriptors.pair()
         } catch {
-            return .notStarted(error)
-        }
-        do {
-            exitPipe = try PipeDescriptors()
-        } catch {
-            outputPipe.closeBoth()
             return .notStarted(error)
         }
         defer {
