@@ -35,11 +35,12 @@ public struct BlobResponse: Sendable {
         self.body = body
         self.clientRequestID = clientRequestID
         self.latency = latency
-        self.requestID = headers["x-ms-request-id"]
+        // What the server says about itself goes to logs, screens and status documents: redacted at the source.
+        self.requestID = headers["x-ms-request-id"].map(Redactor.redact)
         self.etag = headers["etag"]
         let storageError = status >= 400 ? StorageErrorBody(body) : nil
-        self.errorCode = headers["x-ms-error-code"] ?? storageError?.code
-        self.errorMessage = storageError?.message
+        self.errorCode = (headers["x-ms-error-code"] ?? storageError?.code).map(Redactor.redact)
+        self.errorMessage = storageError?.message.map(Redactor.redact)
     }
 
     /// Whether the status is 2xx.

@@ -44,14 +44,20 @@ public struct RetryPolicy: Sendable {
     /// `Retry-After` as delay-seconds or an HTTP date.
     static func retryAfter(_ value: String) -> Duration? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed), seconds >= 0 { return .milliseconds(Int(seconds * 1000)) }
+        // A server's number can be anything ("1e300", "inf"): clamp before converting, a day is more than any wait.
+        if let seconds = Double(trimmed), seconds >= 0, !seconds.isNaN {
+            return .milliseconds(Int(min(seconds, Self.longestRetryAfter) * 1000))
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
-        return .milliseconds(max(0, Int(date.timeIntervalSinceNow * 1000)))
+        return .milliseconds(Int(min(max(0, date.timeIntervalSinceNow), Self.longestRetryAfter) * 1000))
     }
+
+    /// The longest `Retry-After` taken literally, in seconds (waits are capped by `maximumBackoff` anyway).
+    static let longestRetryAfter: Double = 86_400
 
     /// What happened to one attempt of a retried request, for progress reporting.
     public enum Attempt: Sendable {

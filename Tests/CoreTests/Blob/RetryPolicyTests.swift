@@ -26,6 +26,24 @@ import Testing
         #expect(policy.delay(afterAttempt: 1, response: response(503, headers: ["retry-after": "30"])) == .seconds(1))
     }
 
+    @Test func absurdRetryAfterValuesAreClampedNotTrapped() {
+        let policy = RetryPolicy(initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1))
+        for value in ["1e300", "inf", "9223372036854775807", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+            #expect(
+                policy.delay(afterAttempt: 1, response: response(503, headers: ["retry-after": value])) == .seconds(1))
+        }
+        #expect(RetryPolicy.retryAfter("nan") == nil)
+    }
+
+    @Test func whatTheServerSaysIsRedactedWhereItIsRead() {
+        let xml = "<Error><Code>Bad&sig=leak1</Code><Message>see ?sv=1&sig=leak2</Message></Error>"
+        let answer = response(403, headers: ["x-ms-request-id": "r&sig=leak3"], body: xml)
+        for text in [answer.errorCode, answer.errorMessage, answer.requestID] {
+            #expect(text?.contains("leak") == false, "\(text ?? "nil")")
+        }
+        #expect(response(403, headers: ["x-ms-error-code": "E?sig=leak4"]).errorCode == "E?sig=REDACTED")
+    }
+
     @Test func storageErrorsAreReadFromHeaderOrXML() {
         let xml = """
             <?xml version="1.0" encoding="utf-8"?><Error><Code>SnapshotCountExceeded</Code>\
