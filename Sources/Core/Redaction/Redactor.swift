@@ -13,7 +13,7 @@ public enum Redactor {
     public static func redact(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
         guard scalars.indices.contains(where: { matches(scalars, at: $0, "sig") }) else { return text }
-        let encoded = redactEncoded(redactPlain(scalars))
+        let encoded = replacingValues(in: replacingValues(in: scalars, plainValue), encodedValue)
         var result = String.UnicodeScalarView()
         result.append(contentsOf: encoded)
         return String(result)
@@ -26,55 +26,50 @@ public enum Redactor {
 
     private static let placeholderScalars = Array(placeholder.unicodeScalars)
 
-    /// `sig=` opening the text or after a non-name character (`?sig=`, `&sig=`, `;sig=` as in `&amp;sig=`, ` sig=`),
-    /// and `\u0026sig=`: the value (at least one character) runs to the next `&`, quote, white space, backslash,
-    /// `<` or `>`; a value that already is `REDACTED` is left alone.
-    private static func redactPlain(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    /// Copies `s`, replacing every value that `value` finds (given the text and a position, the range of a
+    /// signature value whose prefix starts there) with `REDACTED`.
+    private static func replacingValues(
+        in s: [Unicode.Scalar], _ value: ([Unicode.Scalar], Int) -> Range<Int>?
+    ) -> [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(s.count)
         var i = 0
         while i < s.count {
-            if let valueStart = plainPrefixEnd(s, at: i), !alreadyRedacted(s, at: valueStart, plain: true) {
-                var end = valueStart
-                while end < s.count, !isPlainStop(s[end]) { end += 1 }
-                if end > valueStart {
-                    out.append(contentsOf: s[i..<valueStart])
-                    out.append(contentsOf: placeholderScalars)
-                    i = end
-                    continue
-                }
+            if let range = value(s, i) {
+                out.append(contentsOf: s[i..<range.lowerBound])
+                out.append(contentsOf: placeholderScalars)
+                i = range.upperBound
+            } else {
+                out.append(s[i])
+                i += 1
             }
-            out.append(s[i])
-            i += 1
         }
         return out
     }
 
+    /// `sig=` opening the text or after a non-name character (`?sig=`, `&sig=`, `;sig=` as in `&amp;sig=`, ` sig=`),
+    /// and `\u0026sig=`: the value (at least one character) runs to the next `&`, quote, white space, backslash,
+    /// `<` or `>`; a value that already is `REDACTED` is left alone.
+    private static func plainValue(_ s: [Unicode.Scalar], at i: Int) -> Range<Int>? {
+        guard let start = plainPrefixEnd(s, at: i), !alreadyRedacted(s, at: start, plain: true) else { return nil }
+        var end = start
+        while end < s.count, !isPlainStop(s[end]) { end += 1 }
+        return end > start ? start..<end : nil
+    }
+
     /// `%26sig%3D` or `%3Fsig%3D` inside another query string: the value runs over characters that are not
     /// delimiters or `%`, and over `%XX` escapes other than `%26` (an encoded `&` ends it).
-    private static func redactEncoded(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var out: [Unicode.Scalar] = []
-        out.reserveCapacity(s.count)
-        var i = 0
-        while i < s.count {
-            if let valueStart = encodedPrefixEnd(s, at: i), !alreadyRedacted(s, at: valueStart, plain: false) {
-                var end = valueStart
-                while true {
-                    while end < s.count, !isPlainStop(s[end]), s[end] != "%" { end += 1 }
-                    guard end + 2 < s.count, s[end] == "%", !(s[end + 1] == "2" && s[end + 2] == "6"),
-                        isHexDigit(s[end + 1]), isHexDigit(s[end + 2])
-                    else { break }
-                    end += 3
-                }
-                out.append(contentsOf: s[i..<valueStart])
-                out.append(contentsOf: placeholderScalars)
-                i = end
-                continue
-            }
-            out.append(s[i])
-            i += 1
+    private static func encodedValue(_ s: [Unicode.Scalar], at i: Int) -> Range<Int>? {
+        guard let start = encodedPrefixEnd(s, at: i), !alreadyRedacted(s, at: start, plain: false) else { return nil }
+        var end = start
+        while true {
+            while end < s.count, !isPlainStop(s[end]), s[end] != "%" { end += 1 }
+            guard end + 2 < s.count, s[end] == "%", !(s[end + 1] == "2" && s[end + 2] == "6"),
+                isHexDigit(s[end + 1]), isHexDigit(s[end + 2])
+            else { break }
+            end += 3
         }
-        return out
+        return start..<end
     }
 
     /// Where the value starts when a plain prefix begins at `i`: `sig=` at the start of the text, or after any
