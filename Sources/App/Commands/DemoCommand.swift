@@ -148,7 +148,12 @@ struct DemoVM: Sendable {
                     "name": ExtensionIdentity.name, "operation": "Enable", "status": "success", "code": "1",
                     "taskId": "\(UUID().uuidString.lowercased())_0", "substatus": [] as [Any],
                     "formattedMessage": ["lang": "en-US", "message": message], "snapshotInfo": disks,
-                    "telemetryData": [["Key": "extensionVersion", "Value": ExtensionIdentity.version]],
+                    "telemetryData": [
+                        ["Key": "extensionVersion", "Value": ExtensionIdentity.version],
+                        ["Key": "prePostEnabled", "Value": "False"], ["Key": "FreezeTime", "Value": "0:00:00.021403"],
+                        ["Key": "ThawTime", "Value": "0:00:00.004118"],
+                        ["Key": "snapshotTimeTaken", "Value": "0:00:01.135092"],
+                    ],
                     "vmHealthInfo": ["vmHealthState": 0, "vmHealthStatusCode": 1],
                 ] as [String: Any],
             ]
