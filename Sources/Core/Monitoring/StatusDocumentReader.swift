@@ -328,7 +328,7 @@ public enum StatusTimestamp {
             let digits = trimmed.dropFirst(5).dropLast()
             return Double(digits).map { Date(timeIntervalSince1970: $0 / 1000) }
         }
-        return LogLine.isoDate(trimmed) ?? SASBlobURI.parseSASDate(trimmed)
+        return ISO8601Timestamp.parse(trimmed) ?? SASBlobURI.parseSASDate(trimmed)
     }
 }
 

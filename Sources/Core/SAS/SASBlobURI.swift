@@ -125,11 +125,11 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
     /// process that parses settings, the dashboard included.
     public static func parseSASDate(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
-        if bytes.count == 10 { return LogLine.isoDate(text + "T00:00:00Z") }
+        if bytes.count == 10 { return ISO8601Timestamp.parse(text + "T00:00:00Z") }
         let zoned =
             bytes.last == UInt8(ascii: "Z")
             || (bytes.count > 6 && [UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[bytes.count - 6]))
-        return zoned ? LogLine.isoDate(text) : nil
+        return zoned ? ISO8601Timestamp.parse(text) : nil
     }
 
     private static func parseQuery(_ query: String) -> [String: String] {
