@@ -59,6 +59,18 @@ import Testing
         }
     }
 
+    @Test func aLongPollFailureStillSaysSinceWhenAndStale() throws {
+        var model = try partial()
+        let curl =
+            "Couldn't connect to server: Failed to connect to 127.0.0.1 port 10077 after 0 ms: "
+            + "Couldn't connect to server (curl 7, client request 1)"
+        model.source("status blob") { $0.recordFailure(curl, at: GoldenGrid.now) }
+        let header = GoldenGrid.render(model, width: 120, height: 30).lines[2]
+        #expect(header.contains("poll failing: Couldn't connect to server"), "\(header)")
+        #expect(header.contains("since 03:07:09 STALE"), "\(header)")
+        #expect(header.contains("status file"), "the other sources stay visible: \(header)")
+    }
+
     @Test func tooSmall() throws {
         let model = try partial()
         let grid = GoldenGrid.render(

@@ -36,10 +36,12 @@ public struct SourceFreshness: Sendable, Equatable {
         return failingSince != nil || now.timeIntervalSince(lastSuccess) > staleAfter
     }
 
-    /// "status blob 3 s ago", "status blob: poll failing: 403 AuthenticationFailed since 10:02:11", with STALE.
-    public func summary(now: Date, zone: ClockZone = .local) -> String {
+    /// "status blob 3 s ago", "status blob: poll failing: 403 AuthenticationFailed since 10:02:11", with STALE;
+    /// `errorLimit` shortens a long failure (a curl message) so that "since" and STALE still fit a header line.
+    public func summary(now: Date, zone: ClockZone = .local, errorLimit: Int? = nil) -> String {
         var text: String
-        if let failingSince, let lastError {
+        if let failingSince, var lastError {
+            if let errorLimit, lastError.count > errorLimit { lastError = lastError.prefix(errorLimit - 1) + "…" }
             text = "\(name): poll failing: \(lastError) since \(Self.clock(failingSince, zone: zone))"
         } else if let lastSuccess {
             text = "\(name) \(Self.age(now.timeIntervalSince(lastSuccess))) ago"

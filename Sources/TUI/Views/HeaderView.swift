@@ -4,6 +4,9 @@ import Foundation
 /// The top rows: who and what (extension, VM, sequence, task), the job's state, every source's freshness,
 /// the phase timeline with the freeze-window timer, and a callout for stuck or failed jobs.
 enum HeaderView {
+    /// The longest poll failure the header shows before cutting it (the rest is in `status --once`).
+    static let failureWidth = 40
+
     /// Rows the header takes.
     static let height = 5
 
@@ -45,7 +48,7 @@ enum HeaderView {
         for (i, source) in model.sources.enumerated() {
             if i > 0 { row2.append(("  ", .plain)) }
             let stale = source.isStale(now: context.now)
-            let text = source.summary(now: context.now, zone: context.zone)
+            let text = source.summary(now: context.now, zone: context.zone, errorLimit: failureWidth)
             if stale, text.hasSuffix(" STALE") {
                 row2.append((String(text.dropLast(6)) + " ", source.failingSince != nil ? .warning : .muted))
                 row2.append(("STALE", CellStyle(.critical, [.bold, .reverse])))
