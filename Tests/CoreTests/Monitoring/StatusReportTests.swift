@@ -63,6 +63,12 @@ import Testing
         #expect(CodeExplanation.lookup("121")?.name == "FailedRetryableFsFreezeFailed")
         #expect(CodeExplanation.lookup("NoSuchCode") == nil)
     }
+
+    @Test func aRejectedSASIsExplainedThoughItBecomesNoResultCode() throws {
+        let entry = try #require(CodeExplanation.lookup("AuthenticationFailed"))
+        #expect(entry.meaning.contains("SAS") && entry.action.contains("clock"))
+        #expect(CodeExplanation.lookup("AuthorizationPermissionMismatch")?.action.contains("w in sp") == true)
+    }
 }
 
 /// A temporary folder that deletes itself with its owner.
