@@ -31,13 +31,15 @@ struct MonitorSourceOptions: ParsableArguments {
         }
     }
 
-    /// The configuration file, when one was given.
+    /// The configuration file, when one was given. A broken one is named without the usage text (it is not a
+    /// misused command) and exits 64, apart from `status --once`'s job exit statuses.
     func configuration() throws -> VMSnapConfiguration? {
         guard let config else { return nil }
         do {
             return try VMSnapConfiguration.load(path: config)
         } catch {
-            throw ValidationError(error.description)
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            throw ExitCode.validationFailure
         }
     }
 

@@ -58,12 +58,8 @@ struct SnapshotCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration: VMSnapConfiguration
-        do {
-            configuration = try VMSnapConfiguration.load(commandLinePath: config)
-        } catch {
-            throw ValidationError("vmsnap configuration: \(error.description)")
-        }
+        // A ConfigurationError is a broken file, not a misused command: it prints without the usage text.
+        let configuration = try VMSnapConfiguration.load(commandLinePath: config)
         var options = SnapshotJobOptions(
             freezeTimeout: configuration.freezeTimeout(commandLineSeconds: freezeTimeoutSeconds))
         if freeze == .auto {

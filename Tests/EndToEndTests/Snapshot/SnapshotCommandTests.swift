@@ -88,7 +88,11 @@ import Testing
         #expect(output.status != 0)
         #expect(
             output.stderr.contains(config.path) && output.stderr.contains("freezeTimeoutSeconds"), "\(output.stderr)")
+        #expect(!output.stderr.contains("Usage:"), "a broken file is not a misused command: \(output.stderr)")
         #expect(scenario.emulator.journal().filter { $0.operation == .snapshot }.isEmpty)
+        let status = try BuiltBinary.run(["status", "--once", "--config", config.path])
+        #expect(status.status == 64 && status.stderr.contains("freezeTimeoutSeconds"), "\(status.stderr)")
+        #expect(!status.stderr.contains("Usage:"), "\(status.stderr)")
     }
 
     @Test func brokenConfigurationFailsHandlerEnableWithATerminalStatus() async throws {
