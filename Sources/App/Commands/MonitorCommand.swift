@@ -23,10 +23,16 @@ struct MonitorSourceOptions: ParsableArguments {
     func validate() throws {
         if let interval, interval <= 0 { throw ValidationError("--interval: expected a positive number of seconds") }
         if let statusBlob, statusBlob != VMSnapConfiguration.discoverKeyword {
+            let uri: SASBlobURI
             do {
-                _ = try SASBlobURI(statusBlob)
+                uri = try SASBlobURI(statusBlob)
             } catch {
                 throw ValidationError("--status-blob: \(error.description)")
+            }
+            // A poll sends the signature: never in clear text off this machine.
+            guard uri.scheme == "https" || uri.isLoopback else {
+                throw ValidationError(
+                    "--status-blob: expected https (plain http only on loopback), found http to \(uri.host)")
             }
         }
     }

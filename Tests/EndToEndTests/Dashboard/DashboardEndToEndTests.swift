@@ -189,4 +189,14 @@ import Testing
         let missingFlag = try BuiltBinary.run(["status"] + options)
         #expect(missingFlag.status != 0 && missingFlag.stderr.contains("--once"))
     }
+
+    @Test func aStatusBlobOverPlainHTTPToARemoteHostIsRefusedBeforeAnyRequest() throws {
+        let uri = "http://example.invalid/acct/c/status.txt?sv=2014-02-14&sr=b&sig=QASECRETSIG&sp=r"
+        for command in [["status", "--once"], ["monitor"]] {
+            let output = try BuiltBinary.run(command + ["--status-blob", uri, "--plugin-dir", "/nonexistent"])
+            #expect(output.status == 64, "\(command): \(output.stderr)")
+            #expect(output.stderr.contains("https") && output.stderr.contains("example.invalid"), "\(output.stderr)")
+            #expect(!(output.stdout + output.stderr).contains("QASECRETSIG"))
+        }
+    }
 }
