@@ -349,7 +349,7 @@ public final class SnapshotJob: Sendable {
         let succeeded = disks.filter { $0.state == .succeeded }.count
         end(
             .snapshot, succeeded == disks.count,
-            "\(succeeded) of \(disks.count) disk(s) in \(Self.milliseconds(took)) ms")
+            "\(succeeded) of \(disks.count) disk(s) snapshotted in \(Self.milliseconds(took)) ms")
     }
 
     private func outcome(preScript: ScriptOutcome) -> Terminal {

@@ -76,6 +76,8 @@ import Testing
         #expect(skipped.map(\.stage) == [.preScript, .freeze, .thaw, .postScript])
         #expect(
             skipped.map(\.detail) == ["scripts are off", "freezing is off", "nothing was frozen", "scripts are off"])
+        let snapshot = try #require(stages.first { $0.stage == .snapshot })
+        #expect(snapshot.detail.hasPrefix("1 of 1 disk(s) snapshotted in "), "\(snapshot)")
         // The raw shape the dashboard reads.
         let data = try #require(scenario.blob(SnapshotScenario.statusBlob))
         let documents = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
