@@ -17,11 +17,15 @@ struct MonitorSourceOptions: ParsableArguments {
     @Option(name: .customLong("log-dir"), help: "The directory holding extension.log.")
     var logDirectory: String?
 
-    @Option(help: "Poll interval in seconds (at least 1).")
+    @Option(help: "Poll interval in seconds, 1 to 3600 (default: the configuration's pollIntervalSeconds, 2).")
     var interval: Double?
 
     func validate() throws {
-        if let interval, interval <= 0 { throw ValidationError("--interval: expected a positive number of seconds") }
+        let range = VMSnapConfiguration.pollIntervalRange
+        if let interval, !range.contains(interval) {
+            throw ValidationError(
+                "--interval: expected \(Int(range.lowerBound)) to \(Int(range.upperBound)) seconds, found \(interval)")
+        }
         if let statusBlob, statusBlob != VMSnapConfiguration.discoverKeyword {
             let uri: SASBlobURI
             do {

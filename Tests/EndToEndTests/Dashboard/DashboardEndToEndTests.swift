@@ -188,6 +188,8 @@ import Testing
         #expect(failed.stdout.contains("FailedRetryableSnapshotFailedRestrictedNetwork"))
         let missingFlag = try BuiltBinary.run(["status"] + options)
         #expect(missingFlag.status != 0 && missingFlag.stderr.contains("--once"))
+        let tooFast = try BuiltBinary.run(["status", "--once", "--interval", "0.5"] + options)
+        #expect(tooFast.status == 64 && tooFast.stderr.contains("--interval: expected 1 to 3600"), "\(tooFast.stderr)")
     }
 
     @Test func aStatusBlobOverPlainHTTPToARemoteHostIsRefusedBeforeAnyRequest() throws {
