@@ -33,10 +33,11 @@ struct MonitorSourceOptions: ParsableArguments {
             } catch {
                 throw ValidationError("--status-blob: \(error.description)")
             }
-            // A poll sends the signature: never in clear text off this machine.
-            guard uri.scheme == "https" || uri.isLoopback else {
-                throw ValidationError(
-                    "--status-blob: expected https (plain http only on loopback), found http to \(uri.host)")
+            // The checks a job's URIs pass, for polling: https off this machine (a poll sends the signature),
+            // unexpired, `r` in sp.
+            let problems = SASPolicy.violations(uri, for: .statusPoll)
+            guard problems.isEmpty else {
+                throw ValidationError("--status-blob: " + problems.map(\.description).joined(separator: "; "))
             }
         }
     }

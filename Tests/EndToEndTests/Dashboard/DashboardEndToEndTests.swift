@@ -201,4 +201,15 @@ import Testing
             #expect(!(output.stdout + output.stderr).contains("QASECRETSIG"))
         }
     }
+
+    @Test func aStatusBlobThatCannotBeReadOrHasExpiredIsRefusedBeforeAnyRequest() throws {
+        let writeOnly = "http://127.0.0.1:9/acct/c/status.txt?sv=2014-02-14&sr=b&sp=w&se=2099-01-01&sig=QASECRET2"
+        let expired = "http://127.0.0.1:9/acct/c/status.txt?sv=2014-02-14&sr=b&sp=r&se=2001-01-01&sig=QASECRET3"
+        for (uri, expected) in [(writeOnly, "sp=w"), (expired, "expired")] {
+            let output = try BuiltBinary.run(["status", "--once", "--status-blob", uri, "--plugin-dir", "/nonexistent"])
+            #expect(output.status == 64, "\(output.stderr)")
+            #expect(output.stderr.contains(expected), "\(output.stderr)")
+            #expect(!(output.stdout + output.stderr).contains("QASECRET"))
+        }
+    }
 }
