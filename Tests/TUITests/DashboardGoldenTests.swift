@@ -103,8 +103,14 @@ import Testing
         try GoldenGrid.check(settings, "settings-160x24")
         #expect(settings.lines.joined().contains("sig=REDACTED"))
         #expect(!settings.lines.joined().contains("SECRET"))
-        state.overlay = .explain(["SnapshotCountExceeded", "76", "761"])
-        try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "explain-80x24")
+        state.overlay = .none
+        _ = state.handle(.character("e"), model: model, now: GoldenGrid.now)
+        #expect(
+            state.overlay == .explain(["SnapshotCountExceeded", "761"]),
+            "the storage error first, never 76's 'every disk'")
+        let explain = GoldenGrid.render(model, state: state, width: 80, height: 24)
+        try GoldenGrid.check(explain, "explain-80x24")
+        #expect(!explain.lines.joined().contains("every disk"))
     }
 
     @Test func helpIsAsWideAsItsLinesAndWrapsWhenTheTerminalIsNarrower() throws {
@@ -159,9 +165,10 @@ import Testing
         let t0 = GoldenGrid.now.addingTimeInterval(-7)
         let disks = model.blob!.disks.map(\.progress)
         var tracker = LiveJobTracker(taskID: "live-task_9", disks: disks, freezeTimeout: 10, startedAt: t0)
-        tracker.apply(.stageStarted(.freeze, at: t0.addingTimeInterval(1)))
-        tracker.apply(.stageFinished(.freeze, at: t0.addingTimeInterval(1.2), succeeded: true, detail: "2 mounts"))
-        tracker.apply(.stageStarted(.snapshot, at: t0.addingTimeInterval(1.3)))
+        tracker.apply(.started(.freeze, at: t0.addingTimeInterval(1)))
+        tracker.apply(
+            .ended(.freeze, started: t0.addingTimeInterval(1), ended: t0.addingTimeInterval(1.2), detail: "2 mounts"))
+        tracker.apply(.started(.snapshot, at: t0.addingTimeInterval(1.3)))
         model.live = tracker.snapshot
         model.freezeOpenedAt = tracker.freezeOpenedAt
         let grid = GoldenGrid.render(model, width: 100, height: 30)
@@ -178,7 +185,7 @@ import Testing
             vmName: "vm", freezeTimeout: 60,
             sources: [SourceFreshness(name: MonitorSourceLocations.logName, staleAfter: 5)])
         let grid = GoldenGrid.render(onlyLog, width: 120, height: 24)
-        #expect(grid.lines[1].contains("NO DATA"))
+        #expect(grid.lines[1].contains("NO JOB"))
         #expect(grid.lines[4].contains("give --status-blob, --plugin-dir or --config"))
         let withBlob = DashboardModel(
             vmName: "vm", freezeTimeout: 60,

@@ -12,26 +12,7 @@ enum GoldenGrid {
     static let now = Date(timeIntervalSince1970: 1_795_576_029)
 
     static func context(ascii: Bool = false, at now: Date = now) -> RenderContext {
-        RenderContext(now: now, glyphs: ascii ? .ascii : .unicode, zone: .utc, explain: sampleCatalog)
-    }
-
-    /// A small stand-in catalog so explanations show in goldens (the real one is Core's ErrorCatalog).
-    @Sendable static func sampleCatalog(_ code: String) -> CodeExplanation? {
-        switch code {
-        case "76", "761":
-            CodeExplanation(
-                code: code, name: "FailedRetryableSnapshotFailedNoNetwork",
-                meaning: "some or all disks' snapshots failed", action: "check outbound 443 to storage and retry")
-        case "121":
-            CodeExplanation(
-                code: code, name: "FailedRetryableFsFreezeFailed", meaning: "freezing a filesystem failed",
-                action: "fsck and remount the filesystem, or skip it (mountsToSkip)")
-        case "4":
-            CodeExplanation(
-                code: code, name: "ExtensionTempTerminalState", meaning: "job accepted and running (transitional)",
-                action: "a job left here never finished: check extension.log")
-        default: nil
-        }
+        RenderContext(now: now, glyphs: ascii ? .ascii : .unicode, zone: .utc, explain: CodeExplanation.lookup)
     }
 
     static func render(

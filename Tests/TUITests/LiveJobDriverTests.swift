@@ -38,16 +38,16 @@ import Testing
         driver.trigger()
         let model = try await finishedLiveJob(feed)
         let live = try #require(model.live)
-        #expect(live.status == "error")
+        #expect(live.status == .error)
         #expect(live.message.contains("invalid settings") && live.message.contains("publicSettings"))
         #expect(live.sequenceNumber == 5)
         let notice = try #require(model.notice)
-        #expect(notice.role == .critical && notice.text.contains("error, code \(live.code ?? -1)"))
+        #expect(notice.role == .critical && notice.text.contains("FAILED, code \(live.code ?? -1)"))
         #expect(notice.text.contains("invalid settings"), "the toast says why")
 
         let status = try #require(directory.newestStatus, "the refusal reached a terminal status file")
         #expect(status.sequence == 5)
         let written = try #require(try directory.readNewestStatus())
-        #expect(written.status == "error" && written.code == live.code)
+        #expect(written.status == .error && written.code == live.code)
     }
 }

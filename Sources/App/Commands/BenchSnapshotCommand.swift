@@ -65,9 +65,10 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
                 var begun: Date?
                 var took: Duration?
                 for await event in job.events {
-                    if case .stageStarted(.snapshot, let at) = event { begun = at }
-                    if case .stageFinished(.snapshot, let at, _, _) = event, let begun {
-                        took = .microseconds(Int(at.timeIntervalSince(begun) * 1_000_000))
+                    guard case .stage(let record) = event, record.stage == .snapshot else { continue }
+                    if record.state == .running { begun = record.startedAt }
+                    if let begun, let ended = record.endedAt {
+                        took = .microseconds(Int(ended.timeIntervalSince(begun) * 1_000_000))
                     }
                 }
                 return took

@@ -29,7 +29,7 @@ struct StatusCommand: AsyncParsableCommand {
         let locations = sources.locations(configuration)
         let report = await StatusReport.collect(locations: locations, fetcher: sources.fetcher(locations))
         FileHandle.standardOutput.write(json ? report.json() : Data(report.text().utf8))
-        let status = report.health.exitStatus
+        let status = report.judgement.verdict.exitStatus
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -45,38 +45,63 @@ public struct DiskProgress: Sendable, Codable, Equatable {
         self.attempts = attempts
     }
 
+    /// The storage error code as a type.
+    public var storageError: StorageErrorCode? { errorCode.map { StorageErrorCode($0) } }
+
+    /// What storage answered a failed disk, as the status blob's `errorMessage` carries it (redacted):
+    /// `HTTP 403 AuthenticationFailed: Server failed to authenticate the request.`, or the client error alone.
+    public var errorSummary: String {
+        var head = [httpStatus.map { "HTTP \($0)" }, errorCode].compactMap { $0 }.joined(separator: " ")
+        if head.isEmpty { head = "no answer" }
+        guard let errorMessage, !errorMessage.isEmpty else { return Redactor.redact(head) }
+        return Redactor.redact("\(head): \(errorMessage)")
+    }
+
     /// `<blob>?snapshot=<x-ms-snapshot>` once the snapshot succeeded.
     public var snapshotURI: String? { snapshotTime.map { "\(blobURI)?snapshot=\($0)" } }
 }
 
-/// One thing that happened in a job; the dashboard and the `--json` printer both consume these.
+/// One thing that happened in a job; the dashboard, the human printer and the `--json` printer all consume these.
 public enum JobEvent: Sendable {
-    case stageStarted(JobStage, at: Date)
-    case stageFinished(JobStage, at: Date, succeeded: Bool, detail: String)
-    case disk(DiskProgress)
+    /// A stage started (`running`), ended (`succeeded`/`failed`/`skipped`), or does not apply (`skipped` without
+    /// having run): exactly the record the status blob's `progress.stages` carries.
+    case stage(StageRecord)
+    /// A disk's snapshot changed state.
+    case disk(DiskProgress, at: Date)
     /// A log line (redacted) as written to extension.log.
     case log(String, at: Date)
     /// The job ended; this is always the last event.
     case finished(JobResult)
 }
 
+/// What became of the terminal status document on its way to the status blob.
+public enum StatusDelivery: String, Sendable, Codable, Equatable {
+    case uploaded, failed
+    /// The settings name no status blob: the status file is the only report.
+    case noStatusBlob
+    /// A repeat of a job already handled: the first job's status stands and nothing was written.
+    case unchanged
+}
+
 /// The terminal outcome of a job.
 public struct JobResult: Sendable, Codable, Equatable {
     /// Extension result code (status `code`).
-    public var code: Int
+    public var code: ResultCode
     /// vmHealthStatusCode (e.g. 761 for partial failure).
-    public var healthStatusCode: Int
+    public var healthStatusCode: ResultCode
     /// `success`, `error`, `warning`.
-    public var status: String
+    public var status: StatusWord
     public var message: String
     public var disks: [DiskProgress]
     public var freezeWindowMilliseconds: Double?
-    /// Whether the terminal status document reached the status blob.
-    public var statusUploaded: Bool
+    /// Whether the terminal status document reached the status blob, and if not why not.
+    public var statusDelivery: StatusDelivery
+    /// Why the upload failed (redacted), when it did.
+    public var statusUploadFailure: String?
 
     public init(
-        code: Int, healthStatusCode: Int, status: String, message: String, disks: [DiskProgress],
-        freezeWindowMilliseconds: Double? = nil, statusUploaded: Bool
+        code: ResultCode, healthStatusCode: ResultCode, status: StatusWord, message: String, disks: [DiskProgress],
+        freezeWindowMilliseconds: Double? = nil, statusDelivery: StatusDelivery, statusUploadFailure: String? = nil
     ) {
         self.code = code
         self.healthStatusCode = healthStatusCode
@@ -84,6 +109,18 @@ public struct JobResult: Sendable, Codable, Equatable {
         self.message = message
         self.disks = disks
         self.freezeWindowMilliseconds = freezeWindowMilliseconds
-        self.statusUploaded = statusUploaded
+        self.statusDelivery = statusDelivery
+        self.statusUploadFailure = statusUploadFailure
+    }
+
+    /// Whether the terminal status reached the status blob.
+    public var statusUploaded: Bool { statusDelivery == .uploaded }
+
+    /// The job's verdict in the vocabulary every output shares: a success code with a failed disk is a warning, a
+    /// success whose status never reached the status blob too (the backup service will not see it).
+    public var verdict: Verdict {
+        guard code.isSuccess, healthStatusCode.isSuccess || healthStatusCode == code else { return .failed }
+        if disks.contains(where: { $0.state == .failed }) || statusDelivery == .failed { return .warning }
+        return .succeeded
     }
 }

@@ -61,7 +61,7 @@ public protocol ScriptRunner: Sendable {
 /// The result of one pre- or post-script phase.
 public struct ScriptOutcome: Sendable, Equatable {
     /// 0 when the script ran clean or there was none; else one of 300...318.
-    public var code: Int
+    public var code: ResultCode
     /// Whether a script was configured and actually ran.
     public var ran: Bool
     /// Whether the backup may go on (continueBackupOnFailure, or success).
@@ -71,7 +71,7 @@ public struct ScriptOutcome: Sendable, Equatable {
     /// The tail of the script's combined stdout and stderr (redacted), for the log.
     public var output: String
 
-    public init(code: Int, ran: Bool, continueBackup: Bool, message: String, output: String = "") {
+    public init(code: ResultCode, ran: Bool, continueBackup: Bool, message: String, output: String = "") {
         self.code = code
         self.ran = ran
         self.continueBackup = continueBackup
@@ -86,11 +86,11 @@ public struct ScriptOutcome: Sendable, Equatable {
 /// A failure that ends a job with a specific extension result code (see the error catalog).
 public struct JobFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// Extension result code, e.g. 11, 15, 121.
-    public var code: Int
+    public var code: ResultCode
     /// Redacted explanation.
     public var message: String
 
-    public init(code: Int, message: String) {
+    public init(code: ResultCode, message: String) {
         self.code = code
         self.message = Redactor.redact(message)
     }

@@ -29,7 +29,8 @@ extension SnapshotJob {
                 ?? JobSettings(taskID: "", command: "", sequenceNumber: number, disks: [], source: path)
             return SnapshotJob(
                 settings: settings, options: options, client: client, log: log,
-                rejection: JobFailure(code: error.resultCode, message: "invalid settings: \(error.description)"))
+                rejection: JobFailure(
+                    code: ResultCode(error.resultCode), message: "invalid settings: \(error.description)"))
         }
     }
 }

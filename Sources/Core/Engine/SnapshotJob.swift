@@ -20,8 +20,8 @@ public final class SnapshotJob: Sendable {
 
     /// How the work ended, before reporting.
     private struct Terminal {
-        var code: Int
-        var health: Int
+        var code: ResultCode
+        var health: ResultCode
         var message: String
     }
 
@@ -81,6 +81,8 @@ public final class SnapshotJob: Sendable {
     /// Runs the job to its end and returns the outcome (also the payload of the last event).
     public func run() async -> JobResult {
         let deadline = ContinuousClock.now + options.deadline
+        let budget = options.deadline + options.reportingTime
+        live.withLock { $0.deadline = Date().addingTimeInterval(Double(budget / .milliseconds(1)) / 1000) }
         let work = Task { await self.work(until: deadline) }
         let cancelledEarly = control.withLock { control in
             control.work = work
@@ -335,7 +337,7 @@ public final class SnapshotJob: Sendable {
                 group.addTask {
                     let (_, clientFailure) = await snapshotter.snapshot(uri, index: index, until: deadline) {
                         progress in
-                        self.continuation.yield(.disk(progress))
+                        self.continuation.yield(.disk(progress, at: Date()))
                         self.update(stageChanged: false) { $0.disks[index] = progress }
                     }
                     return clientFailure
@@ -358,62 +360,76 @@ public final class SnapshotJob: Sendable {
             return Terminal(code: failed.code, health: failed.health, message: failed.message)
         }
         if findings.withLock({ $0.thawProblem }) {
-            return Terminal(code: 2, health: 2, message: "snapshots taken, but thawing reported a problem")
+            return Terminal(code: .error, health: .error, message: "snapshots taken, but thawing reported a problem")
         }
         let scriptsClean = preScript.ran && preScript.code == 0 && report.prePostEnabled
         let frozen = report.consistency == .fileSystem
         // With fsFreezeEnabled false in the script config, the scripts alone make the snapshot consistent.
         let applicationConsistent = scriptsClean && (frozen || options.scripts?.freezeEnabled == false)
         if applicationConsistent { update { $0.consistency = .application } }
-        let code = applicationConsistent ? 0 : 1
-        let kind = code == 0 ? "application-consistent" : (frozen ? "filesystem-consistent" : "crash-consistent")
+        let code: ResultCode = applicationConsistent ? .applicationConsistent : .success
+        let kind =
+            code == .applicationConsistent
+            ? "application-consistent" : (frozen ? "filesystem-consistent" : "crash-consistent")
         return Terminal(code: code, health: code, message: "\(report.disks.count) disk snapshot(s) taken (\(kind))")
     }
 
     // MARK: - Reporting
 
     private func report(_ terminal: Terminal, until deadline: ContinuousClock.Instant) async -> JobResult {
-        if let reason = control.withLock({ $0.cancelReason }), terminal.code != 3 {
+        if let reason = control.withLock({ $0.cancelReason }), terminal.code != .alreadyProcessed {
             logger.warning("job interrupted: \(reason)")
         }
-        begin(.report)
         let code = terminal.code
+        let repeated = code == .alreadyProcessed
+        if !repeated { begin(.report) }
+        var reportRecord: StageRecord?
         let report = update {
             $0.finished = true
             $0.code = code
             $0.healthStatusCode = terminal.health
-            $0.healthState = SnapshotOutcome.healthState(for: terminal.health)
-            $0.status = SnapshotOutcome.statusWord(for: code)
+            $0.healthState = terminal.health.healthState
+            $0.status = code.statusWord
             $0.message = terminal.message
             $0.updated = Date()
-            Self.close(.report, in: &$0, .succeeded, "terminal status: code \(code)", at: $0.updated)
+            if repeated {
+                let record = StageRecord(
+                    skipped: .report, at: $0.updated, reason: "a repeat of a handled job: the first job's status stands"
+                )
+                $0.stages.append(record)
+                reportRecord = record
+            } else {
+                reportRecord = Self.close(.report, in: &$0, .succeeded, "terminal status: code \(code)", at: $0.updated)
+            }
         }
-        if code <= 1 {
+        if let reportRecord { continuation.yield(.stage(reportRecord)) }
+        if code.isSuccess {
             logger.info("job finished: code \(code): \(terminal.message)")
         } else {
             logger.error("job failed: code \(code): \(terminal.message)")
         }
         let final: JobReport
-        let uploaded: Bool
-        if code == 3 {
+        let delivery: StatusDelivery
+        if repeated {
             reporter.abandon()
             if let statusFile, !FileManager.default.fileExists(atPath: statusFile.path) {
                 try? statusFile.write(report)
             }
-            (final, uploaded) = (report, false)
+            (final, delivery) = (report, .unchanged)
         } else {
             async let logUploaded: Void = uploadLog(until: deadline)
+            let uploaded: Bool
             (final, uploaded) = await reporter.finish(report, deadline: deadline)
             await logUploaded
+            delivery = settings.statusBlob == nil ? .noStatusBlob : uploaded ? .uploaded : .failed
         }
         if let failure = final.statusUploadFailure { logger.error("terminal status upload failed: \(failure)") }
         if let failure = reporter.fileFailure { logger.error("status file could not be written: \(failure)") }
         if let failure = log.writeFailure { logger.error("extension.log could not be written: \(failure)") }
-        end(.report, uploaded || settings.statusBlob == nil, uploaded ? "status uploaded" : "status not uploaded")
         let result = JobResult(
             code: final.code, healthStatusCode: final.healthStatusCode, status: final.status, message: final.message,
             disks: final.disks, freezeWindowMilliseconds: findings.withLock { $0.freezeWindow }.map(Self.milliseconds),
-            statusUploaded: uploaded)
+            statusDelivery: delivery, statusUploadFailure: final.statusUploadFailure)
         continuation.yield(.finished(result))
         continuation.finish()
         return result
@@ -456,11 +472,11 @@ public final class SnapshotJob: Sendable {
     /// Starts a stage: an event, and (except for the snapshot stage, reported like disk progress so that the
     /// requests have the machine to themselves) a status file write and an immediate status upload.
     private func begin(_ stage: JobStage) {
-        let now = Date()
-        continuation.yield(.stageStarted(stage, at: now))
+        let record = StageRecord(stage: stage, startedAt: Date())
+        continuation.yield(.stage(record))
         update(stageChanged: stage != .snapshot) {
             $0.stage = stage
-            $0.stages.append(StageRecord(stage: stage, startedAt: now))
+            $0.stages.append(record)
         }
     }
 
@@ -468,37 +484,37 @@ public final class SnapshotJob: Sendable {
         end(stage, succeeded ? .succeeded : .failed, detail)
     }
 
-    /// Ends a stage: an event (`succeeded` unless it failed) and its record in the live report.
+    /// Ends a stage: its record in the live report, and the same record as an event.
     private func end(_ stage: JobStage, _ state: StageRecord.State, _ detail: String) {
         let detail = Redactor.redact(detail)
-        let now = Date()
-        continuation.yield(.stageFinished(stage, at: now, succeeded: state != .failed, detail: detail))
         if state == .failed {
             logger.warning("\(stage.rawValue): \(detail)")
         } else {
             logger.info("\(stage.rawValue): \(state == .skipped ? "skipped: " : "")\(detail)")
         }
-        if live.withLock({ Self.isRunning(stage, in: $0) }) {
-            update { Self.close(stage, in: &$0, state, detail, at: now) }
-        }
+        var closed: StageRecord?
+        update { closed = Self.close(stage, in: &$0, state, detail, at: Date()) }
+        if let closed { continuation.yield(.stage(closed)) }
     }
 
-    /// Records a stage that does not apply to this job (no event: it never started).
+    /// Records a stage that does not apply to this job: one `skipped` record and event, with the reason.
     private func skip(_ stage: JobStage, _ reason: String) {
         logger.info("\(stage.rawValue): skipped: \(reason)")
-        update { $0.stages.append(StageRecord(skipped: stage, at: Date(), reason: reason)) }
+        let record = StageRecord(skipped: stage, at: Date(), reason: reason)
+        update { $0.stages.append(record) }
+        continuation.yield(.stage(record))
     }
 
-    private static func isRunning(_ stage: JobStage, in report: JobReport) -> Bool {
-        report.stages.last { $0.stage == stage }?.state == .running
-    }
-
-    /// Ends the stage's running record, if it has one.
+    /// Ends the stage's running record, if it has one, and returns it.
+    @discardableResult
     private static func close(
         _ stage: JobStage, in report: inout JobReport, _ state: StageRecord.State, _ detail: String, at date: Date
-    ) {
-        guard let index = report.stages.lastIndex(where: { $0.stage == stage && $0.state == .running }) else { return }
+    ) -> StageRecord? {
+        guard let index = report.stages.lastIndex(where: { $0.stage == stage && $0.state == .running }) else {
+            return nil
+        }
         report.stages[index].end(state, at: date, detail: detail)
+        return report.stages[index]
     }
 
     /// A script phase that found no script to run is skipped, not succeeded.

@@ -57,7 +57,7 @@ public struct FreezeBenchmark: Sendable {
             let report = freezer.lastReport
             samples.append(
                 Sample(
-                    code: result.code, windowMilliseconds: Double(report?.windowNanoseconds ?? 0) / 1e6,
+                    code: result.code.rawValue, windowMilliseconds: Double(report?.windowNanoseconds ?? 0) / 1e6,
                     freezingMilliseconds: Double(report?.freezingNanoseconds ?? 0) / 1e6,
                     thawingMilliseconds: Double(report?.thawingNanoseconds ?? 0) / 1e6,
                     gracePeriods: report?.gracePeriods?.outcome))

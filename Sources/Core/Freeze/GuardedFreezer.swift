@@ -85,7 +85,7 @@ public struct GuardedFreezer: FilesystemFreezer {
         }
         var message = report.failureMessage ?? "the freeze guard ended before freezing"
         if !report.thawFailures.isEmpty { message += "; thaw problems: \(report.thawSummary)" }
-        throw JobFailure(code: report.failureCode ?? 121, message: message)
+        throw JobFailure(code: report.failureCode.map { ResultCode($0) } ?? .freezeFailed, message: message)
     }
 
     private func resolveMounts() throws(JobFailure) -> [String] {

@@ -17,14 +17,14 @@ public struct JobSnapshot: Sendable, Equatable {
     public var taskID: String?
     /// N of status/N.status, when known.
     public var sequenceNumber: Int?
-    /// `transitioning`, `success`, `error` or `warning` (lowercased as written).
-    public var status: String
+    /// The document's status word (never the verdict: see `judge(now:)`).
+    public var status: StatusWord
     /// Extension result code; nil when the document had none or it was not a number.
-    public var code: Int?
+    public var code: ResultCode?
     /// `vmHealthState`: 0 green, 128 yellow, 256 red.
     public var healthState: Int?
     /// `vmHealthStatusCode`, e.g. 761 for partial failure.
-    public var healthStatusCode: Int?
+    public var healthStatusCode: ResultCode?
     /// The human message (the peer's `jobMessage`/`messageStr`, or the plain formattedMessage).
     public var message: String
     /// Further messages (substatus entries, notes the reader made), already redacted.
@@ -39,11 +39,16 @@ public struct JobSnapshot: Sendable, Equatable {
     public var telemetry: [MetadataEntry]
     /// The freeze window when it is known (live job or telemetry).
     public var freezeWindowSeconds: Double?
+    /// When the job must have ended, when the document says (vmsnap's `progress.deadlineUTC`).
+    public var deadline: Date?
+    /// The sequence number of the newest settings on the VM when that is newer than this document's: the document
+    /// describes an older job.
+    public var newerSequenceNumber: Int?
 
     public init(
         origin: Origin, extensionName: String? = nil, extensionVersion: String? = nil, operation: String? = nil,
-        taskID: String? = nil, sequenceNumber: Int? = nil, status: String, code: Int? = nil,
-        healthState: Int? = nil, healthStatusCode: Int? = nil, message: String = "", notes: [String] = [],
+        taskID: String? = nil, sequenceNumber: Int? = nil, status: StatusWord, code: ResultCode? = nil,
+        healthState: Int? = nil, healthStatusCode: ResultCode? = nil, message: String = "", notes: [String] = [],
         timestamp: Date? = nil, commandStartTime: Date? = nil, phases: [PhaseRecord] = [],
         disks: [MonitoredDisk] = [], telemetry: [MetadataEntry] = [], freezeWindowSeconds: Double? = nil
     ) {
@@ -67,24 +72,11 @@ public struct JobSnapshot: Sendable, Equatable {
         self.freezeWindowSeconds = freezeWindowSeconds
     }
 
-    /// Whether the document reports a finished job.
-    public var isTerminal: Bool { status != "transitioning" }
+    /// Whether the document reports a finished job (by its code; by its word only when it has no code).
+    public var isTerminal: Bool { code.map(\.isTerminal) ?? status.isTerminal }
 
     /// The value of a telemetry key, if present.
     public func telemetry(_ key: String) -> String? { telemetry.first { $0.key == key }?.value }
-
-    /// How healthy the job looks at `now` (a transitioning job older than `stuckAfter` is stuck).
-    public func health(now: Date, stuckAfter: TimeInterval = JobHealth.defaultStuckAfter) -> JobHealth {
-        switch status {
-        case "success":
-            return disks.contains { $0.progress.state == .failed } ? .warning : .healthy
-        case "warning": return .warning
-        case "error": return .failed
-        default:
-            guard let timestamp else { return .running }
-            return now.timeIntervalSince(timestamp) > stuckAfter ? .stuck : .running
-        }
-    }
 
     /// Overall disk progress: finished disks (succeeded or failed) over all disks.
     public var diskProgress: (finished: Int, total: Int) {
@@ -95,35 +87,18 @@ public struct JobSnapshot: Sendable, Equatable {
     public var currentPhase: PhaseRecord? { phases.last { $0.state == .running } }
 }
 
-/// A job's health as the dashboard and `status --once` judge it.
-public enum JobHealth: String, Sendable, Codable {
-    case healthy, running, warning, failed, stuck, unknown
-
-    /// A transitioning job not updated for this long is stuck: the agent kills enable after 300 s.
-    public static let defaultStuckAfter: TimeInterval = 300
-
-    /// The exit status `vmsnap status --once` returns for this health.
-    public var exitStatus: Int32 {
-        switch self {
-        case .healthy: 0
-        case .failed: 1
-        case .warning: 2
-        case .stuck: 3
-        case .running: 4
-        case .unknown: 5
-        }
-    }
-}
-
 /// One disk as the dashboard shows it: the engine's progress plus what only documents know.
 public struct MonitoredDisk: Sendable, Equatable {
     public var progress: DiskProgress
     /// The data-disk LUN, when the source says it.
     public var lun: Int?
+    /// Whether `progress.attempts` is a fact from the source (the peer's documents do not count attempts).
+    public var attemptsKnown: Bool
 
-    public init(progress: DiskProgress, lun: Int? = nil) {
+    public init(progress: DiskProgress, lun: Int? = nil, attemptsKnown: Bool = true) {
         self.progress = progress
         self.lun = lun
+        self.attemptsKnown = attemptsKnown
     }
 }
 
@@ -149,6 +124,25 @@ public struct PhaseRecord: Sendable, Equatable {
         self.startedAt = startedAt
         self.elapsedSeconds = elapsedSeconds
         self.detail = detail
+    }
+
+    /// The phase a stage record describes. A record still `running` in a document whose job has ended is `unknown`
+    /// (the document ended before the stage did); a skipped stage has no elapsed time.
+    public init(_ record: StageRecord, jobEnded: Bool) {
+        let state: State =
+            switch record.state {
+            case .running: jobEnded ? .unknown : .running
+            case .succeeded: .succeeded
+            case .failed: .failed
+            case .skipped: .skipped
+            }
+        let started = record.startedAt
+        let elapsed =
+            record.state == .skipped
+            ? nil : started.flatMap { s in record.endedAt.map { max(0, $0.timeIntervalSince(s)) } }
+        self.init(
+            stage: record.stage, state: state, startedAt: started, elapsedSeconds: elapsed,
+            detail: Redactor.redact(record.detail))
     }
 
     /// Elapsed time at `now`: the recorded figure, or the running time so far.

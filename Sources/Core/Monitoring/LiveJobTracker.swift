@@ -11,7 +11,7 @@ public struct LiveJobTracker: Sendable {
         self.freezeTimeout = freezeTimeout
         snapshot = JobSnapshot(
             origin: .liveJob, extensionName: ExtensionIdentity.name, extensionVersion: ExtensionIdentity.version,
-            operation: "Enable", taskID: taskID, status: "transitioning", code: 4, message: "job accepted",
+            operation: "Enable", taskID: taskID, status: .transitioning, code: .transitioning, message: "job accepted",
             timestamp: startedAt,
             phases: PhaseRecord.timelineStages.map { PhaseRecord(stage: $0, state: .pending) },
             disks: disks.map { MonitoredDisk(progress: $0) })
@@ -20,24 +20,18 @@ public struct LiveJobTracker: Sendable {
     /// Applies one event.
     public mutating func apply(_ event: JobEvent) {
         switch event {
-        case .stageStarted(let stage, let at):
+        case .stage(let record):
+            let at = record.endedAt ?? record.startedAt ?? snapshot.timestamp ?? Date()
             snapshot.timestamp = at
-            if stage == .freeze { freezeStartedAt = at }
-            update(stage) {
-                $0.state = .running; $0.startedAt = at; $0.elapsedSeconds = nil
+            if record.stage == .freeze, record.state == .running { freezeStartedAt = at }
+            update(record.stage) { $0 = PhaseRecord(record, jobEnded: false) }
+            if record.state == .running, PhaseRecord.timelineStages.contains(record.stage) {
+                snapshot.message = "\(record.stage.rawValue) running"
             }
-            if PhaseRecord.timelineStages.contains(stage) { snapshot.message = "\(stage.rawValue) running" }
-        case .stageFinished(let stage, let at, let succeeded, let detail):
-            snapshot.timestamp = at
-            update(stage) { record in
-                record.state = succeeded ? (detail.hasPrefix("skipped") ? .skipped : .succeeded) : .failed
-                record.elapsedSeconds = record.startedAt.map { at.timeIntervalSince($0) }
-                record.detail = Redactor.redact(detail)
-            }
-            if stage == .thaw, let freezeStartedAt {
+            if record.stage == .thaw, record.state != .running, let freezeStartedAt {
                 snapshot.freezeWindowSeconds = at.timeIntervalSince(freezeStartedAt)
             }
-        case .disk(let progress):
+        case .disk(let progress, _):
             if let i = snapshot.disks.firstIndex(where: { $0.progress.index == progress.index }) {
                 snapshot.disks[i].progress = progress
             } else {
@@ -51,11 +45,14 @@ public struct LiveJobTracker: Sendable {
             snapshot.healthStatusCode = result.healthStatusCode
             snapshot.message = Redactor.redact(result.message)
             if let window = result.freezeWindowMilliseconds { snapshot.freezeWindowSeconds = window / 1000 }
-            for disk in result.disks { apply(.disk(disk)) }
+            for disk in result.disks { apply(.disk(disk, at: Date())) }
             for i in snapshot.phases.indices where snapshot.phases[i].state == .pending {
                 snapshot.phases[i].state = .skipped
+                snapshot.phases[i].detail = "not reached"
             }
-            if !result.statusUploaded { snapshot.notes.append("the terminal status did not reach the status blob") }
+            if result.statusDelivery == .failed {
+                snapshot.notes.append("the terminal status did not reach the status blob")
+            }
         }
     }
 

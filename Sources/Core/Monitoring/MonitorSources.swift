@@ -72,6 +72,20 @@ public final class LocalSources {
         tailer = locations.logFile.map { LogTailer(path: $0) }
     }
 
+    /// Fills what one document knows for another: a status blob document (which carries no sequence number) gets
+    /// the sequence of the status file describing the same task; and a document older than the newest settings on
+    /// the VM is labelled with that newer sequence number.
+    public static func label(_ job: inout JobSnapshot, against documents: [JobSnapshot], newestSettings: Int?) {
+        if job.sequenceNumber == nil, let taskID = job.taskID {
+            job.sequenceNumber = documents.first { $0.taskID == taskID && $0.sequenceNumber != nil }?.sequenceNumber
+        }
+        if let sequence = job.sequenceNumber, let newest = newestSettings, newest > sequence {
+            job.newerSequenceNumber = newest
+        } else {
+            job.newerSequenceNumber = nil
+        }
+    }
+
     /// The newest status file when it changed since the last call (`.success(nil)`: unchanged or none).
     public func changedStatusFile() -> Result<JobSnapshot?, StatusDocumentError> {
         guard let plugin, let newest = plugin.newestStatus else { return .success(nil) }

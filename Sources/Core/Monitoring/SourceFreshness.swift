@@ -52,12 +52,13 @@ public struct SourceFreshness: Sendable, Equatable {
         return text
     }
 
-    /// "3 s", "4 min", "2 h".
+    /// "3 s", "4 min", "2 h", "3 d" (any finite or infinite figure; negative reads as 0).
     public static func age(_ seconds: TimeInterval) -> String {
-        let s = max(0, Int(seconds))
+        let s = seconds.isNaN ? 0 : Int(min(max(0, seconds), 1e15))
         if s < 120 { return "\(s) s" }
         if s < 7200 { return "\(s / 60) min" }
-        return "\(s / 3600) h"
+        if s < 172_800 { return "\(s / 3600) h" }
+        return "\(s / 86_400) d"
     }
 
     /// HH:mm:ss in the given time zone.

@@ -66,11 +66,11 @@ public enum StatusDocumentReader {
                 "status file says \(state.lowercased()); the job's outcome comes from the wrapped status blob", at: 0)
             return inner
         }
-        var snapshot = JobSnapshot(origin: origin, status: state.lowercased())
+        var snapshot = JobSnapshot(origin: origin, status: StatusWord(state))
         snapshot.extensionName = string(status["name"])
         snapshot.operation = string(status["operation"])
         snapshot.taskID = string(status["taskId"])
-        snapshot.code = integer(status["code"])
+        snapshot.code = integer(status["code"]).map { ResultCode($0) }
         if snapshot.code == nil, let raw = string(status["code"]), !raw.isEmpty {
             snapshot.notes.append("code '\(raw)' is not a number")
         }
@@ -79,7 +79,7 @@ public enum StatusDocumentReader {
         snapshot.message = Redactor.redact(message(status["formattedMessage"]))
         if let health = status["vmHealthInfo"] as? [String: Any] {
             snapshot.healthState = integer(health["vmHealthState"])
-            snapshot.healthStatusCode = integer(health["vmHealthStatusCode"])
+            snapshot.healthStatusCode = integer(health["vmHealthStatusCode"]).map { ResultCode($0) }
         }
         snapshot.telemetry = telemetry(status["telemetryData"])
         snapshot.extensionVersion =
@@ -90,8 +90,9 @@ public enum StatusDocumentReader {
                     .joined(separator: ": "))
             if !text.isEmpty { snapshot.notes.append(text) }
         }
-        let running = snapshot.status == "transitioning"
+        let running = !snapshot.isTerminal
         let progress = status["progress"] as? [String: Any]
+        snapshot.deadline = string(progress?["deadlineUTC"]).flatMap(StatusTimestamp.parse)
         snapshot.disks = disks(progress?["disks"] ?? status["snapshotInfo"], running: running)
         if let note = string(progress?["note"]), !note.isEmpty { snapshot.notes.append(Redactor.redact(note)) }
         snapshot.freezeWindowSeconds = snapshot.telemetry("FreezeTime").flatMap(PythonDuration.seconds)
@@ -180,10 +181,18 @@ public enum StatusDocumentReader {
                 ?? string(entry["snapshotUri"]).flatMap { uri in
                     uri.range(of: "snapshot=").map { String(uri[$0.upperBound...].prefix { $0 != "&" }) }
                 }
+            if progress.state == .failed, progress.httpStatus == nil, progress.errorCode == nil,
+                let answer = StorageAnswer(summary: errorMessage)
+            {
+                (progress.httpStatus, progress.errorCode, progress.errorMessage) = (
+                    answer.httpStatus, answer.errorCode, answer.message
+                )
+            }
             if progress.errorCode == nil, progress.state == .failed {
                 progress.errorCode = storageErrorCode(in: errorMessage)
             }
-            return MonitoredDisk(progress: progress, lun: integer(entry["lun"]))
+            return MonitoredDisk(
+                progress: progress, lun: integer(entry["lun"]), attemptsKnown: entry["attempts"] != nil)
         }
     }
 
@@ -218,25 +227,20 @@ public enum StatusDocumentReader {
     /// One phase per timeline stage from the stage records: the stage's last record, else pending while the job
     /// runs and "not reached" once it has ended.
     private static func recordedPhases(_ records: [Any], finished: Bool) -> [PhaseRecord] {
-        var latest: [JobStage: [String: Any]] = [:]
+        var latest: [JobStage: StageRecord] = [:]
         for case let entry as [String: Any] in records {
-            if let stage = string(entry["stage"]).flatMap(JobStage.init(rawValue:)) { latest[stage] = entry }
+            guard let data = try? JSONSerialization.data(withJSONObject: entry),
+                let record = try? JSONDecoder().decode(StageRecord.self, from: data)
+            else { continue }
+            latest[record.stage] = record
         }
         return PhaseRecord.timelineStages.map { stage in
-            guard let entry = latest[stage] else {
+            guard let record = latest[stage] else {
                 return finished
                     ? PhaseRecord(stage: stage, state: .skipped, detail: "not reached")
                     : PhaseRecord(stage: stage, state: .pending)
             }
-            var state = string(entry["state"]).flatMap(PhaseRecord.State.init(rawValue:)) ?? .unknown
-            if finished, state == .running { state = .unknown }  // the document ended before the stage did
-            let started = string(entry["startedUTC"]).flatMap(StatusTimestamp.parse)
-            let ended = string(entry["endedUTC"]).flatMap(StatusTimestamp.parse)
-            let elapsed =
-                state == .skipped ? nil : started.flatMap { s in ended.map { max(0, $0.timeIntervalSince(s)) } }
-            return PhaseRecord(
-                stage: stage, state: state, startedAt: started, elapsedSeconds: elapsed,
-                detail: Redactor.redact(string(entry["detail"]) ?? ""))
+            return PhaseRecord(record, jobEnded: finished)
         }
     }
 
@@ -247,7 +251,7 @@ public enum StatusDocumentReader {
     private static func impliedPhases(_ snapshot: JobSnapshot) -> [PhaseRecord] {
         let finished = snapshot.isTerminal
         let scriptsOff = snapshot.telemetry("prePostEnabled")?.lowercased() == "false"
-        let failed = snapshot.status == "error" ? failingStage(code: snapshot.code) : nil
+        let failed = snapshot.code?.failingStage
         let froze = snapshot.freezeWindowSeconds != nil
         let thawTime = snapshot.telemetry("ThawTime").flatMap(PythonDuration.seconds).flatMap { $0 >= 0 ? $0 : nil }
         let snapshotTime = snapshot.telemetry("snapshotTimeTaken").flatMap(PythonDuration.seconds)
@@ -260,22 +264,11 @@ public enum StatusDocumentReader {
             case .freeze where froze: (state, elapsed) = (.succeeded, snapshot.freezeWindowSeconds)
             case .thaw where froze && thawTime != nil: (state, elapsed) = (.succeeded, thawTime)
             case .snapshot where snapshotTime != nil:
-                (state, elapsed) = (finished && snapshot.status == "success" ? .succeeded : state, snapshotTime)
+                (state, elapsed) = (finished && snapshot.code?.isSuccess == true ? .succeeded : state, snapshotTime)
             default: break
             }
             if stage == failed { state = .failed }
             return PhaseRecord(stage: stage, state: state, elapsedSeconds: elapsed)
-        }
-    }
-
-    /// The phase a failure code names for certain (freeze 121-124, scripts 300-318); other codes name none.
-    static func failingStage(code: Int?) -> JobStage? {
-        guard let code else { return nil }
-        return switch code {
-        case 121...124: .freeze
-        case 300, 302, 304, 305, 306, 308, 310...318: .preScript
-        case 301, 303, 307, 309: .postScript
-        default: nil
         }
     }
 
@@ -316,6 +309,31 @@ public enum StatusDocumentReader {
     private static func describeJSONError(_ error: any Error) -> String {
         let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
         return text ?? "unreadable"
+    }
+}
+
+/// A disk's `errorMessage` as vmsnap writes it into `snapshotInfo` (`HTTP 403 AuthenticationFailed: message`),
+/// split back into its parts.
+struct StorageAnswer {
+    var httpStatus: Int
+    var errorCode: String?
+    var message: String?
+
+    init?(summary: String) {
+        guard summary.hasPrefix("HTTP ") else { return nil }
+        let rest = summary.dropFirst(5)
+        let digits = rest.prefix { $0.isASCII && $0.isNumber }
+        guard digits.count == 3, let status = Int(digits) else { return nil }
+        httpStatus = status
+        var tail = rest.dropFirst(3)
+        if tail.first == " " {
+            let word = tail.dropFirst().prefix { $0 != ":" && $0 != " " }
+            if !word.isEmpty {
+                errorCode = String(word)
+                tail = tail.dropFirst(1 + word.count)
+            }
+        }
+        if tail.hasPrefix(": ") { message = String(tail.dropFirst(2)) }
     }
 }
 

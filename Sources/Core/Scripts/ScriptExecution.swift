@@ -132,7 +132,7 @@ struct ScriptExecution: Sendable {
 
     private func outcome(_ code: Int, ran: Bool, _ message: String, output: OutputTail? = nil) -> ScriptOutcome {
         ScriptOutcome(
-            code: code, ran: ran, continueBackup: code == 0 || continueBackupOnFailure, message: message,
+            code: ResultCode(code), ran: ran, continueBackup: code == 0 || continueBackupOnFailure, message: message,
             output: output?.text ?? "")
     }
 }

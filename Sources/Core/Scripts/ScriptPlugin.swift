@@ -45,7 +45,7 @@ public struct ScriptPlugin: ScriptRunner {
         switch state {
         case .notConfigured: return .none
         case .invalid(let error):
-            return ScriptOutcome(code: error.code, ran: false, continueBackup: true, message: error.message)
+            return ScriptOutcome(code: ResultCode(error.code), ran: false, continueBackup: true, message: error.message)
         case .ready(let config): return await run(config.preScript, .pre, config)
         }
     }

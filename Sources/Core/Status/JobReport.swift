@@ -21,13 +21,13 @@ public struct JobReport: Sendable, Equatable {
     public var stage: JobStage
     public var finished: Bool
     /// Extension result code; 4 while the job runs.
-    public var code: Int
+    public var code: ResultCode
     /// `vmHealthStatusCode`: the code, or 761 for a partial failure.
-    public var healthStatusCode: Int
+    public var healthStatusCode: ResultCode
     /// `vmHealthState`: 0 green, 128 yellow, 256 red.
     public var healthState: Int
     /// `transitioning`, `success`, `error` or `warning`.
-    public var status: String
+    public var status: StatusWord
     /// Redacted human-readable summary.
     public var message: String
     public var disks: [DiskProgress]
@@ -41,6 +41,8 @@ public struct JobReport: Sendable, Equatable {
     /// Why the terminal status document could not be uploaded, once that is known.
     public var statusUploadFailure: String?
     public var updated: Date
+    /// When the job must have ended, reporting included (the monitor judges a job still at code 4 after it STUCK).
+    public var deadline: Date?
 
     /// A job that has just been accepted (code 4, transitioning).
     public init(taskID: String, commandStartTicks: String?, disks: [DiskProgress]) {
@@ -51,7 +53,7 @@ public struct JobReport: Sendable, Equatable {
         code = 4
         healthStatusCode = 4
         healthState = 0
-        status = "transitioning"
+        status = .transitioning
         message = "snapshot job accepted"
         self.disks = disks
         stages = []
@@ -67,7 +69,8 @@ public struct JobReport: Sendable, Equatable {
             ("extensionVersion", ExtensionIdentity.version), ("osVersion", facts.osVersion),
             ("kernelVersion", facts.kernelVersion), ("platformArchitecture", "64bit"),
             ("snapshotCreator", "guestExtension"), ("prePostEnabled", prePostEnabled ? "True" : "False"),
-            ("consistencyType", consistency.rawValue), ("extErrorCode", code <= 1 ? "success" : String(code)),
+            ("consistencyType", consistency.rawValue),
+            ("extErrorCode", code.isSuccess ? "success" : String(code.rawValue)),
         ]
         let timings = [
             ("FreezeTime", freezeDuration), ("ThawTime", thawDuration), ("snapshotTimeTaken", snapshotDuration),
@@ -78,7 +81,8 @@ public struct JobReport: Sendable, Equatable {
         return StatusBlobDocument(
             version: ExtensionIdentity.version, timestampUTC: "/Date(\(milliseconds))/",
             status: .init(
-                name: ExtensionIdentity.name, operation: "Enable", status: status, substatus: [], code: String(code),
+                name: ExtensionIdentity.name, operation: "Enable", status: status.description, substatus: [],
+                code: String(code.rawValue),
                 taskId: taskID, formattedMessage: .init(lang: "en-US", message: message),
                 storageDetails: .init(
                     partitionCount: 1, totalUsedSizeInBytes: facts.usedBytes ?? 0, isStoragespacePresent: false,
@@ -89,13 +93,13 @@ public struct JobReport: Sendable, Equatable {
                 snapshotInfo: disks.map {
                     .init(
                         isSuccessful: $0.state == .succeeded, snapshotUri: $0.snapshotURI ?? "",
-                        errorMessage: $0.state == .failed ? Redactor.redact($0.errorMessage ?? "failed") : "",
+                        errorMessage: $0.state == .failed ? $0.errorSummary : "",
                         blobUri: $0.blobURI, directDriveSnapshotIdentifier: nil)
                 },
-                vmHealthInfo: .init(vmHealthState: healthState, vmHealthStatusCode: healthStatusCode),
+                vmHealthInfo: .init(vmHealthState: healthState, vmHealthStatusCode: healthStatusCode.rawValue),
                 progress: .init(
                     stage: stage, finished: finished, updatedUTC: updated.formatted(.iso8601), disks: disks,
-                    stages: stages,
+                    stages: stages, deadlineUTC: deadline.map { StageRecord.timestamp($0) },
                     note: statusUploadFailure.map { "terminal status upload failed: \($0)" })))
     }
 

@@ -41,8 +41,11 @@ public struct StageRecord: Sendable, Codable, Equatable {
         self.detail = Redactor.redact(detail)
     }
 
+    /// When the stage started.
+    public var startedAt: Date? { ISO8601Timestamp.parse(startedUTC) }
+    /// When the stage ended; nil while it runs.
+    public var endedAt: Date? { endedUTC.flatMap(ISO8601Timestamp.parse) }
+
     /// `2026-11-25T21:04:05.123Z`.
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
+    static func timestamp(_ date: Date) -> String { ISO8601Timestamp.format(date) }
 }

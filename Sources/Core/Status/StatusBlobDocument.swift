@@ -82,6 +82,8 @@ public struct StatusBlobDocument: Codable, Sendable, Equatable {
         public var disks: [DiskProgress]
         /// Every stage that started or was skipped, in order.
         public var stages: [StageRecord]
+        /// ISO 8601 time by which the job will have ended, reporting included.
+        public var deadlineUTC: String?
         /// Set when the terminal upload failed and only the local status file carries the outcome.
         public var note: String?
     }

@@ -42,18 +42,21 @@ public struct StatusFileWriter: Sendable {
         let embedded = String(decoding: (try? JSONEncoder().encode([blob])) ?? Data(), as: UTF8.self)
         let summary = Self.truncated(report.message)
         var substatus = [
-            Substatus(name: embedded, status: report.status, code: report.code, formattedMessage: .init(summary))
+            Substatus(
+                name: embedded, status: report.status.description, code: report.code.rawValue,
+                formattedMessage: .init(summary))
         ]
         if let failure = report.statusUploadFailure {
             substatus.append(
                 Substatus(
-                    name: "StatusBlobUpload", status: "warning", code: report.code,
+                    name: "StatusBlobUpload", status: "warning", code: report.code.rawValue,
                     formattedMessage: .init(Self.truncated("terminal status upload failed: \(failure)"))))
         }
         var file = AgentStatus(
             version: "1.0", timestampUTC: report.updated.formatted(.iso8601),
             status: .init(
-                name: ExtensionIdentity.name, operation: "Enable", status: report.status, code: report.code,
+                name: ExtensionIdentity.name, operation: "Enable", status: report.status.description,
+                code: report.code.rawValue,
                 formattedMessage: .init(summary), substatus: substatus))
         var data = (try? JSONEncoder().encode([file])) ?? Data()
         if data.count > sizeLimit {

@@ -3,6 +3,11 @@ import Foundation
 /// Timestamps read without Foundation's formatters (which build a calendar in the current time zone and load ICU's
 /// zone data): log lines come by the thousand, and SAS `st`/`se` are read whenever settings are.
 enum ISO8601Timestamp {
+    /// `2026-11-25T21:04:05.123Z`: UTC with milliseconds, the form every machine output uses.
+    static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
     /// ISO 8601 `2026-11-25T03:07:06[.fff](Z|+01:00)` without a formatter (no offset: UTC); nil for other forms.
     static func parse(_ text: String) -> Date? {
         let b = Array(text.utf8)

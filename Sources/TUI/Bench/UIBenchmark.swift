@@ -59,7 +59,7 @@ public enum UIBenchmark {
                 account: "acct\(index % 4)", container: "vhds", blob: "disk-\(index)-データ.vhd")
         }
         var tracker = LiveJobTracker(taskID: "bench-task", disks: progress, freezeTimeout: 60, startedAt: start)
-        tracker.apply(.stageStarted(.snapshot, at: start))
+        tracker.apply(.stage(StageRecord(stage: .snapshot, startedAt: start)))
         model.appendLog(
             (0..<logLines).map { i in
                 LogLine.parse(
@@ -76,7 +76,7 @@ public enum UIBenchmark {
             disk.state = i % 2 == 0 ? .inFlight : .succeeded
             disk.attempts = i % 3 + 1
             disk.latencyMilliseconds = Double(i % 90) + 0.5
-            tracker.apply(.disk(disk))
+            tracker.apply(.disk(disk, at: start))
             model.live = tracker.snapshot
             let began = DispatchTime.now().uptimeNanoseconds
             var grid = CellGrid(width: 200, height: 60)

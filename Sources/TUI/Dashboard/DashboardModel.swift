@@ -21,6 +21,8 @@ public struct DashboardModel: Sendable {
     public var logName: String
     /// The newest settings file, redacted.
     public var settings: String?
+    /// The sequence number of the newest settings file, when there is one.
+    public var newestSettingsSequence: Int?
     /// Whether triggering a snapshot is possible from here (a job source exists and not read-only).
     public var canTrigger: Bool
     /// Why triggering is impossible, when it is.
@@ -48,16 +50,20 @@ public struct DashboardModel: Sendable {
         self.logCapacity = max(1, logCapacity)
     }
 
-    /// The job the dashboard is about: a running live job first, else the newest document.
+    /// The job the dashboard is about: a running live job first, else the newest document (labelled with the
+    /// sequence of its status file, and as an older job when newer settings exist).
     public var job: JobSnapshot? {
         if let live, !live.isTerminal { return live }
         let candidates = [live, blob, file].compactMap { $0 }
         guard var newest = candidates.max(by: { ($0.timestamp ?? .distantPast) < ($1.timestamp ?? .distantPast) })
         else { return nil }
-        if newest.sequenceNumber == nil, let file, file.taskID == newest.taskID {
-            newest.sequenceNumber = file.sequenceNumber  // the blob does not carry N; its status file does
-        }
+        LocalSources.label(&newest, against: candidates, newestSettings: newestSettingsSequence)
         return newest
+    }
+
+    /// The job's verdict at `now` (NO JOB without a document).
+    public func judgement(now: Date) -> JobJudgement {
+        job?.judge(now: now) ?? JobJudgement(verdict: .noJob)
     }
 
     /// Appends log lines, dropping the oldest beyond the capacity.

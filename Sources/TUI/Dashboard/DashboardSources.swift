@@ -70,7 +70,10 @@ public enum DashboardSources {
                 feed.update(wake: changed) { model in
                     switch result {
                     case .success(let snapshot):
-                        if let snapshot { model.file = snapshot }
+                        if let snapshot {
+                            model.file = snapshot
+                            model.newestSettingsSequence = local.plugin?.newestSettings?.sequence
+                        }
                         model.source(statusFileName) { $0.recordSuccess(at: now) }
                     case .failure(let error):
                         model.source(statusFileName) { $0.recordFailure(error.description, at: now) }

@@ -222,8 +222,7 @@ public struct DashboardState: Sendable {
         {
             codes.append(code)
         }
-        if let code = job.code, code != 1 || !job.isTerminal { codes.append(String(code)) }
-        if let health = job.healthStatusCode, health != job.code, health > 1 { codes.append(String(health)) }
+        for code in StatusReport.codesInView(job) where !codes.contains(code) { codes.append(code) }
         return codes
     }
 

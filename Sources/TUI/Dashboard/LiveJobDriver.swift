@@ -76,10 +76,9 @@ public final class LiveJobDriver: @unchecked Sendable {
 
     private static func announce(_ result: JobResult, in model: inout DashboardModel) {
         model.freezeOpenedAt = nil
-        let succeeded = result.status == "success"
-        let reason = succeeded ? "" : ": \(Redactor.redact(result.message))"
-        model.notice = (
-            "snapshot finished: \(result.status), code \(result.code)\(reason)", succeeded ? .ok : .critical, Date()
-        )
+        let verdict = result.verdict
+        let reason = verdict == .succeeded ? "" : ": \(Redactor.redact(result.message))"
+        let role: ColorRole = verdict == .succeeded ? .ok : verdict == .warning ? .warning : .critical
+        model.notice = ("snapshot finished: \(verdict.label), code \(result.code)\(reason)", role, Date())
     }
 }

@@ -50,4 +50,25 @@ public enum DisplayWidth {
         result.append(ellipsis)
         return result
     }
+
+    /// `text` cut in the middle to fit `columns` (`datadi…lun2.vhd`), so names that differ at the end stay apart.
+    public static func middleFitted(_ text: String, columns: Int, ellipsis: Character = "…") -> String {
+        guard of(text) > columns else { return text }
+        guard columns > 2 else { return fitted(text, columns: columns, ellipsis: ellipsis) }
+        let characters = Array(text)
+        let budget = columns - of(ellipsis)
+        var headWidth = 0
+        var head = 0
+        while head < characters.count, headWidth + of(characters[head]) <= (budget + 1) / 2 {
+            headWidth += of(characters[head])
+            head += 1
+        }
+        var tailWidth = 0
+        var tail = characters.count
+        while tail > head, tailWidth + of(characters[tail - 1]) <= budget - headWidth {
+            tailWidth += of(characters[tail - 1])
+            tail -= 1
+        }
+        return String(characters[..<head]) + String(ellipsis) + String(characters[tail...])
+    }
 }

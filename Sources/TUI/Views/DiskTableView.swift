@@ -27,10 +27,10 @@ enum DiskTableView {
         title.append(("  sort: \(state.sort.rawValue) \(state.sort == .latency ? g.down : g.up)", .muted))
         grid.putSegments(title, x: area.x, y: area.y, right: area.x + area.width)
 
-        let columns = layout(width: area.width)
+        let columns = layout(width: area.width, disks: disks)
         var header = ""
         for column in columns {
-            let title = column.kind == .location && column.width < 17 ? "ACCOUNT/CONT." : column.title
+            let title = column.kind == .location && column.width < 17 ? "STORAGE" : column.title
             header += pad(DisplayWidth.fitted(title, columns: column.width, ellipsis: g.ellipsis), column.width) + " "
         }
         grid.put(header, x: area.x, y: area.y + 1, style: CellStyle(.muted, .underline), limit: area.width)
@@ -73,17 +73,21 @@ enum DiskTableView {
         var width: Int
     }
 
-    static func layout(width: Int) -> [Column] {
+    /// Columns sized to their content: the disk and location columns take what their longest value needs (up to a
+    /// share of the width), and all spare width goes to the snapshot/error column.
+    static func layout(width: Int, disks: [MonitoredDisk] = []) -> [Column] {
         let fixed = 3 + 3 + 11 + 3 + 7 + 8  // index, lun, state, attempts, latency, separators
         let narrow = width < 76
         let flexible = max(24, width - fixed - (narrow ? 0 : 1))
-        let outcome = min(36, max(14, flexible * 3 / 10))
-        let location = narrow ? 0 : min(40, max(10, flexible * 3 / 10))
-        let disk = max(8, flexible - outcome - location)
+        let longestName = disks.map { DisplayWidth.of(diskName($0)) }.max() ?? 4
+        let longestLocation = disks.map { DisplayWidth.of(Self.location($0.progress)) }.max() ?? 17
+        let locationWidth = narrow ? 0 : min(max(10, longestLocation), flexible * 3 / 10)
+        let disk = max(8, min(longestName, (flexible - locationWidth) * 6 / 10))
+        let outcome = max(14, flexible - disk - locationWidth)
         let all = [
             Column(kind: .index, title: "  #", width: 3), Column(kind: .disk, title: "DISK", width: disk),
             Column(kind: .lun, title: "LUN", width: 3),
-            Column(kind: .location, title: "ACCOUNT/CONTAINER", width: location),
+            Column(kind: .location, title: "ACCOUNT/CONTAINER", width: locationWidth),
             Column(kind: .state, title: "STATE", width: 11), Column(kind: .attempts, title: "TRY", width: 3),
             Column(kind: .latency, title: "LAT ms", width: 7),
             Column(kind: .outcome, title: "SNAPSHOT / ERROR", width: outcome),
@@ -112,24 +116,32 @@ enum DiskTableView {
         let p = disk.progress
         switch kind {
         case .index: return (pad(String(p.index), 3, right: true), .muted)
-        case .disk: return (p.blob, .plain)
+        case .disk:
+            return (DisplayWidth.middleFitted(diskName(disk), columns: width, ellipsis: glyphs.ellipsis), .plain)
         case .lun: return (disk.lun.map(String.init) ?? "-", .muted)
-        case .location: return (p.account.isEmpty ? "-" : "\(p.account)/\(p.container)", .plain)
+        case .location: return (location(p), .plain)
         case .state: return stateText(p.state, attempts: p.attempts, glyphs: glyphs)
-        case .attempts: return (pad(String(p.attempts), 3, right: true), p.attempts > 1 ? .warning : .plain)
+        case .attempts:
+            guard disk.attemptsKnown else { return (pad("?", 3, right: true), .muted) }
+            return (pad(String(p.attempts), 3, right: true), p.attempts > 1 ? .warning : .plain)
         case .latency:
             return (
                 pad(p.latencyMilliseconds.map { RenderContext.fixed($0, digits: 1) } ?? "-", 7, right: true), .plain
             )
         case .outcome:
             if p.state == .failed || p.errorCode != nil && p.state != .succeeded {
-                let code = [p.httpStatus.map(String.init), p.errorCode ?? (p.errorMessage == nil ? nil : "error")]
-                    .compactMap { $0 }.joined(separator: " ")
-                return (code.isEmpty ? "failed" : code, .critical)
+                return (p.errorSummary, .critical)
             }
             return (p.snapshotTime.map { shortSnapshotTime($0, width: width) } ?? "", .plain)
         }
     }
+
+    /// The blob's name, or `(not named)` when the document leaves it out.
+    static func diskName(_ disk: MonitoredDisk) -> String {
+        disk.progress.blob.isEmpty ? "(not named)" : disk.progress.blob
+    }
+
+    static func location(_ p: DiskProgress) -> String { p.account.isEmpty ? "-" : "\(p.account)/\(p.container)" }
 
     static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         let w = DisplayWidth.of(text)

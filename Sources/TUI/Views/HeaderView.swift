@@ -1,14 +1,15 @@
 import Core
 import Foundation
 
-/// The top rows: who and what (extension, VM, sequence, task), the job's state, every source's freshness,
-/// the phase timeline with the freeze-window timer, and a callout for stuck or failed jobs.
+/// The top rows: who and what (extension, VM, sequence, task), the job's verdict, the document's age beside every
+/// source's freshness, the phase timeline with the freeze-window timer, and two rows saying why: the cause of a
+/// failure (first failing disk, storage error, HTTP status) and what to do.
 enum HeaderView {
     /// The longest poll failure the header shows before cutting it (the rest is in `status --once`).
     static let failureWidth = 40
 
     /// Rows the header takes.
-    static let height = 5
+    static let height = 6
 
     static func render(_ model: DashboardModel, into grid: inout CellGrid, width: Int, context: RenderContext) {
         let g = context.glyphs
@@ -21,30 +22,34 @@ enum HeaderView {
                 ("\(name ?? "VMSnapshotLinux") \(job?.extensionVersion ?? "?")", CellStyle(.title, .reverse)),
                 (g.separator + "vm \(model.vmName)", CellStyle(.title, .reverse)),
                 (g.separator + "seq \(job?.sequenceNumber.map(String.init) ?? "-")", CellStyle(.title, .reverse)),
+                (
+                    job?.newerSequenceNumber.map { " (older job; newest \($0))" } ?? "",
+                    CellStyle(.title, [.reverse, .bold])
+                ),
                 (g.separator + "task \(job?.taskID ?? "-")", CellStyle(.title, .reverse)),
             ], x: 0, y: 0, right: width)
 
         var row1: [(String, CellStyle)] = []
+        let verdict = model.judgement(now: context.now).verdict
+        row1.append((statusLabel(verdict, glyphs: g), style(for: verdict)))
         if let job {
-            let health = job.health(now: context.now)
-            row1.append((statusLabel(health, glyphs: g), style(for: health)))
             if let code = job.code { row1.append(("  code \(code)", .plain)) }
-            if let state = job.healthState {
-                let colour = [0: "green", 128: "yellow", 256: "red"][state] ?? "state \(state)"
-                row1.append(
-                    (g.separator + "health \(colour) (\(job.healthStatusCode.map(String.init) ?? "-"))", .plain))
+            if let health = job.healthStatusCode, health != job.code {
+                row1.append((g.separator + "health \(health)", .plain))
             }
             let (done, total) = job.diskProgress
             if total > 0 { row1.append((g.separator + "disks \(done)/\(total)", .plain)) }
             if let stamp = job.timestamp {
-                row1.append((g.separator + "written \(context.clock(stamp)) via \(job.origin.rawValue)", .muted))
+                let age = SourceFreshness.age(context.now.timeIntervalSince(stamp))
+                row1.append((g.separator + "written \(context.stamp(stamp)), \(age) ago", CellStyle(.normal, .bold)))
+                row1.append((" (\(job.origin.rawValue))", .muted))
             }
         } else {
-            row1.append(("NO DATA  no status document yet", .warning))
+            row1.append(("  no status document yet", .warning))
         }
         grid.putSegments(row1, x: 1, y: 1, right: width)
 
-        var row2: [(String, CellStyle)] = []
+        var row2: [(String, CellStyle)] = model.sources.isEmpty ? [] : [("polled ", .muted)]
         for (i, source) in model.sources.enumerated() {
             if i > 0 { row2.append(("  ", .plain)) }
             let stale = source.isStale(now: context.now)
@@ -154,50 +159,53 @@ enum HeaderView {
                 glyphs: context.glyphs)
             return
         }
-        let health = job.health(now: context.now)
-        if health == .stuck, let stamp = job.timestamp {
-            let age = SourceFreshness.age(context.now.timeIntervalSince(stamp))
-            let text =
-                "STUCK: no terminal status for \(age) (code \(job.code.map(String.init) ?? "?"), transitioning since "
-                + "\(context.clock(stamp))); the job never reported an outcome. e: explain"
-            grid.putFitted(
-                text, x: 1, y: y, width: width - 2, style: CellStyle(.critical, [.bold]), glyphs: context.glyphs)
-            return
+        let judgement = model.judgement(now: context.now)
+        var lines: [(String, CellStyle)] = []
+        switch judgement.verdict {
+        case .stuck:
+            let why = judgement.reasons.first ?? "no terminal status"
+            lines.append(("STUCK: \(why) (code \(job.code.map(String.init) ?? "?"))", CellStyle(.critical, [.bold])))
+            lines.append(
+                ("the job never reported an outcome: check the extension process and its log  e: explain", .warning))
+        case .failed, .warning:
+            let style: CellStyle = judgement.verdict == .failed ? CellStyle(.critical, .bold) : .warning
+            if let cause = job.cause {
+                var text = cause.headline
+                if !cause.message.isEmpty { text += ": \(cause.message)" }
+                lines.append((text, style))
+                lines.append(("do: \(cause.action ?? judgement.reasons.first ?? job.message)  e: explain", .plain))
+            } else {
+                lines.append((judgement.reasons.first ?? job.message, style))
+                lines.append(("e: explain", .muted))
+            }
+        case .running, .succeeded, .noJob:
+            let message = job.message.isEmpty ? (job.notes.first ?? "") : job.message
+            lines.append((message, .plain))
+            if let reason = judgement.reasons.first { lines.append((reason, .warning)) }
         }
-        if health == .failed || health == .warning, let code = job.code {
-            let detailCode = job.healthStatusCode.flatMap { $0 > 1 && $0 != code ? $0 : nil }
-            let entry = detailCode.flatMap { context.explain(String($0)) } ?? context.explain(String(code))
-            var text = "\(health == .failed ? "ERROR" : "WARNING") \(code)" + (detailCode.map { "/\($0)" } ?? "")
-            if let entry { text += " \(entry.name): \(entry.meaning)" }
-            if !job.message.isEmpty { text += " | \(job.message)" }
-            text += "  e: explain"
-            grid.putFitted(
-                text, x: 1, y: y, width: width - 2, style: health == .failed ? .critical : .warning,
-                glyphs: context.glyphs)
-            return
+        for (offset, line) in lines.prefix(2).enumerated() {
+            grid.putFitted(line.0, x: 1, y: y + offset, width: width - 2, style: line.1, glyphs: context.glyphs)
         }
-        let message = job.message.isEmpty ? (job.notes.first ?? "") : job.message
-        grid.putFitted(message, x: 1, y: y, width: width - 2, style: .plain, glyphs: context.glyphs)
     }
 
-    static func statusLabel(_ health: JobHealth, glyphs: Glyphs) -> String {
-        switch health {
-        case .healthy: "\(glyphs.ok) SUCCESS"
+    static func statusLabel(_ verdict: Verdict, glyphs: Glyphs) -> String {
+        switch verdict {
+        case .succeeded: "\(glyphs.ok) SUCCEEDED"
         case .running: "\(glyphs.running) RUNNING"
         case .warning: "! WARNING"
-        case .failed: "\(glyphs.failed) ERROR"
+        case .failed: "\(glyphs.failed) FAILED"
         case .stuck: "? STUCK"
-        case .unknown: "? UNKNOWN"
+        case .noJob: "- NO JOB"
         }
     }
 
-    static func style(for health: JobHealth) -> CellStyle {
-        switch health {
-        case .healthy: CellStyle(.ok, .bold)
+    static func style(for verdict: Verdict) -> CellStyle {
+        switch verdict {
+        case .succeeded: CellStyle(.ok, .bold)
         case .running: CellStyle(.accent, .bold)
         case .warning: .warning
         case .failed, .stuck: CellStyle(.critical, [.bold, .reverse])
-        case .unknown: .muted
+        case .noJob: .muted
         }
     }
 }

@@ -22,6 +22,9 @@ public struct RenderContext: Sendable {
     /// HH:mm:ss in the context's time zone.
     public func clock(_ date: Date) -> String { SourceFreshness.clock(date, zone: zone) }
 
+    /// `13:51:23 UTC`: the time with its zone's label, as every screen time is shown.
+    public func stamp(_ date: Date) -> String { clock(date) + " " + zone.abbreviation(for: date) }
+
     /// `value` rounded to `digits` decimals, without `String(format:)` (which loads Foundation's formatting).
     public static func fixed(_ value: Double, digits: Int) -> String {
         guard value.isFinite else { return "-" }

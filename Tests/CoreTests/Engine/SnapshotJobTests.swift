@@ -47,7 +47,7 @@ import Testing
         }
         #expect(last == result)
         let stages = events.compactMap { event -> JobStage? in
-            if case .stageStarted(let stage, _) = event { return stage }
+            if case .stage(let record) = event, record.state == .running { return record.stage }
             return nil
         }
         #expect(stages == [.validate, .dedupe, .staleness, .preconnect, .snapshot, .report])
@@ -106,7 +106,7 @@ import Testing
         #expect(result.disks[0].attempts == 3)
         #expect(result.disks[1].attempts == 1)
         let retrying = events.contains {
-            if case .disk(let disk) = $0 { return disk.index == 0 && disk.state == .retrying }
+            if case .disk(let disk, _) = $0 { return disk.index == 0 && disk.state == .retrying }
             return false
         }
         #expect(retrying)
@@ -127,7 +127,7 @@ import Testing
         let failedDiskLine = lines.first { $0.hasPrefix("FAIL disk 0") }
         #expect(failedDiskLine != nil)
         for line in lines { #expect(!line.contains(echoed), "\(line)") }
-        let disks = result.disks + events.compactMap { if case .disk(let disk) = $0 { disk } else { nil } }
+        let disks = result.disks + events.compactMap { if case .disk(let disk, _) = $0 { disk } else { nil } }
         for disk in disks {
             #expect(!(disk.errorCode ?? "").contains(echoed))
             #expect(!(disk.errorMessage ?? "").contains(echoed))
@@ -172,10 +172,7 @@ import Testing
         let (result, events) = await run(SnapshotJob(settings: try scenario.settings(), options: options))
         // The work ends at the deadline (the watchdog cancels one second after it), then reporting has its own time.
         #expect(ContinuousClock.now - started < options.deadline + .seconds(1) + options.reportingTime)
-        let snapshotEnded = events.contains {
-            if case .stageFinished(.snapshot, _, false, _) = $0 { return true }
-            return false
-        }
+        let snapshotEnded = events.contains { $0.isStage(.snapshot, .failed) }
         #expect(snapshotEnded, "the snapshot stage did not end with a failure at the deadline")
         #expect(result.code == 76)
         #expect(result.healthStatusCode == 761)
@@ -241,7 +238,7 @@ import Testing
         // Cancel once the snapshot request is on its way, as a SIGTERM would.
         let canceller = Task {
             for await event in job.events {
-                if case .disk(let disk) = event, disk.state == .inFlight { job.cancel(reason: "SIGTERM") }
+                if case .disk(let disk, _) = event, disk.state == .inFlight { job.cancel(reason: "SIGTERM") }
             }
         }
         let result = await job.run()
@@ -377,7 +374,9 @@ import Testing
         let reportStarted = Task { () -> Date? in
             var started: Date?
             for await event in job.events {
-                if case .stageStarted(.report, let at) = event { started = at }
+                if case .stage(let record) = event, record.stage == .report, record.state == .running {
+                    started = record.startedAt
+                }
             }
             return started
         }

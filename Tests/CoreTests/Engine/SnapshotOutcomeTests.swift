@@ -28,8 +28,8 @@ import Testing
             [disk(0, .failed, code: "SnaphotOperationRateExceeded")], clientFailure: false)
         #expect(rate?.code == 173)
         #expect(SnapshotOutcome.classify([disk(0, .failed)], clientFailure: true)?.code == 15)
-        #expect(SnapshotOutcome.healthState(for: 76) == 256)
-        #expect(SnapshotOutcome.healthState(for: 121) == 128)
-        #expect(SnapshotOutcome.healthState(for: 1) == 0)
+        #expect(ResultCode.snapshotFailed.healthState == 256)
+        #expect(ResultCode.freezeFailed.healthState == 128)
+        #expect(ResultCode.success.healthState == 0)
     }
 }

@@ -143,23 +143,25 @@ import Testing
         let disk = DiskProgress(
             index: 0, blobURI: "https://a.blob.core.windows.net/c/d.vhd", account: "a", container: "c", blob: "d.vhd")
         var tracker = LiveJobTracker(taskID: "t", disks: [disk], freezeTimeout: 10, startedAt: t0)
-        tracker.apply(.stageStarted(.freeze, at: t0.addingTimeInterval(1)))
+        tracker.apply(.started(.freeze, at: t0.addingTimeInterval(1)))
         #expect(tracker.openFreezeWindow(now: t0.addingTimeInterval(4)) == 3)
         #expect(tracker.snapshot.currentPhase?.stage == .freeze)
-        tracker.apply(.stageFinished(.freeze, at: t0.addingTimeInterval(1.5), succeeded: true, detail: "2 mounts"))
+        tracker.apply(
+            .ended(.freeze, started: t0.addingTimeInterval(1), ended: t0.addingTimeInterval(1.5), detail: "2 mounts"))
         var done = disk
         done.state = .succeeded
         done.snapshotTime = "2026-11-25T03:07:04.5315790Z"
-        tracker.apply(.disk(done))
-        tracker.apply(.stageFinished(.thaw, at: t0.addingTimeInterval(2), succeeded: true, detail: ""))
+        tracker.apply(.disk(done, at: t0.addingTimeInterval(1.6)))
+        tracker.apply(.ended(.thaw, started: t0.addingTimeInterval(1.9), ended: t0.addingTimeInterval(2)))
         #expect(tracker.snapshot.freezeWindowSeconds == 1)
         #expect(tracker.openFreezeWindow(now: t0.addingTimeInterval(5)) == nil)
         tracker.apply(
             .finished(
                 JobResult(
-                    code: 1, healthStatusCode: 1, status: "success", message: "ok", disks: [done], statusUploaded: true)
+                    code: 1, healthStatusCode: 1, status: "success", message: "ok", disks: [done],
+                    statusDelivery: .uploaded)
             ))
-        #expect(tracker.snapshot.health(now: t0) == .healthy)
+        #expect(tracker.snapshot.judge(now: t0).verdict == .succeeded)
         #expect(tracker.snapshot.diskProgress == (1, 1))
         #expect(tracker.snapshot.phases.first { $0.stage == .preScript }?.state == .skipped)
     }

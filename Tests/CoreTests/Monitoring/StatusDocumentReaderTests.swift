@@ -22,7 +22,7 @@ import Testing
         #expect(snapshot.disks.map(\.progress.blob) == ["disk0.vhd", "disk1.vhd", "disk2.vhd"])
         #expect(snapshot.disks.allSatisfy { $0.progress.state == .succeeded && $0.progress.account == "acct" })
         #expect(snapshot.disks[0].progress.snapshotTime == "2026-11-25T03:07:04.5315790Z")
-        #expect(snapshot.health(now: Date()) == .healthy)
+        #expect(snapshot.judge(now: Date()).verdict == .succeeded)
         let snapshotPhase = snapshot.phases.first { $0.stage == .snapshot }
         #expect(abs((snapshotPhase?.elapsedSeconds ?? 0) - 1.135092) < 0.000_001)
         #expect(snapshot.freezeWindowSeconds == nil, "the peer's negative FreezeTime is not a window")
@@ -50,7 +50,7 @@ import Testing
         #expect(partial.healthStatusCode == 761)
         #expect(partial.disks.map(\.progress.state) == [.succeeded, .succeeded, .failed])
         #expect(partial.disks[2].progress.errorCode == "SnapshotCountExceeded")
-        #expect(partial.health(now: Date()) == .failed)
+        #expect(partial.judge(now: Date()).verdict == .failed)
 
         let freeze = try read(StatusDocumentFixtures.freezeFailure)
         #expect(freeze.phases.first { $0.stage == .freeze }?.state == .failed)
@@ -104,8 +104,8 @@ import Testing
         #expect(stuck.code == 4)
         #expect(stuck.message == "snapshot started")
         let written = try #require(stuck.timestamp)
-        #expect(stuck.health(now: written.addingTimeInterval(30)) == .running)
-        #expect(stuck.health(now: written.addingTimeInterval(301)) == .stuck)
+        #expect(stuck.judge(now: written.addingTimeInterval(30)).verdict == .running)
+        #expect(stuck.judge(now: written.addingTimeInterval(301)).verdict == .stuck)
     }
 
     @Test func errorsNameThePathAndWhatWasExpected() {

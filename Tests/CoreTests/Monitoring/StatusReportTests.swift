@@ -18,18 +18,19 @@ import Testing
         return MonitorSourceLocations(statusBlobURI: nil, pluginDirectory: plugin.path, logFile: nil, interval: 1)
     }
 
-    @Test func jsonHasAVersionedSchemaAndHealthDrivesTheExitStatus() async throws {
+    @Test func jsonHasAVersionedSchemaAndTheVerdictDrivesTheExitStatus() async throws {
         let report = await StatusReport.collect(
             locations: try locations(statusFile: StatusDocumentFixtures.partialFailure), fetcher: nil)
-        #expect(report.health == .failed && report.health.exitStatus == 1)
+        #expect(report.judgement.verdict == .failed && report.judgement.verdict.exitStatus == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
-        #expect(json["schema"] as? String == "vmsnap.status/1")
+        #expect(json["schema"] as? String == "vmsnap.status/2")
+        #expect(json["verdict"] as? String == "failed")
         let job = try #require(json["job"] as? [String: Any])
         #expect(job["sequenceNumber"] as? Int == 7)
         #expect((job["disks"] as? [[String: Any]])?.last?["errorCode"] as? String == "SnapshotCountExceeded")
         let explained = (json["explanations"] as? [[String: Any]])?.compactMap { $0["code"] as? String }
-        #expect(explained == ["76", "761", "SnapshotCountExceeded"])
-        #expect(report.text(zone: .utc).contains("error 409 SnapshotCountExceeded"))
+        #expect(explained == ["SnapshotCountExceeded", "761"], "the storage error first; 761, not 76's 'every disk'")
+        #expect(report.text(zone: .utc).contains("error HTTP 409 SnapshotCountExceeded"))
     }
 
     @Test func aJobWithFreezingOffDoesNotClaimAFreeze() async throws {
@@ -49,11 +50,11 @@ import Testing
 
     @Test func noDocumentIsUnknownAndStuckIsCalledOut() async throws {
         let empty = await StatusReport.collect(locations: try locations(statusFile: nil), fetcher: nil)
-        #expect(empty.health == .unknown && empty.health.exitStatus == 5)
+        #expect(empty.judgement.verdict == .noJob && empty.judgement.verdict.exitStatus == 5)
         #expect(empty.text().contains("no status document found"))
         let stuck = await StatusReport.collect(
             locations: try locations(statusFile: StatusDocumentFixtures.stuckAtCode4), fetcher: nil)
-        #expect(stuck.health == .stuck && stuck.health.exitStatus == 3)
+        #expect(stuck.judgement.verdict == .stuck && stuck.judgement.verdict.exitStatus == 3)
         #expect(stuck.text().contains("STUCK"))
     }
 

@@ -31,7 +31,7 @@ struct FrozenJobTests {
                 settings: settings, options: SnapshotJobOptions(freezeTimeout: .seconds(4), freezer: freezer))
             let blockedWriter = Task { () -> Bool in
                 for await event in job.events {
-                    guard case .stageFinished(.freeze, _, true, _) = event else { continue }
+                    guard event.isStage(.freeze, .succeeded) else { continue }
                     let writer = try filesystems[0].startWriter()
                     let blocked = !writer.completed(within: 0.3)
                     return blocked && writer.completed(within: 5)

@@ -24,7 +24,7 @@ import Testing
         // While frozen, the freeze stage's own log line must still be in memory only.
         let heldWhileFrozen = Task { () -> Bool? in
             for await event in job.events {
-                guard case .stageFinished(.freeze, _, true, _) = event else { continue }
+                guard event.isStage(.freeze, .succeeded) else { continue }
                 let file = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
                 return !file.contains("]freeze: froze")
             }
