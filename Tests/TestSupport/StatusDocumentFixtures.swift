@@ -12,9 +12,17 @@ public enum StatusDocumentFixtures {
     public static let freezeFailure = "vmsnap-freeze-failure.json"
     /// A successful job that ran with freezing off (its freeze and thaw stage records are `skipped`).
     public static let skippedFreeze = "vmsnap-skipped-freeze.json"
+    /// Shaped like the peer's: status word `success` with code `4`, written days before the goldens' clock (the
+    /// peer writes this while a job runs and leaves it when it crashes).
+    public static let peerSuccessWordAtCode4 = "peer-success-code4-days-old.json"
+    /// Shaped like the peer's: status word `success`, code 76 with health 761, a failed disk with `blobUri: null`.
+    public static let peerPartialWithUnnamedDisk = "peer-partial-blob-null.json"
+    /// Shaped like the peer's: a freeze failure, code 121 with health status code 761.
+    public static let peerFreezeFailure = "peer-freeze-121-health-761.json"
     /// Every fixture, peer first.
     public static let all = [
-        peerStatusFile, peerStatusBlob, success, partialFailure, stuckAtCode4, freezeFailure, skippedFreeze,
+        peerStatusFile, peerStatusBlob, peerSuccessWordAtCode4, peerPartialWithUnnamedDisk, peerFreezeFailure,
+        success, partialFailure, stuckAtCode4, freezeFailure, skippedFreeze,
     ]
 
     /// The folder holding the fixtures.

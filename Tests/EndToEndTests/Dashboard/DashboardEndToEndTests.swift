@@ -42,17 +42,17 @@ import Testing
         try session.send("Enter")
         let declined = session.wait(for: "snapshot not triggered")
         #expect(declined.met, "Enter keeps the default (No)")
-        #expect(!declined.screen.joined().contains("via live job"))
+        #expect(!declined.screen.joined().contains("(live job)"))
 
         try session.send("t")
         #expect(session.wait(for: "[y] yes").met)
         try session.send("y")
         let finished = session.wait(timeout: 30) { screen in
-            screen.joined(separator: "\n").contains("snapshot finished: success")
+            screen.joined(separator: "\n").contains("snapshot finished: SUCCEEDED")
         }
         let text = finished.screen.joined(separator: "\n")
         #expect(finished.met, "the triggered job finishes:\n\(text)")
-        #expect(text.contains("via live job") && text.contains("3/3 finished"))
+        #expect(text.contains("(live job)") && text.contains("3/3 finished"))
         let diskRows = finished.screen.filter { $0.contains(".vhd") && !$0.contains("http") }
         #expect(diskRows.count == 3 && diskRows.allSatisfy { $0.contains("done") }, "\(diskRows)")
         #expect(diskRows.contains { $0.contains(" 3 ") }, "the flaky disk needed retries: \(diskRows)")
@@ -180,7 +180,8 @@ import Testing
         let options = ["--plugin-dir", directory.path, "--log-dir", directory.path]
         let success = try BuiltBinary.run(["status", "--once", "--json"] + options)
         #expect(success.status == 0)
-        #expect(success.stdout.contains(#""schema" : "vmsnap.status/1""#))
+        #expect(success.stdout.contains(#""schema" : "vmsnap.status/2""#))
+        #expect(success.stdout.contains(#""verdict" : "succeeded""#))
         try StatusDocumentFixtures.data(StatusDocumentFixtures.partialFailure).write(
             to: directory.appendingPathComponent("status/5.status"))
         let failed = try BuiltBinary.run(["status", "--once"] + options)

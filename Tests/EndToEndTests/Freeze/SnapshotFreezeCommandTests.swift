@@ -60,10 +60,11 @@ struct SnapshotFreezeCommandTests {
             job.standardOutput = events
             try job.run()
             let lines = LineReader(events.fileHandleForReading)
-            let frozen = lines.next(containing: "\"stage\":\"freeze\"").flatMap { _ in
-                lines.next(containing: "\"stageFinished\"")
+            var frozen = false
+            while !frozen, let line = lines.next() {
+                frozen = line.contains("\"stage\":\"freeze\"") && line.contains("\"state\":\"succeeded\"")
             }
-            #expect(frozen?.contains("\"succeeded\":true") == true, "the job did not report a freeze")
+            #expect(frozen, "the job did not report a freeze")
             let writers = try filesystems.map { try $0.startWriter() }
             #expect(!writers[0].completed(within: 0.3), "a write went through while frozen")
             kill(job.processIdentifier, SIGKILL)
