@@ -20,6 +20,26 @@ import Testing
         #expect(grid.lines[0].contains("seq 12"))
     }
 
+    /// Every verdict on documents shaped like the peer's, at 80x24 and 200x60: the verdict and the cause on the main
+    /// screen, never the status word's claim.
+    @Test(arguments: [
+        (StatusDocumentFixtures.peerSuccessWordAtCode4, "STUCK", "written 2026-11-22 01:00:00 UTC, 3 d ago"),
+        (StatusDocumentFixtures.peerPartialWithUnnamedDisk, "FAILED", "disk 1 (not named): AuthenticationFailed"),
+        (StatusDocumentFixtures.peerFreezeFailure, "FAILED", "code 121 FailedRetryableFsFreezeFailed"),
+    ])
+    func peerShapedVerdicts(fixture: String, verdict: String, cause: String) throws {
+        let model = try GoldenGrid.model(fixture: fixture)
+        let name = fixture.replacingOccurrences(of: ".json", with: "")
+        for (width, height) in [(80, 24), (200, 60)] {
+            let grid = GoldenGrid.render(model, width: width, height: height)
+            try GoldenGrid.check(grid, "\(name)-\(width)x\(height)")
+            let header = grid.lines.prefix(6).joined(separator: "\n")
+            #expect(header.contains(verdict), "\(header)")
+            #expect(header.contains(cause), "\(header)")
+            #expect(!header.contains("SUCCEEDED"))
+        }
+    }
+
     @Test(arguments: [
         StatusDocumentFixtures.success, StatusDocumentFixtures.partialFailure, StatusDocumentFixtures.stuckAtCode4,
         StatusDocumentFixtures.freezeFailure, StatusDocumentFixtures.skippedFreeze,

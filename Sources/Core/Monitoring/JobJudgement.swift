@@ -24,12 +24,11 @@ extension JobSnapshot {
         var reasons: [String] = []
         let terminal = code.map(\.isTerminal) ?? status.isTerminal
         guard terminal else {
+            let stuck = isStuck(age: age, now: now, stuckAfter: stuckAfter, reasons: &reasons)
             if let code, status != .transitioning {
                 reasons.append("status says \(status) but code \(code) means the job has not ended")
             }
-            return JobJudgement(
-                verdict: isStuck(age: age, now: now, stuckAfter: stuckAfter, reasons: &reasons) ? .stuck : .running,
-                reasons: reasons, documentAge: age)
+            return JobJudgement(verdict: stuck ? .stuck : .running, reasons: reasons, documentAge: age)
         }
         let verdict = terminalVerdict(reasons: &reasons)
         return JobJudgement(verdict: verdict, reasons: reasons, documentAge: age)

@@ -212,7 +212,7 @@ public struct StatusReport: Sendable {
     private static func iso(_ date: Date) -> String { ISO8601Timestamp.format(date) }
 
     /// `2026-12-01 13:51:00 UTC` in the zone.
-    static func dateTime(_ date: Date, zone: ClockZone) -> String {
+    public static func dateTime(_ date: Date, zone: ClockZone) -> String {
         let local = Int(floor(date.timeIntervalSince1970)) + zone.secondsFromGMT(for: date)
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let (year, month, day) = CivilTime.civil(fromDays: days)

@@ -22,8 +22,12 @@ public struct RenderContext: Sendable {
     /// HH:mm:ss in the context's time zone.
     public func clock(_ date: Date) -> String { SourceFreshness.clock(date, zone: zone) }
 
-    /// `13:51:23 UTC`: the time with its zone's label, as every screen time is shown.
-    public func stamp(_ date: Date) -> String { clock(date) + " " + zone.abbreviation(for: date) }
+    /// `13:51:23 UTC`, or `2026-11-22 01:00:00 UTC` when it is not today: the time with its zone's label, as every
+    /// screen time is shown.
+    public func stamp(_ date: Date) -> String {
+        let day = StatusReport.dateTime(date, zone: zone)
+        return StatusReport.dateTime(now, zone: zone).prefix(10) == day.prefix(10) ? String(day.dropFirst(11)) : day
+    }
 
     /// `value` rounded to `digits` decimals, without `String(format:)` (which loads Foundation's formatting).
     public static func fixed(_ value: Double, digits: Int) -> String {

@@ -58,6 +58,40 @@ import Testing
         #expect(stuck.text().contains("STUCK"))
     }
 
+    /// status --once on documents shaped like the peer's: text, JSON and exit status all carry the verdict, the
+    /// document's age and the cause.
+    @Test(arguments: [
+        (StatusDocumentFixtures.peerSuccessWordAtCode4, Verdict.stuck, "why       no terminal status: written"),
+        (
+            StatusDocumentFixtures.peerPartialWithUnnamedDisk, Verdict.failed,
+            "cause     disk 1 (not named): AuthenticationFailed (1 of 3 disks failed)"
+        ),
+        (StatusDocumentFixtures.peerFreezeFailure, Verdict.failed, "cause     code 121 FailedRetryableFsFreezeFailed"),
+    ])
+    func peerShapedDocuments(fixture: String, verdict: Verdict, line: String) async throws {
+        let report = await StatusReport.collect(locations: try locations(statusFile: fixture), fetcher: nil)
+        #expect(report.judgement.verdict == verdict)
+        let text = report.text(zone: .utc)
+        #expect(text.hasPrefix("vmsnap status at ") && text.contains(": \(verdict.label)\n"), "\(text)")
+        #expect(text.contains(line), "\(text)")
+        #expect(text.contains(" ago (status file)"), "the document's own age: \(text)")
+        let json = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
+        #expect(json["verdict"] as? String == verdict.rawValue)
+        #expect(json["exitStatus"] as? Int == Int(verdict.exitStatus))
+        #expect((json["documentAgeSeconds"] as? Double ?? 0) > 0)
+    }
+
+    @Test func aDocumentOlderThanTheNewestSettingsIsLabelled() async throws {
+        var locations = try locations(statusFile: StatusDocumentFixtures.success)
+        let plugin = try #require(locations.pluginDirectory)
+        try FileManager.default.createDirectory(atPath: plugin + "/config", withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: plugin + "/config/9.settings"))
+        locations.interval = 1
+        let report = await StatusReport.collect(locations: locations, fetcher: nil)
+        #expect(report.job?.newerSequenceNumber == 9)
+        #expect(report.text(zone: .utc).contains("sequence 7 (an older job: the newest settings are sequence 9)"))
+    }
+
     @Test func storageCodesAreExplainedThroughTheResultCodeTheyBecome() {
         let entry = CodeExplanation.lookup("SnapshotCountExceeded")
         #expect(entry?.name.contains("85 FailedSnapshotLimitReached") == true)

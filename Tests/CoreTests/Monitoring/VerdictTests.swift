@@ -50,7 +50,9 @@ import Testing
         let warning = JobSnapshot(origin: .statusBlob, status: .warning, code: .success)
         #expect(warning.judge(now: now).verdict == .warning)
         let errorWord = JobSnapshot(origin: .statusBlob, status: .error, code: .success)
-        #expect(errorWord.judge(now: now) == JobJudgement(verdict: .warning, reasons: ["code 1 is a success but status says error"]))
+        #expect(
+            errorWord.judge(now: now)
+                == JobJudgement(verdict: .warning, reasons: ["code 1 is a success but status says error"]))
         let unknownWord = JobSnapshot(origin: .statusBlob, status: StatusWord("done"), code: .success)
         #expect(unknownWord.judge(now: now).verdict == .failed, "the agent reads an unknown word as an error")
         var running = JobSnapshot(origin: .liveJob, status: .transitioning, code: .transitioning)

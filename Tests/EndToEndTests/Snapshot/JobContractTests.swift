@@ -25,8 +25,11 @@ struct JobContractTests {
     ) throws -> Views {
         let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
         let output = try BuiltBinary.run(
-            ["snapshot", "--settings", settings.path, "--json", "--status-dir", scenario.statusDirectory, "--log-dir",
-                scenario.logDirectory] + extra)
+            [
+                "snapshot", "--settings", settings.path, "--json", "--status-dir", scenario.statusDirectory,
+                "--log-dir",
+                scenario.logDirectory,
+            ] + extra)
         #expect(output.status == expectStatus, "\(output.stderr)\n\(output.stdout)")
         var views = Views()
         for line in output.stdout.split(separator: "\n") {
@@ -36,7 +39,9 @@ struct JobContractTests {
             }
         }
         let document = try #require(try scenario.statusDocument())
-        for record in document.status.progress?.stages ?? [] { views.blob[record.stage.rawValue] = record.state.rawValue }
+        for record in document.status.progress?.stages ?? [] {
+            views.blob[record.stage.rawValue] = record.state.rawValue
+        }
         let poll = scenario.fixture.sasURI(blob: SnapshotScenario.statusBlob, permissions: "r")
         let status = try BuiltBinary.run([
             "status", "--once", "--json", "--status-blob", poll, "--plugin-dir", "/nonexistent", "--log-dir",
@@ -69,8 +74,10 @@ struct JobContractTests {
         let views = try run(scenario, expectStatus: 0)
         expectAgreement(
             views,
-            ["preScript": "skipped", "freeze": "skipped", "snapshot": "succeeded", "thaw": "skipped",
-                "postScript": "skipped", "report": "succeeded"])
+            [
+                "preScript": "skipped", "freeze": "skipped", "snapshot": "succeeded", "thaw": "skipped",
+                "postScript": "skipped", "report": "succeeded",
+            ])
         #expect(views.verdict == "succeeded")
     }
 
