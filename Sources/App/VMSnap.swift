@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 
 /// The `vmsnap` command: snapshot core, dashboard, emulator and tools.
 @main
@@ -6,6 +7,7 @@ struct VMSnap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vmsnap",
         abstract: "Azure VM snapshot extension core and operator dashboard.",
+        version: ExtensionIdentity.version,
         subcommands: [
             ConfigCommand.self, SnapshotCommand.self, HandlerCommand.self, MonitorCommand.self,
             StatusCommand.self, DemoCommand.self, EmulatorCommand.self, BenchCommand.self,

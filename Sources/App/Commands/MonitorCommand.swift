@@ -20,6 +20,9 @@ struct MonitorSourceOptions: ParsableArguments {
     @Option(help: "Poll interval in seconds, 1 to 3600 (default: the configuration's pollIntervalSeconds, 2).")
     var interval: Double?
 
+    @Flag(help: "Show times in UTC (default: the configuration's timeZone, local time with its zone label).")
+    var utc = false
+
     func validate() throws {
         let range = VMSnapConfiguration.pollIntervalRange
         if let interval, !range.contains(interval) {
@@ -60,9 +63,14 @@ struct MonitorSourceOptions: ParsableArguments {
             configuration: configuration)
     }
 
-    /// The status blob fetcher (libcurl), when a status blob is known.
-    func fetcher(_ locations: MonitorSourceLocations) -> (any StatusBlobFetching)? {
-        locations.statusBlobURI.flatMap { try? SASBlobURI($0) }.map { BlobStatusFetcher(uri: $0) }
+    /// The status blob fetcher (libcurl), when a status blob is known; `timeout` bounds each poll.
+    func fetcher(_ locations: MonitorSourceLocations, timeout: Duration? = nil) -> (any StatusBlobFetching)? {
+        locations.statusBlobURI.flatMap { try? SASBlobURI($0) }.map { BlobStatusFetcher(uri: $0, timeout: timeout) }
+    }
+
+    /// The zone people-facing times are shown in: `--utc`, else the configuration's `timeZone`, else local.
+    func zone(_ configuration: VMSnapConfiguration?) -> ClockZone {
+        utc ? .utc : (configuration?.clock ?? .local).zone
     }
 }
 
@@ -111,7 +119,8 @@ struct MonitorCommand: AsyncParsableCommand {
         }
         defer { polling.cancel() }
         try await DashboardRunner(
-            feed: feed, environment: environment, explain: CodeExplanation.lookup, onTrigger: { driver.trigger() }
+            feed: feed, environment: environment, zone: sources.zone(configuration), explain: CodeExplanation.lookup,
+            onTrigger: { driver.trigger() }
         ).run()
     }
 }

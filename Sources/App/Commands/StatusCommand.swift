@@ -8,8 +8,9 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Print the snapshot job's status once (for scripts and tickets).",
         discussion: """
-            Exit status: 0 success, 1 failed, 2 warning (partial), 3 stuck (no terminal status), 4 running, \
-            5 no status document found.
+            The verdict comes from the result code and the document's age, never from the status word. Exit \
+            status: 0 succeeded, 1 failed, 2 warning, 3 stuck (no terminal status after the longest a job may \
+            run), 4 running, 5 no job (no status document found), 64 a usage or configuration error.
             """)
 
     @OptionGroup var sources: MonitorSourceOptions
@@ -17,18 +18,24 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Read every source once and print (required; the live view is `vmsnap monitor`).")
     var once = false
 
-    @Flag(help: "Print JSON (schema \(StatusReport.schema)).")
+    @Flag(help: "Print JSON (schema \(StatusReport.schema), schemas/vmsnap.status.schema.json).")
     var json = false
+
+    @Option(help: "Longest wait for the status blob, in seconds (1 to 300).")
+    var timeout: Double = 10
 
     func validate() throws {
         guard once else { throw ValidationError("add --once (the live view is `vmsnap monitor`)") }
+        guard (1...300).contains(timeout) else { throw ValidationError("--timeout: expected 1 to 300 seconds") }
     }
 
     func run() async throws {
         let configuration = try sources.configuration()
         let locations = sources.locations(configuration)
-        let report = await StatusReport.collect(locations: locations, fetcher: sources.fetcher(locations))
-        FileHandle.standardOutput.write(json ? report.json() : Data(report.text().utf8))
+        let fetcher = sources.fetcher(locations, timeout: .milliseconds(Int(timeout * 1000)))
+        let report = await StatusReport.collect(locations: locations, fetcher: fetcher)
+        let text = report.text(zone: sources.zone(configuration))
+        FileHandle.standardOutput.write(json ? report.json() : Data(text.utf8))
         let status = report.judgement.verdict.exitStatus
         if status != 0 { throw ExitCode(status) }
     }

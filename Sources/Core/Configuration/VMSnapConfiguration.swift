@@ -31,6 +31,14 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         case dark, light, monochrome
     }
 
+    /// The zone people-facing times are shown in (machine outputs are always ISO 8601 UTC).
+    public enum Clock: String, Sendable, Equatable, CaseIterable {
+        case local, utc
+
+        /// The zone the views use.
+        public var zone: ClockZone { self == .utc ? .utc : .local }
+    }
+
     /// The extension's plugin directory (HandlerEnvironment.json, config/, status/); a glob picks the newest match.
     public var pluginDirectory: String
     /// The extension's log directory (extension.log).
@@ -43,6 +51,8 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     /// Mount points never frozen: exact paths or globs (`/mnt/*`).
     public var mountsToSkip: [String]
     public var theme: Theme
+    /// `timeZone`: local time with its zone label (default), or UTC.
+    public var clock: Clock = .local
 
     /// The value of `statusBlob` that means "take it from the job's settings".
     public static let discoverKeyword = "discover"
@@ -53,7 +63,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     /// Every key the file may contain.
     public static let keys = [
         "pluginDirectory", "logDirectory", "statusBlob", "pollIntervalSeconds", "freezeTimeoutSeconds",
-        "mountsToSkip", "theme",
+        "mountsToSkip", "theme", "timeZone",
     ]
 
     /// The values used for keys the file leaves out.
@@ -128,6 +138,9 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         }
         if let value = read("mountsToSkip", mounts) { configuration.mountsToSkip = value }
         if let value = read("theme", theme) { configuration.theme = value }
+        if let value = read("timeZone", { node throws(SettingsError) in try choice(node, Clock.self) }) {
+            configuration.clock = value
+        }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
     }
@@ -211,13 +224,18 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         return result
     }
 
-    private static func theme(_ node: JSONNode) throws(SettingsError) -> Theme {
+    private static func theme(_ node: JSONNode) throws(SettingsError) -> Theme { try choice(node, Theme.self) }
+
+    /// One of an enumeration's raw values; the error lists them all.
+    private static func choice<T: RawRepresentable & CaseIterable>(_ node: JSONNode, _ type: T.Type)
+        throws(SettingsError) -> T where T.RawValue == String
+    {
         let text = try node.string()
-        guard let theme = Theme(rawValue: text) else {
-            let names = Theme.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        guard let value = T(rawValue: text) else {
+            let names = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
             throw node.error(expected: "one of \(names)", found: "\"\(text)\"")
         }
-        return theme
+        return value
     }
 }
 

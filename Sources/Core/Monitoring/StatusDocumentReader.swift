@@ -28,7 +28,7 @@ public enum StatusDocumentReader {
         do {
             root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw StatusDocumentError(source: source, path: "$", expected: "JSON (\(describeJSONError(error)))")
+            throw StatusDocumentError(source: source, path: "$", expected: "JSON (\(JSONSyntaxError(data).detail))")
         }
         var snapshot = try readRoot(root, origin: origin, source: source)
         snapshot.sequenceNumber = sequenceNumber
@@ -304,11 +304,6 @@ public enum StatusDocumentReader {
         case let s as String: ["true", "1", "yes"].contains(s.lowercased())
         default: nil
         }
-    }
-
-    private static func describeJSONError(_ error: any Error) -> String {
-        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-        return text ?? "unreadable"
     }
 }
 

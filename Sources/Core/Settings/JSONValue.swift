@@ -33,11 +33,8 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     public static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let underlying = context.underlyingError.map { "\($0)" } ?? context.debugDescription
-            throw JSONSyntaxError(detail: Self.location(in: underlying))
         } catch {
-            throw JSONSyntaxError(detail: "not valid JSON")
+            throw JSONSyntaxError(data)
         }
     }
 
@@ -52,20 +49,15 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         case .object: "an object"
         }
     }
-
-    /// Keeps only the position part of a parser message ("around line 3, column 7"), so no input text leaks.
-    private static func location(in message: String) -> String {
-        if let range = message.range(of: #"line \d+,? column \d+"#, options: .regularExpression) {
-            return "not valid JSON (around \(message[range]))"
-        }
-        if let range = message.range(of: #"character \d+"#, options: .regularExpression) {
-            return "not valid JSON (around \(message[range]))"
-        }
-        return "not valid JSON"
-    }
 }
 
-/// Why a text is not JSON; `detail` names the position, never the content.
+/// Why a text is not JSON; `detail` names the line and column and what was expected there, never the content.
 public struct JSONSyntaxError: Error, Sendable, Equatable {
     public var detail: String
+
+    /// Locates the first syntax error in `data`.
+    public init(_ data: Data) {
+        let location = JSONSyntaxLocator.locate(Array(data))
+        detail = location.map { "not valid JSON at \($0.description)" } ?? "not valid JSON"
+    }
 }
