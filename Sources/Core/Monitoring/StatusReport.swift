@@ -51,6 +51,9 @@ public struct StatusReport: Sendable {
         if var chosen = job {
             let plugin = locations.pluginDirectory.map(PluginDirectory.init(path:))
             LocalSources.label(&chosen, against: documents, newestSettings: plugin?.newestSettings?.sequence)
+            if chosen.origin == .statusFile, let log = locations.logFile {
+                JobLogFacts.fill(&chosen, from: LogTailer(path: log).poll() ?? [])
+            }
             job = chosen
         }
         let explanations = job.map { codesInView($0).compactMap(CodeExplanation.lookup) } ?? []

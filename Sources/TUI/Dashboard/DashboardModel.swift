@@ -58,6 +58,7 @@ public struct DashboardModel: Sendable {
         guard var newest = candidates.max(by: { ($0.timestamp ?? .distantPast) < ($1.timestamp ?? .distantPast) })
         else { return nil }
         LocalSources.label(&newest, against: candidates, newestSettings: newestSettingsSequence)
+        if newest.origin == .statusFile { JobLogFacts.fill(&newest, from: logLines) }
         return newest
     }
 
