@@ -28,27 +28,45 @@ let package = Package(
             name: "CVMSnapOpenSSL", path: "Sources/CVMSnapOpenSSL", pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CVMSnapSystem", path: "Sources/CVMSnapSystem"),
+        // Settings, SAS, redaction, time, formats, result codes and errors: no IO beyond reading files.
+        .target(name: "Basics", dependencies: ["CVMSnapOpenSSL", "CVMSnapSystem"], swiftSettings: strict),
+        // The snapshot job: blob client, freeze, scripts, status and log writers.
         .target(
-            name: "Core",
+            name: "Engine",
             dependencies: [
-                "CVMSnapCurl", "CVMSnapOpenSSL", "CVMSnapSystem",
+                "Basics", "CVMSnapCurl", "CVMSnapOpenSSL", "CVMSnapSystem",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Reading jobs back: status documents, logs, pollers, verdicts.
+        .target(name: "Monitoring", dependencies: ["Basics", "Engine"], swiftSettings: strict),
+        // The three layers in one import for the dashboard and the executable.
+        .target(name: "Core", dependencies: ["Basics", "Engine", "Monitoring"], swiftSettings: strict),
+        // The local blob endpoint checks clients independently: it depends on Basics only.
         .target(
             name: "Emulator",
             dependencies: [
-                "Core", "CVMSnapOpenSSL",
+                "Basics", "CVMSnapOpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .target(name: "TUI", dependencies: ["Core", "CVMSnapCurses"], swiftSettings: strict),
+        // `vmsnap bench`: measurement code, outside the product libraries.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Core", "TUI", "Emulator",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "App",
             dependencies: [
-                "Core", "TUI", "Emulator",
+                "Core", "TUI", "Emulator", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

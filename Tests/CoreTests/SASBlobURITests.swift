@@ -1,7 +1,10 @@
+import Core
 import Foundation
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 @Suite struct SASBlobURITests {
     let seed =

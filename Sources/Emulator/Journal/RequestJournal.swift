@@ -1,4 +1,4 @@
-import Core
+import Basics
 import Foundation
 import Synchronization
 

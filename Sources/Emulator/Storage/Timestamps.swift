@@ -1,4 +1,4 @@
-import Core
+import Basics
 import Foundation
 
 /// Fast UTC time formats the Blob service speaks: snapshot times (100 ns), SAS times and HTTP dates.

@@ -1,8 +1,11 @@
+import Core
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 /// How vmsnap's configuration file reaches a snapshot job: which file is read, and what the command line overrides.
 @Suite struct JobConfigurationTests {

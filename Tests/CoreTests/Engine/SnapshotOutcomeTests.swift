@@ -1,6 +1,9 @@
+import Core
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 @Suite struct SnapshotOutcomeTests {
     func disk(_ index: Int, _ state: DiskState, code: String? = nil, message: String? = nil) -> DiskProgress {

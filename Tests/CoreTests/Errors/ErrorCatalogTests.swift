@@ -1,6 +1,9 @@
+import Core
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 @Suite struct ErrorCatalogTests {
     @Test func everyResultCodeOfTheSpecIsThere() {

@@ -1,9 +1,12 @@
+import Core
 import Emulator
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 /// Without the status blob, a real job's status file plus its extension.log give the facts; without the log they
 /// are unknown, never defaults.

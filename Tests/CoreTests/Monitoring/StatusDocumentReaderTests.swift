@@ -1,8 +1,11 @@
+import Core
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 @Suite struct StatusDocumentReaderTests {
     private func read(_ name: String, origin: JobSnapshot.Origin = .statusBlob) throws -> JobSnapshot {

@@ -1,8 +1,11 @@
+import Core
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 /// The verdict vocabulary judged from codes and age, never from the status word, on documents shaped like the
 /// peer's and on vmsnap's own.

@@ -1,7 +1,10 @@
+import Core
 import Foundation
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 /// The scanner redacts exactly what the regular expressions it replaced redacted (kept here as the oracle).
 @Suite struct RedactorEquivalenceTests {

@@ -1,7 +1,10 @@
+import Core
 import Foundation
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 @Suite struct SASPolicyTests {
     let now = ISO8601DateFormatter().date(from: "2026-11-25T12:00:00Z")!

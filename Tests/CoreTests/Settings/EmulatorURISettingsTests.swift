@@ -1,8 +1,11 @@
+import Core
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 /// Settings pointing at the local emulator (plain http on loopback, path-style URIs) pass the pre-job checks.
 @Suite struct EmulatorURISettingsTests {

@@ -1,8 +1,11 @@
+import Core
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 /// Protected settings encrypted with real CMS (openssl smime -des3) to a generated self-signed certificate.
 @Suite struct ProtectedSettingsTests {

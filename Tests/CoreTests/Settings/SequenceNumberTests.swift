@@ -1,8 +1,11 @@
+import Core
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 /// Choosing config/N.settings: explicit, `ConfigSequenceNumber`, else the newest; via HandlerEnvironment.json.
 @Suite struct SequenceNumberTests {

@@ -1,8 +1,11 @@
+import Core
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 /// Bad input is reported with the file, the JSON path and what was expected, and never with a signature.
 @Suite struct SettingsErrorMessageTests {

@@ -1,8 +1,11 @@
+import Core
 import Foundation
 import TestSupport
 import Testing
 
-@testable import Core
+@testable import Basics
+@testable import Engine
+@testable import Monitoring
 
 /// The summary and report `vmsnap config validate` prints, built in Core.
 @Suite struct ConfigValidatorTests {

@@ -1,0 +1,153 @@
+import Basics
+import CVMSnapCurl
+import Foundation
+
+/// Asynchronous Azure Blob Storage client over libcurl: one multi handle on its own thread, connections kept
+/// alive and reused per host, HTTP/2 when offered, TLS verified, SAS queries sent byte-for-byte.
+public final class BlobClient: Sendable {
+    /// Timeouts, identity and proxy of a client.
+    public struct Configuration: Sendable {
+        /// Limit for TCP connect plus TLS handshake.
+        public var connectTimeout: Duration
+        /// Limit for a whole request when the caller gives none.
+        public var requestTimeout: Duration
+        public var userAgent: String
+        public var proxy: ProxySettings
+        /// CA bundle file instead of the system's, e.g. for a private test CA.
+        public var caBundle: String?
+        /// Idle connections the multi handle keeps for reuse.
+        public var maximumCachedConnections: Int
+
+        public init(
+            connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(30),
+            userAgent: String = BlobClient.defaultUserAgent, proxy: ProxySettings = .discover(),
+            caBundle: String? = nil, maximumCachedConnections: Int = 512
+        ) {
+            self.connectTimeout = connectTimeout
+            self.requestTimeout = requestTimeout
+            self.userAgent = userAgent
+            self.proxy = proxy
+            self.caBundle = caBundle
+            self.maximumCachedConnections = maximumCachedConnections
+        }
+    }
+
+    /// `vmsnap/<version> libcurl/<version>`.
+    public static let defaultUserAgent: String = {
+        let curl = String(cString: curl_version()).split(separator: " ").first.map(String.init) ?? "libcurl"
+        return "vmsnap/\(ExtensionIdentity.version) \(curl)"
+    }()
+
+    public let configuration: Configuration
+    private let loop: CurlEventLoop
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        loop = CurlEventLoop(configuration: configuration)
+    }
+
+    deinit { loop.stop() }
+
+    /// Snapshot Blob: `PUT <blob>?<sas>&comp=snapshot` with an `x-ms-meta-<Key>` header per metadata entry.
+    public func snapshot(
+        _ uri: SASBlobURI, metadata: [MetadataEntry], timeout: Duration? = nil
+    ) async throws(BlobTransportError) -> BlobResponse {
+        let headers = metadata.map { "x-ms-meta-\($0.key): \($0.value)" }
+        return try await perform(
+            BlobRequest(
+                method: .put, url: uri.requestURI(appending: "comp=snapshot"), headers: headers, body: Data(),
+                timeout: timeout ?? configuration.requestTimeout))
+    }
+
+    /// Put Blob as a BlockBlob: the whole blob rewritten with `body`.
+    public func putBlockBlob(
+        _ uri: SASBlobURI, body: Data, contentType: String, timeout: Duration? = nil
+    ) async throws(BlobTransportError) -> BlobResponse {
+        try await perform(
+            BlobRequest(
+                method: .put, url: uri.requestURI(),
+                headers: ["x-ms-blob-type: BlockBlob", "Content-Type: \(contentType)"],
+                body: body, timeout: timeout ?? configuration.requestTimeout))
+    }
+
+    /// Get Blob, conditional on `ifNoneMatch` (an ETag from an earlier answer): 304 when unchanged.
+    public func get(
+        _ uri: SASBlobURI, ifNoneMatch: String? = nil, timeout: Duration? = nil
+    ) async throws(BlobTransportError) -> BlobResponse {
+        try await perform(
+            BlobRequest(
+                method: .get, url: uri.requestURI(), headers: ifNoneMatch.map { ["If-None-Match: \($0)"] } ?? [],
+                body: Data(), timeout: timeout ?? configuration.requestTimeout))
+    }
+
+    /// Opens (and TLS-handshakes) connections ahead of time, so that every request of a job finds a warm one: over
+    /// TLS one connection per host first; when that host answers over HTTP/2 it carries every request at once,
+    /// otherwise (HTTP/1.1, always without TLS) one connection per URI of that host. Sends an unauthenticated HEAD
+    /// of the blob path (no SAS leaves the machine); whatever the answer, the connection stays in the multi
+    /// handle's cache. `timeout` (default: the connect timeout) bounds each of these requests. Returns the hosts
+    /// that could not be reached.
+    @discardableResult
+    public func preconnect(_ uris: [SASBlobURI], timeout: Duration? = nil) async -> [String: BlobTransportError] {
+        let timeout = timeout ?? configuration.connectTimeout
+        let hosts = Dictionary(grouping: uris, by: \.origin)
+        return await withTaskGroup(of: (String, BlobTransportError?).self) { group in
+            for (origin, uris) in hosts {
+                group.addTask { (origin, await self.preconnect(host: uris, timeout: timeout)) }
+            }
+            var failures: [String: BlobTransportError] = [:]
+            for await (origin, error) in group { if let error { failures[origin] = error } }
+            return failures
+        }
+    }
+
+    /// Pre-connects one host (`uris` share an origin). Over TLS the first connection tells whether more are needed;
+    /// without TLS libcurl speaks HTTP/1.1 (HTTP/2 is only asked for over TLS), so all are opened at once.
+    private func preconnect(host uris: [SASBlobURI], timeout: Duration) async -> BlobTransportError? {
+        var pending = uris[...]
+        if uris[0].scheme == "https" {
+            do throws(BlobTransportError) {
+                let first = try await connect(to: uris[0], timeout: timeout)
+                if first.isMultiplexed { return nil }
+            } catch {
+                return error
+            }
+            pending = pending.dropFirst()
+        }
+        return await withTaskGroup(of: BlobTransportError?.self) { group in
+            for uri in pending {
+                group.addTask {
+                    do throws(BlobTransportError) {
+                        _ = try await self.connect(to: uri, timeout: timeout)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            var failure: BlobTransportError?
+            for await error in group where error != nil { failure = error }
+            return failure
+        }
+    }
+
+    /// A HEAD of `uri`'s blob path (without the SAS) on a new connection.
+    private func connect(to uri: SASBlobURI, timeout: Duration) async throws(BlobTransportError) -> BlobResponse {
+        try await perform(
+            BlobRequest(
+                method: .head, url: uri.blobURI, headers: [], body: Data(), timeout: timeout, freshConnection: true))
+    }
+
+    private func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {
+        let transfer = CurlTransfer(request)
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                transfer.continuation = continuation
+                loop.submit(transfer)
+            }
+        } onCancel: {
+            transfer.cancel()
+            loop.wakeUp()
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,99 @@
+import Basics
+import CVMSnapCurl
+import Foundation
+import Synchronization
+
+/// One libcurl multi handle driven by its own thread: requests arrive through a lock-protected queue, the thread
+/// adds them to the multi handle, waits in `curl_multi_poll` and resumes each caller when its transfer is done.
+/// Connections (and TLS sessions) stay in the multi handle's cache and are reused by later requests.
+final class CurlEventLoop: Sendable {
+    private struct Inbox {
+        var incoming: [CurlTransfer] = []
+        var stopping = false
+    }
+
+    private let inbox = Mutex(Inbox())
+    /// Only the loop thread calls libcurl on it, except `curl_multi_wakeup`, which is thread-safe.
+    private nonisolated(unsafe) let multi: UnsafeMutableRawPointer
+    private let configuration: BlobClient.Configuration
+
+    init(configuration: BlobClient.Configuration) {
+        Self.globalInit
+        self.configuration = configuration
+        multi = curl_multi_init()
+        _ = vmsnap_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maximumCachedConnections)
+        _ = vmsnap_multi_setopt_long(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)
+        let thread = Thread { [self] in run() }
+        thread.name = "vmsnap-curl"
+        thread.start()
+    }
+
+    /// libcurl's process-wide initialisation, done once before the first multi handle.
+    private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// Queues a transfer; its continuation is resumed by the loop thread.
+    func submit(_ transfer: CurlTransfer) {
+        let accepted = inbox.withLock { inbox in
+            guard !inbox.stopping else { return false }
+            inbox.incoming.append(transfer)
+            return true
+        }
+        if accepted { wakeUp() } else { transfer.abandon(.client, "the blob client is shut down") }
+    }
+
+    /// Interrupts `curl_multi_poll` so the loop looks at its queue and cancellations.
+    func wakeUp() { _ = curl_multi_wakeup(multi) }
+
+    /// Ends the loop: transfers still running fail with `.client`.
+    func stop() {
+        inbox.withLock { $0.stopping = true }
+        wakeUp()
+    }
+
+    private func run() {
+        var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+        while true {
+            let (incoming, stopping) = inbox.withLock { inbox in
+                defer { inbox.incoming = [] }
+                return (inbox.incoming, inbox.stopping)
+            }
+            if stopping {
+                for transfer in Array(active.values) + incoming {
+                    if let easy = transfer.easy { curl_multi_remove_handle(multi, easy) }
+                    transfer.abandon(.client, "the blob client was shut down")
+                }
+                break
+            }
+            for transfer in incoming {
+                if transfer.isCancelled {
+                    transfer.abandon(.cancelled, "request cancelled")
+                } else if let easy = transfer.makeEasyHandle(configuration),
+                    curl_multi_add_handle(multi, easy) == CURLM_OK
+                {
+                    active[easy] = transfer
+                } else {
+                    transfer.abandon(.client, "libcurl refused the request")
+                }
+            }
+            for (easy, transfer) in active where transfer.isCancelled {
+                curl_multi_remove_handle(multi, easy)
+                active[easy] = nil
+                transfer.abandon(.cancelled, "request cancelled")
+            }
+            var running: Int32 = 0
+            _ = curl_multi_perform(multi, &running)
+            var queued: Int32 = 0
+            while let message = curl_multi_info_read(multi, &queued) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                    let transfer = active.removeValue(forKey: easy)
+                else { continue }
+                let result = message.pointee.data.result
+                curl_multi_remove_handle(multi, easy)
+                transfer.complete(curlResult: result)
+            }
+            var descriptors: Int32 = 0
+            _ = curl_multi_poll(multi, nil, 0, 1000, &descriptors)
+        }
+        curl_multi_cleanup(multi)
+    }
+}

@@ -1,0 +1,542 @@
+import Basics
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs one snapshot job: validate -> dedupe -> staleness -> pre-script -> pre-connect -> freeze -> snapshot every
+/// disk in parallel -> thaw -> post-script -> report (terminal status and log upload). Progress is `events`; every
+/// path, cancellation included, ends with a terminal status and a `.finished` event.
+public final class SnapshotJob: Sendable {
+    /// The job's progress; ends after `.finished`.
+    public let events: AsyncStream<JobEvent>
+    public let settings: JobSettings
+    public let options: SnapshotJobOptions
+    /// The job's log (extension.log and the lines uploaded to logsBlobUri).
+    public let log: ExtensionLog
+
+    private struct Control {
+        var work: Task<Terminal, Never>?
+        var cancelReason: String?
+    }
+
+    /// How the work ended, before reporting.
+    private struct Terminal {
+        var code: ResultCode
+        var health: ResultCode
+        var message: String
+    }
+
+    private let client: BlobClient
+    private let rejection: JobFailure?
+    private let logger: Logger
+    private let reporter: StatusReporter
+    private let statusFile: StatusFileWriter?
+    private let continuation: AsyncStream<JobEvent>.Continuation
+    private let control = Mutex(Control())
+    private let live: Mutex<JobReport>
+    /// Set once dedupe passed: before that nothing is published, so a repeat never overwrites the first result.
+    private let publishing = Atomic<Bool>(false)
+
+    /// - Parameter rejection: the settings were refused before the job could start (e.g. code 11 or 16 from the
+    ///   loader): the job only reports this failure, through the same terminal status and log path.
+    public init(
+        settings: JobSettings, options: SnapshotJobOptions = SnapshotJobOptions(), client: BlobClient = BlobClient(),
+        log: ExtensionLog? = nil, rejection: JobFailure? = nil
+    ) {
+        self.settings = settings
+        self.options = options
+        self.client = client
+        self.rejection = rejection
+        let log = log ?? ExtensionLog(directory: options.logDirectory)
+        self.log = log
+        let (events, continuation) = AsyncStream<JobEvent>.makeStream()
+        self.events = events
+        self.continuation = continuation
+        logger = Logger(label: "vmsnap.job") { _ in
+            ExtensionLogHandler(log: log) { line, date in continuation.yield(.log(line, at: date)) }
+        }
+        let disks = settings.disks.enumerated().map { index, uri in
+            DiskProgress(
+                index: index, blobURI: uri.blobURI, account: uri.account, container: uri.container, blob: uri.blob)
+        }
+        let initial = JobReport(taskID: settings.taskID, commandStartTicks: settings.commandStartTicks, disks: disks)
+        live = Mutex(initial)
+        statusFile = options.statusDirectory.map {
+            StatusFileWriter(directory: $0, sequenceNumber: settings.sequenceNumber ?? 0)
+        }
+        reporter = StatusReporter(
+            client: client, statusBlob: settings.statusBlob, statusFile: statusFile, initial: initial,
+            retry: options.retry)
+    }
+
+    /// Ends the job early (e.g. on SIGTERM): running requests are abandoned, frozen filesystems thawed, and the
+    /// terminal status says why.
+    public func cancel(reason: String) {
+        let work = control.withLock { control in
+            if control.cancelReason == nil { control.cancelReason = reason }
+            return control.work
+        }
+        work?.cancel()
+    }
+
+    /// Runs the job to its end and returns the outcome (also the payload of the last event).
+    public func run() async -> JobResult {
+        let deadline = ContinuousClock.now + options.deadline
+        let budget = options.deadline + options.reportingTime
+        live.withLock { $0.deadline = Date().addingTimeInterval(Double(budget / .milliseconds(1)) / 1000) }
+        let work = Task { await self.work(until: deadline) }
+        let cancelledEarly = control.withLock { control in
+            control.work = work
+            return control.cancelReason != nil
+        }
+        if cancelledEarly { work.cancel() }
+        let watchdog = Task {
+            try await Task.sleep(until: deadline + .seconds(1))
+            self.cancel(reason: Self.deadlineReason)
+        }
+        let terminal = await withTaskCancellationHandler {
+            await work.value
+        } onCancel: {
+            self.cancel(reason: "the job was cancelled")
+        }
+        watchdog.cancel()
+        // Reporting must not inherit a cancellation: it runs in a task of its own.
+        let reportDeadline = max(deadline, .now) + options.reportingTime
+        return await Task { await self.report(terminal, until: reportDeadline) }.value
+    }
+
+    // MARK: - Stages
+
+    private func work(until deadline: ContinuousClock.Instant) async -> Terminal {
+        do throws(JobFailure) {
+            try validate()
+            try dedupe()
+            publishing.store(true, ordering: .releasing)
+            try checkStaleness()
+            let preScript = try await runPreScript()
+            var failure: JobFailure?
+            if preScript.code != 0 && !preScript.continueBackup {
+                failure = JobFailure(code: preScript.code, message: "pre-script: \(preScript.message)")
+            } else {
+                do throws(JobFailure) {
+                    try await snapshotPhase(until: deadline)
+                } catch {
+                    failure = error
+                }
+            }
+            // The post-script runs whenever the pre-script ran or none was configured, even after a failure.
+            if preScript.ran || preScript.code == 0 {
+                try await runPostScript(after: failure)
+            } else {
+                skip(.postScript, "the pre-script did not run")
+            }
+            if let failure { throw failure }
+            try checkCancelled(afterEveryStage: true)
+            return outcome(preScript: preScript)
+        } catch {
+            return Terminal(code: error.code, health: error.code, message: error.message)
+        }
+    }
+
+    private func validate() throws(JobFailure) {
+        begin(.validate)
+        if let rejection {
+            end(.validate, false, rejection.message)
+            throw rejection
+        }
+        switch settings.commandKind {
+        case .snapshot: break
+        case .install:
+            end(.validate, true, "commandToExecute is install: nothing to do")
+            throw JobFailure(code: 1, message: "commandToExecute '\(settings.command)': nothing to do")
+        case .unsupported:
+            end(.validate, false, "unknown command")
+            throw JobFailure(
+                code: 11, message: "commandToExecute '\(settings.command)' is not supported, expected 'snapshot'")
+        }
+        guard !settings.disks.isEmpty else {
+            end(.validate, false, "no disks")
+            throw JobFailure(code: 76, message: "protected settings list no blobSASUri: no disk to snapshot")
+        }
+        end(.validate, true, "\(settings.disks.count) disk(s), task \(settings.taskID)")
+    }
+
+    private func dedupe() throws(JobFailure) {
+        begin(.dedupe)
+        guard let directory = options.stateDirectory else {
+            end(.dedupe, .skipped, "no state folder: repeat check skipped")
+            return
+        }
+        let ledger = JobLedger(directory: directory)
+        if let reason = ledger.alreadyHandled(taskID: settings.taskID, sequenceNumber: settings.sequenceNumber) {
+            end(.dedupe, true, reason)
+            throw JobFailure(code: 3, message: "\(reason): nothing done")
+        }
+        do {
+            try ledger.record(taskID: settings.taskID, sequenceNumber: settings.sequenceNumber)
+        } catch {
+            logger.warning("cannot record the job in \(directory): \(error)")
+        }
+        end(.dedupe, true, "new job")
+    }
+
+    /// The staleness stage: the command must not be too old when the job starts.
+    private func checkStaleness() throws(JobFailure) {
+        begin(.staleness)
+        do throws(JobFailure) {
+            guard let age = try checkCommandAge(after: "start") else {
+                end(.staleness, .skipped, "no commandStartTimeUTCTicks")
+                return
+            }
+            end(.staleness, true, "command is \(Int(age)) s old")
+        } catch {
+            end(.staleness, false, "too late")
+            throw error
+        }
+    }
+
+    /// Fails with code 402 once the command is older than `maximumCommandAge`; returns its age in seconds, nil
+    /// when the settings carry no start time.
+    @discardableResult
+    private func checkCommandAge(after moment: String) throws(JobFailure) -> TimeInterval? {
+        guard let started = settings.commandStartTime else { return nil }
+        let age = Date().timeIntervalSince(started)
+        let limit = Double(options.maximumCommandAge.components.seconds)
+        if age > limit {
+            throw JobFailure(
+                code: 402,
+                message:
+                    "the command arrived \(Int(age / 60)) minutes after commandStartTimeUTCTicks (limit \(Int(limit / 60))), checked after \(moment)"
+            )
+        }
+        return age
+    }
+
+    private func runPreScript() async throws(JobFailure) -> ScriptOutcome {
+        guard let scripts = options.scripts else {
+            skip(.preScript, "scripts are off")
+            return .none
+        }
+        try checkCancelled()
+        begin(.preScript)
+        let outcome = await scripts.runPreScript()
+        update { $0.prePostEnabled = outcome.ran }
+        if !outcome.output.isEmpty { logger.info("pre-script output: \(outcome.output)") }
+        end(.preScript, Self.state(of: outcome), outcome.message)
+        return outcome
+    }
+
+    private func runPostScript(after failure: JobFailure?) async throws(JobFailure) {
+        guard let scripts = options.scripts else {
+            skip(.postScript, "scripts are off")
+            return
+        }
+        begin(.postScript)
+        let outcome = await scripts.runPostScript()
+        if !outcome.output.isEmpty { logger.info("post-script output: \(outcome.output)") }
+        end(.postScript, Self.state(of: outcome), outcome.message)
+        if outcome.code != 0 { update { $0.prePostEnabled = false } }
+        if outcome.code != 0 && !outcome.continueBackup && failure == nil {
+            throw JobFailure(code: outcome.code, message: "post-script: \(outcome.message)")
+        }
+    }
+
+    /// Pre-connect, freeze, snapshot, thaw. Thaw always follows a successful freeze.
+    private func snapshotPhase(until deadline: ContinuousClock.Instant) async throws(JobFailure) {
+        try checkCancelled()
+        begin(.preconnect)
+        var hosts = settings.disks
+        hosts += [settings.statusBlob, settings.logsBlob].compactMap { $0 }
+        let unreachable = await client.preconnect(
+            hosts, timeout: min(client.configuration.connectTimeout, deadline - .now))
+        for (origin, error) in unreachable.sorted(by: { $0.key < $1.key }) {
+            logger.warning("pre-connect to \(origin) failed: \(error)")
+        }
+        end(.preconnect, unreachable.isEmpty, "\(Set(hosts.map(\.origin)).count) host(s)")
+        try checkCancelled()
+
+        let freezeStarted = ContinuousClock.now
+        let frozen = try await freeze()
+        var snapshotDeadline = deadline
+        if frozen != nil {
+            // The guard's deadline runs from before the first FIFREEZE: every retry must end before it.
+            snapshotDeadline = min(deadline, freezeStarted + options.freezeTimeout - options.freezeMargin)
+            do throws(JobFailure) {
+                try checkCommandAge(after: "freezing")
+            } catch {
+                await thaw(frozen)
+                throw error
+            }
+        }
+        await snapshotDisks(until: snapshotDeadline)
+        await thaw(frozen)
+    }
+
+    private func freeze() async throws(JobFailure) -> (any FrozenFilesystems)? {
+        guard options.scripts?.freezeEnabled ?? true else {
+            skip(.freeze, "fsFreezeEnabled is false in the script configuration")
+            return nil
+        }
+        guard let freezer = options.freezer else {
+            skip(.freeze, "freezing is off")
+            return nil
+        }
+        begin(.freeze)
+        log.hold()
+        reporter.hold()
+        let started = ContinuousClock.now
+        do {
+            let frozen = try await freezer.freeze(timeout: options.freezeTimeout)
+            let took = ContinuousClock.now - started
+            update { $0.freezeDuration = took }
+            end(.freeze, true, "froze \(frozen.mounts.joined(separator: ", ")) in \(Self.milliseconds(took)) ms")
+            return frozen
+        } catch {
+            log.resume()
+            reporter.resume()
+            let failure = (error as? JobFailure) ?? JobFailure(code: 121, message: "freeze failed: \(error)")
+            end(.freeze, false, failure.message)
+            throw failure
+        }
+    }
+
+    private func thaw(_ frozen: (any FrozenFilesystems)?) async {
+        guard let frozen else {
+            skip(.thaw, "nothing was frozen")
+            return
+        }
+        begin(.thaw)
+        let started = ContinuousClock.now
+        // Thawing must survive a cancellation of the job.
+        let report = await Task { await frozen.thaw() }.value
+        let took = ContinuousClock.now - started
+        log.resume()
+        reporter.resume()
+        update {
+            $0.thawDuration = took
+            if report.failures.isEmpty && !report.thawedByDeadline { $0.consistency = .fileSystem }
+        }
+        let problems = ThawReport.describe(report.failures)
+        let window = Self.milliseconds(report.freezeWindow)
+        if report.thawedByDeadline { logger.error("the freeze guard thawed on its deadline before the snapshot ended") }
+        for problem in problems { logger.error("thaw failed: \(problem)") }
+        findings.withLock {
+            $0.thawProblem = report.thawedByDeadline || !problems.isEmpty
+            $0.freezeWindow = report.freezeWindow
+        }
+        let note = report.freezeNote.map { "; \($0)" } ?? ""
+        end(.thaw, problems.isEmpty && !report.thawedByDeadline, "freeze window \(window) ms\(note)")
+    }
+
+    private func snapshotDisks(until deadline: ContinuousClock.Instant) async {
+        begin(.snapshot)
+        let started = ContinuousClock.now
+        let snapshotter = DiskSnapshotter(
+            client: client, metadata: settings.backupMetadata, retry: options.retry, logger: logger)
+        let clientFailure = await withTaskGroup(of: Bool.self) { group in
+            for (index, uri) in settings.disks.enumerated() {
+                group.addTask {
+                    let (_, clientFailure) = await snapshotter.snapshot(uri, index: index, until: deadline) {
+                        progress in
+                        self.continuation.yield(.disk(progress, at: Date()))
+                        self.update(stageChanged: false) { $0.disks[index] = progress }
+                    }
+                    return clientFailure
+                }
+            }
+            return await group.reduce(false) { $0 || $1 }
+        }
+        let took = ContinuousClock.now - started
+        let disks = update { $0.snapshotDuration = took }.disks
+        findings.withLock { $0.clientRefused = clientFailure }
+        let succeeded = disks.filter { $0.state == .succeeded }.count
+        end(
+            .snapshot, succeeded == disks.count,
+            "\(succeeded) of \(disks.count) disk(s) snapshotted in \(Self.milliseconds(took)) ms")
+    }
+
+    private func outcome(preScript: ScriptOutcome) -> Terminal {
+        let report = live.withLock { $0 }
+        if let failed = SnapshotOutcome.classify(report.disks, clientFailure: findings.withLock { $0.clientRefused }) {
+            return Terminal(code: failed.code, health: failed.health, message: failed.message)
+        }
+        if findings.withLock({ $0.thawProblem }) {
+            return Terminal(code: .error, health: .error, message: "snapshots taken, but thawing reported a problem")
+        }
+        let scriptsClean = preScript.ran && preScript.code == 0 && report.prePostEnabled
+        let frozen = report.consistency == .fileSystem
+        // With fsFreezeEnabled false in the script config, the scripts alone make the snapshot consistent.
+        let applicationConsistent = scriptsClean && (frozen || options.scripts?.freezeEnabled == false)
+        if applicationConsistent { update { $0.consistency = .application } }
+        let code: ResultCode = applicationConsistent ? .applicationConsistent : .success
+        let kind =
+            code == .applicationConsistent
+            ? "application-consistent" : (frozen ? "filesystem-consistent" : "crash-consistent")
+        return Terminal(code: code, health: code, message: "\(report.disks.count) disk snapshot(s) taken (\(kind))")
+    }
+
+    // MARK: - Reporting
+
+    private func report(_ terminal: Terminal, until deadline: ContinuousClock.Instant) async -> JobResult {
+        if let reason = control.withLock({ $0.cancelReason }), terminal.code != .alreadyProcessed {
+            logger.warning("job interrupted: \(reason)")
+        }
+        let code = terminal.code
+        let repeated = code == .alreadyProcessed
+        if !repeated { begin(.report) }
+        var reportRecord: StageRecord?
+        let report = update {
+            $0.finished = true
+            $0.code = code
+            $0.healthStatusCode = terminal.health
+            $0.healthState = terminal.health.healthState
+            $0.status = code.statusWord
+            $0.message = terminal.message
+            $0.updated = Date()
+            if repeated {
+                let record = StageRecord(
+                    skipped: .report, at: $0.updated, reason: "a repeat of a handled job: the first job's status stands"
+                )
+                $0.stages.append(record)
+                reportRecord = record
+            } else {
+                reportRecord = Self.close(.report, in: &$0, .succeeded, "terminal status: code \(code)", at: $0.updated)
+            }
+        }
+        if let reportRecord { continuation.yield(.stage(reportRecord)) }
+        if code.isSuccess {
+            logger.info("job finished: code \(code): \(terminal.message)")
+        } else {
+            logger.error("job failed: code \(code): \(terminal.message)")
+        }
+        let final: JobReport
+        let delivery: StatusDelivery
+        if repeated {
+            reporter.abandon()
+            if let statusFile, !FileManager.default.fileExists(atPath: statusFile.path) {
+                try? statusFile.write(report)
+            }
+            (final, delivery) = (report, .unchanged)
+        } else {
+            async let logUploaded: Void = uploadLog(until: deadline)
+            let uploaded: Bool
+            (final, uploaded) = await reporter.finish(report, deadline: deadline)
+            await logUploaded
+            delivery = settings.statusBlob == nil ? .noStatusBlob : uploaded ? .uploaded : .failed
+        }
+        if let failure = final.statusUploadFailure { logger.error("terminal status upload failed: \(failure)") }
+        if let failure = reporter.fileFailure { logger.error("status file could not be written: \(failure)") }
+        if let failure = log.writeFailure { logger.error("extension.log could not be written: \(failure)") }
+        let result = JobResult(
+            code: final.code, healthStatusCode: final.healthStatusCode, status: final.status, message: final.message,
+            disks: final.disks, freezeWindowMilliseconds: findings.withLock { $0.freezeWindow }.map(Self.milliseconds),
+            statusDelivery: delivery, statusUploadFailure: final.statusUploadFailure)
+        continuation.yield(.finished(result))
+        continuation.finish()
+        return result
+    }
+
+    private func uploadLog(until deadline: ContinuousClock.Instant) async {
+        guard let logsBlob = settings.logsBlob else { return }
+        let body = Data(log.jobLog.utf8)
+        let outcome = await options.retry.run(until: deadline) { [client] timeout async throws(BlobTransportError) in
+            try await client.putBlockBlob(
+                logsBlob, body: body, contentType: "text/plain; charset=utf-8", timeout: timeout)
+        }
+        if !outcome.succeeded { logger.error("log upload failed: \(StatusReporter.describe(outcome))") }
+    }
+
+    // MARK: - Helpers
+
+    /// What the snapshot phase found beyond the disks' progress.
+    private struct Findings {
+        var thawProblem = false
+        var clientRefused = false
+        var freezeWindow: Duration?
+    }
+
+    private let findings = Mutex(Findings())
+
+    /// Throws code 2 when the job was cancelled. After every stage ran to its end, only a cancellation someone
+    /// asked for (a signal, the caller) counts: the deadline watchdog firing while a slow machine finished the
+    /// last steps must not turn the disks' real outcome into "interrupted".
+    private func checkCancelled(afterEveryStage: Bool = false) throws(JobFailure) {
+        guard Task.isCancelled else { return }
+        let reason = control.withLock { $0.cancelReason } ?? "cancelled"
+        if afterEveryStage && reason == Self.deadlineReason { return }
+        throw JobFailure(code: 2, message: "job interrupted: \(reason)")
+    }
+
+    /// Why the watchdog cancels a job that outlived its deadline.
+    static let deadlineReason = "the job deadline passed"
+
+    /// Starts a stage: an event, and (except for the snapshot stage, reported like disk progress so that the
+    /// requests have the machine to themselves) a status file write and an immediate status upload.
+    private func begin(_ stage: JobStage) {
+        let record = StageRecord(stage: stage, startedAt: Date())
+        continuation.yield(.stage(record))
+        update(stageChanged: stage != .snapshot) {
+            $0.stage = stage
+            $0.stages.append(record)
+        }
+    }
+
+    private func end(_ stage: JobStage, _ succeeded: Bool, _ detail: String) {
+        end(stage, succeeded ? .succeeded : .failed, detail)
+    }
+
+    /// Ends a stage: its record in the live report, and the same record as an event.
+    private func end(_ stage: JobStage, _ state: StageRecord.State, _ detail: String) {
+        let detail = Redactor.redact(detail)
+        if state == .failed {
+            logger.warning("\(stage.rawValue): \(detail)")
+        } else {
+            logger.info("\(stage.rawValue): \(state == .skipped ? "skipped: " : "")\(detail)")
+        }
+        var closed: StageRecord?
+        update { closed = Self.close(stage, in: &$0, state, detail, at: Date()) }
+        if let closed { continuation.yield(.stage(closed)) }
+    }
+
+    /// Records a stage that does not apply to this job: one `skipped` record and event, with the reason.
+    private func skip(_ stage: JobStage, _ reason: String) {
+        logger.info("\(stage.rawValue): skipped: \(reason)")
+        let record = StageRecord(skipped: stage, at: Date(), reason: reason)
+        update { $0.stages.append(record) }
+        continuation.yield(.stage(record))
+    }
+
+    /// Ends the stage's running record, if it has one, and returns it.
+    @discardableResult
+    private static func close(
+        _ stage: JobStage, in report: inout JobReport, _ state: StageRecord.State, _ detail: String, at date: Date
+    ) -> StageRecord? {
+        guard let index = report.stages.lastIndex(where: { $0.stage == stage && $0.state == .running }) else {
+            return nil
+        }
+        report.stages[index].end(state, at: date, detail: detail)
+        return report.stages[index]
+    }
+
+    /// A script phase that found no script to run is skipped, not succeeded.
+    private static func state(of outcome: ScriptOutcome) -> StageRecord.State {
+        if outcome.code != 0 { return .failed }
+        return outcome.ran ? .succeeded : .skipped
+    }
+
+    /// Changes the live report and hands it to the status reporter (once dedupe has passed). The hand-over happens
+    /// under the lock: disks progress concurrently, and the reporter must never get an older report after a newer one.
+    @discardableResult
+    private func update(stageChanged: Bool = false, _ change: (inout JobReport) -> Void) -> JobReport {
+        live.withLock { report in
+            change(&report)
+            report.updated = Date()
+            if publishing.load(ordering: .acquiring) { reporter.update(report, stageChanged: stageChanged) }
+            return report
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Double {
+        (Double(duration / .microseconds(1)) / 1000 * 10).rounded() / 10
+    }
+}

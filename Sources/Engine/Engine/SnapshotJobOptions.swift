@@ -1,0 +1,46 @@
+import Basics
+import Foundation
+
+/// What a snapshot job may use and how long it may take.
+public struct SnapshotJobOptions: Sendable {
+    /// From the job's start to the end of the snapshot work; the agent kills enable after 300 s.
+    public var deadline: Duration
+    /// Extra time after the work for the terminal status and log uploads.
+    public var reportingTime: Duration
+    /// Longest time filesystems may stay frozen; snapshot retries inside the freeze end before it.
+    public var freezeTimeout: Duration
+    /// Jobs whose commandStartTimeUTCTicks is older than this fail with 402.
+    public var maximumCommandAge: Duration
+    /// Where `<N>.status` goes; nil writes no status file.
+    public var statusDirectory: String?
+    /// Where `extension.log` goes; nil keeps the log in memory (still uploaded to logsBlobUri).
+    public var logDirectory: String?
+    /// Where the last handled taskId and sequence number are remembered; nil disables the repeat check.
+    public var stateDirectory: String?
+    /// Freezes filesystems around the snapshot; nil snapshots without freezing.
+    public var freezer: (any FilesystemFreezer)?
+    /// Runs pre/post scripts; nil runs none.
+    public var scripts: (any ScriptRunner)?
+    public var retry: RetryPolicy
+
+    public init(
+        deadline: Duration = .seconds(240), reportingTime: Duration = .seconds(30),
+        freezeTimeout: Duration = .seconds(60), maximumCommandAge: Duration = .seconds(140 * 60),
+        statusDirectory: String? = nil, logDirectory: String? = nil, stateDirectory: String? = nil,
+        freezer: (any FilesystemFreezer)? = nil, scripts: (any ScriptRunner)? = nil, retry: RetryPolicy = RetryPolicy()
+    ) {
+        self.deadline = deadline
+        self.reportingTime = reportingTime
+        self.freezeTimeout = freezeTimeout
+        self.maximumCommandAge = maximumCommandAge
+        self.statusDirectory = statusDirectory
+        self.logDirectory = logDirectory
+        self.stateDirectory = stateDirectory
+        self.freezer = freezer
+        self.scripts = scripts
+        self.retry = retry
+    }
+
+    /// Time kept free at the end of a freeze: retries inside it stop this much before the freeze timeout.
+    var freezeMargin: Duration { min(.seconds(2), freezeTimeout * 0.1) }
+}

@@ -1,0 +1,308 @@
+import Basics
+import CVMSnapSystem
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the thaw guard is asked to do (the arguments of `vmsnap freeze-guard`).
+public struct FreezeGuardRequest: Sendable, Equatable {
+    /// Mount points in freeze order (the guard thaws in reverse).
+    public var mounts: [String]
+    /// From arming (before the first FIFREEZE) to the forced thaw.
+    public var timeout: Duration
+    /// The job process; the guard thaws when it dies.
+    public var parentPID: pid_t
+    /// The exclusive lock shared with Site Recovery, held while anything is frozen.
+    public var lockPath: String
+    /// The `rcu_expedited` knob held at 1 (if it was 0) during the FIFREEZE calls; nil: never touch it.
+    public var rcuExpeditedPath: String?
+
+    public init(
+        mounts: [String], timeout: Duration, parentPID: pid_t, lockPath: String,
+        rcuExpeditedPath: String? = nil
+    ) {
+        self.mounts = mounts
+        self.timeout = timeout
+        self.parentPID = parentPID
+        self.lockPath = lockPath
+        self.rcuExpeditedPath = rcuExpeditedPath
+    }
+}
+
+/// The write end of the guard's wake-up pipe, for the signal handler (which cannot capture context).
+nonisolated(unsafe) private var guardWakeDescriptor: Int32 = -1
+
+/// The thaw guard, run in a process of its own (`vmsnap freeze-guard`).
+///
+/// It arms its deadline, takes the freeze lock, opens every mount, then freezes them from worker threads (one
+/// per mount, `/` last; with `rcu_expedited` held at 1 for those calls only, see `GracePeriodExpediter`) while the main thread waits (in `poll`, never a sleep) for the first of: a `thaw` command or EOF on
+/// its command pipe (the job ended or died), a signal (including the parent-death signal), or the deadline.
+/// It then thaws every frozen mount in reverse order, continuing past failures, reports on its report pipe
+/// and exits. A FIFREEZE still blocked at that moment is thawed by the worker as soon as it returns.
+public final class FreezeGuard: @unchecked Sendable {
+    private enum MountState: Equatable {
+        case pending, freezing, frozen, thawed
+        case failed(String)
+    }
+
+    /// The parent-death signal; also raised if the spawning thread (not the process) exits, hence the ppid check.
+    private static let parentDeathSignal = SIGUSR1
+    private static let handledSignals = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, parentDeathSignal]
+
+    private let request: FreezeGuardRequest
+    private let commands: Int32
+    private let reports: Int32
+    private let wake: PipeDescriptors
+    private let lock = NSLock()
+    private let expediter: GracePeriodExpediter
+    private var descriptors: [Int32] = []
+    private var states: [MountState]
+    private var stopRequested = false
+    private var workerRunning = false
+    private var workerFinished = false
+    private var thawedByDeadline = false
+    private var freezeFailure: String?
+    private var firstFreeze: UInt64?
+    private var lastFrozen: UInt64?
+    private var firstThaw: UInt64?
+    private var lastThaw: UInt64?
+    private var thawOrder: [String] = []
+    private var thawFailures: [String: String] = [:]
+
+    private init(request: FreezeGuardRequest, commands: Int32, reports: Int32, wake: PipeDescriptors) {
+        self.request = request
+        self.commands = commands
+        self.reports = reports
+        self.wake = wake
+        expediter = GracePeriodExpediter(knobPath: request.rcuExpeditedPath)
+        states = Array(repeating: .pending, count: request.mounts.count)
+    }
+
+    /// Runs the guard to completion in this process and exits it. `commands` is read for `thaw` lines and
+    /// EOF; `reports` receives `FreezeGuardMessage` JSON lines.
+    public static func run(_ request: FreezeGuardRequest, commands: Int32 = 0, reports: Int32 = 1) -> Never {
+        signal(SIGPIPE, SIG_IGN)
+        let deadline = MonotonicClock.now() + request.timeout.wholeNanoseconds
+        guard let wake = try? PipeDescriptors() else {
+            report(FreezeGuardMessage(kind: .finished, failureCode: 121, failureMessage: "guard: no pipe"), to: reports)
+            exit(1)
+        }
+        _ = fcntl(wake.write, F_SETFL, O_NONBLOCK)
+        guardWakeDescriptor = wake.write
+        for signalNumber in handledSignals {
+            signal(signalNumber) { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(guardWakeDescriptor, &byte, 1)
+            }
+        }
+        _ = vmsnap_set_parent_death_signal(parentDeathSignal)
+        guard getppid() == request.parentPID else { exit(0) }  // the job died before the signal was set up
+        let freezeGuard = FreezeGuard(request: request, commands: commands, reports: reports, wake: wake)
+        freezeGuard.execute(deadline: deadline)
+    }
+
+    private func execute(deadline: UInt64) -> Never {
+        if let failure = acquireLock() { finish(failureCode: 121, failureMessage: failure) }
+        for mount in request.mounts {
+            let descriptor = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                finish(failureCode: 123, failureMessage: "cannot open mount \(mount): \(SystemError.text(errno))")
+            }
+            descriptors.append(descriptor)
+        }
+        lock.withLock { workerRunning = true }
+        Thread { self.freezeAll() }.start()
+        var frozenReported = false
+        while true {
+            let now = MonotonicClock.now()
+            guard now < deadline else {
+                let completed = thawAll(byDeadline: true)
+                if completed { finish() }
+                finish(
+                    failureCode: 122,
+                    failureMessage: "freeze did not complete within \(request.timeout) (\(blockedMounts()))")
+            }
+            var fds = [
+                pollfd(fd: commands, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+            ]
+            let waitMilliseconds = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+            guard poll(&fds, 2, waitMilliseconds) > 0 else { continue }
+            if fds[1].revents != 0 {
+                for byte in drain(wake.read) where byte != 0 {
+                    let signalNumber = Int32(byte)
+                    if signalNumber == Self.parentDeathSignal && getppid() == request.parentPID { continue }
+                    stop(reason: "signal \(signalNumber)")
+                }
+                if let failure = lock.withLock({ freezeFailure }) {
+                    _ = thawAll(byDeadline: false)
+                    finish(failureCode: 121, failureMessage: failure)
+                }
+                if !frozenReported && lock.withLock({ workerFinished }) {
+                    Self.report(FreezeGuardMessage(kind: .frozen), to: reports)
+                    frozenReported = true
+                }
+            }
+            if fds[0].revents != 0 {
+                let command = drain(commands)
+                let asked = command.isEmpty ? "the job closed the command pipe" : "thaw requested"
+                stop(reason: asked)
+            }
+        }
+    }
+
+    /// Thaws now because of `reason`; a failure when the freeze had not completed yet.
+    private func stop(reason: String) -> Never {
+        if thawAll(byDeadline: false) { finish() }
+        finish(failureCode: 121, failureMessage: "freeze interrupted before it completed: \(reason)")
+    }
+
+    /// The worker thread: flushes every mount (outside the window), then freezes all mounts but `/` at once,
+    /// one thread each, then `/`, with RCU grace periods expedited for those calls only; stops early once a
+    /// FIFREEZE failed or a thaw began.
+    private func freezeAll() {
+        Self.runConcurrently(Array(descriptors.indices)) { _ = vmsnap_syncfs(self.descriptors[$0]) }
+        lock.withLock { if !stopRequested { expediter.engage() } }
+        let (root, others) = descriptors.indices.reduce(into: ([Int](), [Int]())) { split, index in
+            if request.mounts[index] == "/" { split.0.append(index) } else { split.1.append(index) }
+        }
+        Self.runConcurrently(others) { self.freeze($0) }
+        if lock.withLock({ freezeFailure == nil }) { Self.runConcurrently(root) { self.freeze($0) } }
+        lock.withLock {
+            expediter.restore()
+            workerFinished = true
+            workerRunning = false
+        }
+        var byte: UInt8 = 0
+        _ = write(wake.write, &byte, 1)
+    }
+
+    /// FIFREEZE of one mount, unless a thaw or a failure came first; thaws it at once if a thaw began meanwhile.
+    private func freeze(_ index: Int) {
+        let proceed = lock.withLock {
+            guard !stopRequested, freezeFailure == nil else { return false }
+            states[index] = .freezing
+            if firstFreeze == nil { firstFreeze = MonotonicClock.now() }
+            return true
+        }
+        guard proceed else { return }
+        let result = vmsnap_fifreeze(descriptors[index])
+        let error = errno
+        lock.withLock {
+            guard result == 0 else {
+                states[index] = .failed("FIFREEZE failed: \(SystemError.text(error))")
+                if freezeFailure == nil {
+                    freezeFailure = "cannot freeze \(request.mounts[index]): \(SystemError.text(error))"
+                }
+                return
+            }
+            states[index] = .frozen
+            lastFrozen = MonotonicClock.now()
+            if stopRequested { thawLocked(index) }  // the thaw began while this FIFREEZE was blocked
+        }
+    }
+
+    /// Runs `body` for every index on a thread of its own and waits for all of them.
+    private static func runConcurrently(_ indices: [Int], _ body: @escaping @Sendable (Int) -> Void) {
+        let group = DispatchGroup()
+        for index in indices {
+            group.enter()
+            Thread {
+                body(index)
+                group.leave()
+            }.start()
+        }
+        group.wait()
+    }
+
+    /// Thaws every frozen mount in reverse order; returns whether the freeze had completed before.
+    private func thawAll(byDeadline: Bool) -> Bool {
+        lock.withLock {
+            let completed = workerFinished && freezeFailure == nil
+            stopRequested = true
+            thawedByDeadline = byDeadline
+            if firstThaw == nil { firstThaw = MonotonicClock.now() }
+            for index in states.indices.reversed() where states[index] == .frozen { thawLocked(index) }
+            for index in states.indices where states[index] == .freezing {
+                thawFailures[request.mounts[index]] = "FIFREEZE still blocked at thaw time; thawed when it returns"
+            }
+            return completed
+        }
+    }
+
+    /// FITHAW of one mount; the caller holds `lock`.
+    private func thawLocked(_ index: Int) {
+        let mount = request.mounts[index]
+        if vmsnap_fithaw(descriptors[index]) == 0 {
+            thawFailures[mount] = nil
+        } else {
+            thawFailures[mount] = "FITHAW failed: \(SystemError.text(errno))"
+        }
+        states[index] = .thawed
+        thawOrder.append(mount)
+        lastThaw = MonotonicClock.now()
+    }
+
+    private func blockedMounts() -> String {
+        lock.withLock {
+            let blocked = states.indices.filter { states[$0] == .freezing }.map { request.mounts[$0] }
+            return blocked.isEmpty ? "no FIFREEZE blocked" : "FIFREEZE blocked on \(blocked.joined(separator: ", "))"
+        }
+    }
+
+    /// Takes the exclusive freeze lock without waiting; returns why not when another holder has it.
+    private func acquireLock() -> String? {
+        let directory = (request.lockPath as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let descriptor = open(request.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return "cannot open lock \(request.lockPath): \(SystemError.text(errno))" }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            return "another freeze is in progress (lock \(request.lockPath) is held)"
+        }
+        return nil  // held until the guard exits
+    }
+
+    /// Restores `rcu_expedited` if a FIFREEZE is still blocked, reports the end (after thawing) and exits once the
+    /// worker no longer holds a mount.
+    private func finish(failureCode: Int? = nil, failureMessage: String? = nil) -> Never {
+        let message = lock.withLock {
+            stopRequested = true
+            expediter.restore()
+            return FreezeGuardMessage(
+                kind: .finished, failureCode: failureCode, failureMessage: failureMessage, thawOrder: thawOrder,
+                thawFailures: thawFailures,
+                windowNanoseconds: firstFreeze.map { start in (lastThaw ?? start) - start } ?? 0,
+                freezingNanoseconds: firstFreeze.map { start in (lastFrozen ?? start) - start } ?? 0,
+                thawingNanoseconds: firstThaw.map { start in max(lastThaw ?? start, start) - start } ?? 0,
+                thawedByDeadline: thawedByDeadline, gracePeriods: expediter.state)
+        }
+        Self.report(message, to: reports)
+        while lock.withLock({ workerRunning }) {
+            var fds = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 1, -1) > 0 { _ = drain(wake.read) }
+        }
+        exit(failureCode == nil ? 0 : 1)
+    }
+
+    private func drain(_ descriptor: Int32) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = read(descriptor, &buffer, buffer.count)
+        return count > 0 ? Array(buffer[0..<count]) : []
+    }
+
+    private static func report(_ message: FreezeGuardMessage, to descriptor: Int32) {
+        guard var line = try? JSONEncoder().encode(message) else { return }
+        line.append(UInt8(ascii: "\n"))
+        line.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
+    }
+}

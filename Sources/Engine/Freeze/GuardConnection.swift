@@ -1,0 +1,145 @@
+import Basics
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The job's side of a running freeze guard: its command pipe and the reports it sent.
+///
+/// A reader thread collects the guard's JSON lines and reaps the guard at EOF (thawing from this process if the
+/// guard vanished while holding the freeze). Closing the command pipe (a `thaw` request, this object's deinit,
+/// or the job process dying) makes the guard thaw.
+final class GuardConnection: @unchecked Sendable {
+    private let lock = NSLock()
+    private var commandDescriptor: Int32
+    private var frozen = false
+    private var finished: FreezeGuardMessage?
+    private var ended = false
+    private var waiters: [CheckedContinuation<Bool, Never>] = []
+
+    /// What replaces the guard's thaw if it dies without reporting.
+    let emergency: EmergencyThaw
+    /// The guard's process id.
+    let processID: pid_t
+
+    private init(commandDescriptor: Int32, emergency: EmergencyThaw, processID: pid_t) {
+        self.commandDescriptor = commandDescriptor
+        self.emergency = emergency
+        self.processID = processID
+    }
+
+    deinit {
+        if commandDescriptor >= 0 { close(commandDescriptor) }
+    }
+
+    /// Starts the guard executable with `arguments`, its stdin and stdout on fresh pipes.
+    static func start(executable: String, arguments: [String], emergency: EmergencyThaw) throws(SpawnError)
+        -> GuardConnection
+    {
+        let (commands, reports) = try PipeDescriptors.pair()
+        defer {
+            close(commands.read)
+            close(reports.write)
+        }
+        let process: ChildProcess
+        do {
+            process = try ChildProcess.spawn(
+                executable: executable, arguments: arguments, standardInput: commands.read,
+                standardOutput: reports.write)
+        } catch {
+            close(commands.write)
+            close(reports.read)
+            throw error
+        }
+        let connection = GuardConnection(
+            commandDescriptor: commands.write, emergency: emergency, processID: process.pid)
+        Thread { connection.readReports(from: reports.read, process: process) }.start()
+        return connection
+    }
+
+    /// Waits for the guard's first answer: true once every mount is frozen, false when it finished or died.
+    func waitUntilFrozen() async -> Bool {
+        await waitUntil { frozen || finished != nil || ended }
+        return lock.withLock { frozen }
+    }
+
+    /// Asks the guard to thaw (closing the command pipe) and waits for its final report; nil if it died silently.
+    func thaw() async -> FreezeGuardMessage? {
+        requestThaw()
+        return await finalReport()
+    }
+
+    /// Sends `thaw` and closes the command pipe without waiting (the guard thaws on either).
+    func requestThaw() {
+        lock.withLock {
+            guard commandDescriptor >= 0 else { return }
+            var line = Array("thaw\n".utf8)
+            _ = write(commandDescriptor, &line, line.count)
+            close(commandDescriptor)
+            commandDescriptor = -1
+        }
+    }
+
+    /// The guard's `finished` report once it arrives; nil if the guard exited without one.
+    func finalReport() async -> FreezeGuardMessage? {
+        await waitUntil { finished != nil || ended }
+        return lock.withLock { finished }
+    }
+
+    /// Suspends until `condition` (evaluated under the lock) holds.
+    private func waitUntil(_ condition: () -> Bool) async {
+        while true {
+            let satisfied = await withCheckedContinuation { continuation in
+                lock.withLock {
+                    if condition() {
+                        continuation.resume(returning: true)
+                    } else {
+                        waiters.append(continuation)
+                    }
+                }
+            }
+            if satisfied { return }
+        }
+    }
+
+    private func update(_ change: () -> Void) {
+        let woken = lock.withLock {
+            change()
+            defer { waiters = [] }
+            return waiters
+        }
+        woken.forEach { $0.resume(returning: false) }
+    }
+
+    private func readReports(from descriptor: Int32, process: ChildProcess) {
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(descriptor, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            pending.append(contentsOf: chunk[0..<count])
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Data(pending[..<newline])
+                pending.removeSubrange(...newline)
+                guard let message = try? JSONDecoder().decode(FreezeGuardMessage.self, from: line) else { continue }
+                update {
+                    switch message.kind {
+                    case .frozen: frozen = true
+                    case .finished: finished = message
+                    }
+                }
+            }
+        }
+        close(descriptor)
+        process.waitForExit()
+        // A guard that vanished while holding the freeze (killed, crashed) is replaced by a thaw from here.
+        let stranded = lock.withLock { frozen && finished == nil }
+        let rescue = stranded ? emergency.run() : nil
+        update {
+            if let rescue { finished = rescue }
+            ended = true
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Basics
+import Foundation
+import Synchronization
+
+/// The extension's own log, `extension.log` in the handler's log folder, in the peer's line format
+/// `YYYY-MM-DD HH:MM:SS.ffffff [<name>-<version>]message` (UTC). Every line is redacted, the file is rotated by size,
+/// and lines produced while filesystems are frozen stay in memory until `resume()` (writing to a frozen
+/// filesystem would block). The lines of the current job are kept for the log blob upload.
+public final class ExtensionLog: Sendable {
+    /// The file name inside the log folder.
+    public static let fileName = "extension.log"
+
+    private struct State {
+        var held: [String]?
+        var jobLines: [String] = []
+        var jobBytes = 0
+        var writeFailure: String?
+        /// The open log file (O_APPEND), -1 until the first write and after a rotation.
+        var descriptor: Int32 = -1
+    }
+
+    /// nil: lines are kept for the job only (no log folder).
+    public let path: String?
+    private let rotateAtBytes: Int
+    private let keptRotations: Int
+    private let maximumJobBytes: Int
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - directory: the log folder (created when missing); nil keeps lines in memory only.
+    ///   - rotateAtBytes: the file is rotated to `extension.log.1` (older ones shifted) once it grows past this.
+    ///   - keptRotations: how many rotated files survive.
+    ///   - maximumJobBytes: cap on the job's lines kept for upload (older lines are dropped first).
+    public init(
+        directory: String?, rotateAtBytes: Int = 4 << 20, keptRotations: Int = 3, maximumJobBytes: Int = 2 << 20
+    ) {
+        if let directory {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            path = (directory as NSString).appendingPathComponent(Self.fileName)
+        } else {
+            path = nil
+        }
+        self.rotateAtBytes = rotateAtBytes
+        self.keptRotations = keptRotations
+        self.maximumJobBytes = maximumJobBytes
+    }
+
+    deinit {
+        state.withLock { state in
+            if state.descriptor >= 0 { close(state.descriptor) }
+        }
+    }
+
+    /// Formats, redacts and records one message; returns the line as written (without newline).
+    @discardableResult
+    public func write(_ message: String, at date: Date = Date()) -> String {
+        let line = Self.format(Redactor.redact(message), at: date)
+        state.withLock { state in
+            state.jobLines.append(line)
+            state.jobBytes += line.utf8.count + 1
+            while state.jobBytes > maximumJobBytes, state.jobLines.count > 1 {
+                state.jobBytes -= state.jobLines.removeFirst().utf8.count + 1
+            }
+            if state.held != nil {
+                state.held!.append(line)
+            } else {
+                append([line], &state)
+            }
+        }
+        return line
+    }
+
+    /// From now on lines stay in memory (filesystems are about to be frozen).
+    public func hold() {
+        state.withLock { state in
+            if state.held == nil { state.held = [] }
+        }
+    }
+
+    /// Writes the lines held since `hold()` and goes back to writing directly (filesystems are thawed).
+    public func resume() {
+        state.withLock { state in
+            let held = state.held ?? []
+            state.held = nil
+            append(held, &state)
+        }
+    }
+
+    /// The current job's lines, newline-terminated: the log blob's content.
+    public var jobLog: String { state.withLock { $0.jobLines.map { $0 + "\n" }.joined() } }
+
+    /// The last error writing the file, if any (the log never throws at its callers).
+    public var writeFailure: String? { state.withLock { $0.writeFailure } }
+
+    /// `2026-11-25 03:07:00.032948 [Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.0]message`.
+    public static func format(_ message: String, at date: Date) -> String {
+        let seconds = date.timeIntervalSince1970
+        var whole = time_t(seconds.rounded(.down))
+        let micros = Int(((seconds - Double(whole)) * 1_000_000).rounded(.down))
+        var parts = tm()
+        gmtime_r(&whole, &parts)
+        let stamp = String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d.%06d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), min(micros, 999_999))
+        let singleLine = message.replacingOccurrences(of: "\n", with: " | ")
+        return "\(stamp) [\(ExtensionIdentity.name)-\(ExtensionIdentity.version)]\(singleLine)"
+    }
+
+    private func append(_ lines: [String], _ state: inout State) {
+        guard let path, !lines.isEmpty else { return }
+        if state.descriptor < 0 {
+            state.descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            guard state.descriptor >= 0 else {
+                state.writeFailure = "cannot open \(path): \(SystemError.text(errno))"
+                return
+            }
+        }
+        let data = Data(lines.map { $0 + "\n" }.joined().utf8)
+        let written = data.withUnsafeBytes { Foundation.write(state.descriptor, $0.baseAddress, $0.count) }
+        if written != data.count { state.writeFailure = "short write to \(path)" }
+        var info = stat()
+        if fstat(state.descriptor, &info) == 0, Int(info.st_size) >= rotateAtBytes {
+            close(state.descriptor)
+            state.descriptor = -1
+            rotate(path)
+        }
+    }
+
+    private func rotate(_ path: String) {
+        for generation in stride(from: keptRotations - 1, through: 1, by: -1) {
+            _ = rename("\(path).\(generation)", "\(path).\(generation + 1)")
+        }
+        if keptRotations > 0 { _ = rename(path, "\(path).1") } else { _ = unlink(path) }
+    }
+}

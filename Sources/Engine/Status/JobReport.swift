@@ -1,0 +1,123 @@
+import Basics
+import Foundation
+
+/// Everything known about a job at one moment: what both status documents are rendered from.
+public struct JobReport: Sendable, Equatable {
+    /// How consistent the snapshot is (reported as `snapshotConsistency` / `consistencyType`).
+    public enum Consistency: String, Sendable, Codable {
+        case none, fileSystem = "filesystem", application = "application"
+
+        /// The number the peer's `snapshotConsistency` field uses.
+        var number: Int {
+            switch self {
+            case .none: 0
+            case .fileSystem: 1
+            case .application: 2
+            }
+        }
+    }
+
+    public var taskID: String
+    public var commandStartTicks: String?
+    public var stage: JobStage
+    public var finished: Bool
+    /// Extension result code; 4 while the job runs.
+    public var code: ResultCode
+    /// `vmHealthStatusCode`: the code, or 761 for a partial failure.
+    public var healthStatusCode: ResultCode
+    /// `vmHealthState`: 0 green, 128 yellow, 256 red.
+    public var healthState: Int
+    /// `transitioning`, `success`, `error` or `warning`.
+    public var status: StatusWord
+    /// Redacted human-readable summary.
+    public var message: String
+    public var disks: [DiskProgress]
+    /// Every stage that started or was skipped so far, in order.
+    public var stages: [StageRecord]
+    public var consistency: Consistency
+    public var prePostEnabled: Bool
+    public var freezeDuration: Duration?
+    public var thawDuration: Duration?
+    public var snapshotDuration: Duration?
+    /// Why the terminal status document could not be uploaded, once that is known.
+    public var statusUploadFailure: String?
+    public var updated: Date
+    /// When the job must have ended, reporting included (the monitor judges a job still at code 4 after it STUCK).
+    public var deadline: Date?
+
+    /// A job that has just been accepted (code 4, transitioning).
+    public init(taskID: String, commandStartTicks: String?, disks: [DiskProgress]) {
+        self.taskID = taskID
+        self.commandStartTicks = commandStartTicks
+        stage = .validate
+        finished = false
+        code = 4
+        healthStatusCode = 4
+        healthState = 0
+        status = .transitioning
+        message = "snapshot job accepted"
+        self.disks = disks
+        stages = []
+        consistency = .none
+        prePostEnabled = false
+        updated = Date()
+    }
+
+    /// The status blob document.
+    public func blobDocument(facts: SystemFacts = .current) -> StatusBlobDocument {
+        let milliseconds = Int((updated.timeIntervalSince1970 * 1000).rounded(.down))
+        var telemetry: [(String, String)] = [
+            ("extensionVersion", ExtensionIdentity.version), ("osVersion", facts.osVersion),
+            ("kernelVersion", facts.kernelVersion), ("platformArchitecture", "64bit"),
+            ("snapshotCreator", "guestExtension"), ("prePostEnabled", prePostEnabled ? "True" : "False"),
+            ("consistencyType", consistency.rawValue),
+            ("extErrorCode", code.isSuccess ? "success" : String(code.rawValue)),
+        ]
+        let timings = [
+            ("FreezeTime", freezeDuration), ("ThawTime", thawDuration), ("snapshotTimeTaken", snapshotDuration),
+        ]
+        for case let (key, duration?) in timings { telemetry.append((key, Self.timedelta(duration))) }
+        let message = Self.messageJSON(
+            messageStr: Redactor.redact(self.message), consistency: consistency.number, failed: statusUploadFailure)
+        return StatusBlobDocument(
+            version: ExtensionIdentity.version, timestampUTC: "/Date(\(milliseconds))/",
+            status: .init(
+                name: ExtensionIdentity.name, operation: "Enable", status: status.description, substatus: [],
+                code: String(code.rawValue),
+                taskId: taskID, formattedMessage: .init(lang: "en-US", message: message),
+                storageDetails: .init(
+                    partitionCount: 1, totalUsedSizeInBytes: facts.usedBytes ?? 0, isStoragespacePresent: false,
+                    isSizeComputationFailed: facts.usedBytes == nil),
+                commandStartTimeUTCTicks: commandStartTicks ?? "",
+                telemetryData: telemetry.map { .init(key: $0, value: $1) },
+                uniqueMachineId: facts.uniqueMachineID,
+                snapshotInfo: disks.map {
+                    .init(
+                        isSuccessful: $0.state == .succeeded, snapshotUri: $0.snapshotURI ?? "",
+                        errorMessage: $0.state == .failed ? $0.errorSummary : "",
+                        blobUri: $0.blobURI, directDriveSnapshotIdentifier: nil)
+                },
+                vmHealthInfo: .init(vmHealthState: healthState, vmHealthStatusCode: healthStatusCode.rawValue),
+                progress: .init(
+                    stage: stage, finished: finished, updatedUTC: updated.formatted(.iso8601), disks: disks,
+                    stages: stages, deadlineUTC: deadline.map { StageRecord.timestamp($0) },
+                    note: statusUploadFailure.map { "terminal status upload failed: \($0)" })))
+    }
+
+    /// `H:MM:SS.ffffff`, the Python timedelta form the peer reports.
+    static func timedelta(_ duration: Duration) -> String {
+        let micros = max(0, Int(duration / .microseconds(1)))
+        let seconds = micros / 1_000_000
+        return String(
+            format: "%d:%02d:%02d.%06d", seconds / 3600, (seconds / 60) % 60, seconds % 60, micros % 1_000_000)
+    }
+
+    private static func messageJSON(messageStr: String, consistency: Int, failed: String?) -> String {
+        let object: [String: Any] = [
+            "messageStr": messageStr, "snapshotConsistency": consistency, "jobMessage": failed ?? "",
+            "isSizeComputationFailed": false,
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

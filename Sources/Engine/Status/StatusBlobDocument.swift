@@ -1,0 +1,91 @@
+import Basics
+import Foundation
+
+/// The status blob document (a JSON array holding one `StatusBlobDocument`), in the shape the peer extension
+/// uploads and the backup service reads (string codes, `\/Date(ms)\/` timestamp, formattedMessage.message as a
+/// JSON string), plus `progress`: live per-disk state while the job runs.
+public struct StatusBlobDocument: Codable, Sendable, Equatable {
+    public var version: String
+    /// `/Date(<ms since 1970>)/` (JSON-escaped as `\/Date(..)\/`).
+    public var timestampUTC: String
+    public var status: Body
+
+    /// The `status` object.
+    public struct Body: Codable, Sendable, Equatable {
+        public var name: String
+        public var operation: String
+        /// `transitioning`, `success`, `error` or `warning`.
+        public var status: String
+        public var substatus: [String]
+        /// The extension result code, as a string like the peer writes it.
+        public var code: String
+        public var taskId: String
+        public var formattedMessage: FormattedMessage
+        public var storageDetails: StorageDetails
+        public var commandStartTimeUTCTicks: String
+        public var telemetryData: [TelemetryEntry]
+        public var uniqueMachineId: String
+        public var snapshotInfo: [SnapshotInfo]
+        public var vmHealthInfo: VMHealthInfo
+        /// vmsnap's addition: where the job stands, per disk.
+        public var progress: Progress?
+    }
+
+    /// `{"lang": "en-US", "message": "..."}`; here `message` is a JSON string (`messageStr`, `snapshotConsistency`...).
+    public struct FormattedMessage: Codable, Sendable, Equatable {
+        public var lang: String
+        public var message: String
+    }
+
+    /// Used-size figures the service records.
+    public struct StorageDetails: Codable, Sendable, Equatable {
+        public var partitionCount: Int
+        public var totalUsedSizeInBytes: Int
+        public var isStoragespacePresent: Bool
+        public var isSizeComputationFailed: Bool
+    }
+
+    /// One `{"Key": ..., "Value": ...}` telemetry pair.
+    public struct TelemetryEntry: Codable, Sendable, Equatable {
+        public var key: String
+        public var value: String
+
+        enum CodingKeys: String, CodingKey {
+            case key = "Key"
+            case value = "Value"
+        }
+    }
+
+    /// One disk's outcome.
+    public struct SnapshotInfo: Codable, Sendable, Equatable {
+        public var isSuccessful: Bool
+        /// `<blob>?snapshot=<x-ms-snapshot>`, empty when it failed.
+        public var snapshotUri: String
+        public var errorMessage: String
+        /// The blob's URI without SAS.
+        public var blobUri: String
+        public var directDriveSnapshotIdentifier: String?
+    }
+
+    /// `vmHealthState` (0 green, 128 yellow, 256 red) and `vmHealthStatusCode` (the code, or 761).
+    public struct VMHealthInfo: Codable, Sendable, Equatable {
+        public var vmHealthState: Int
+        public var vmHealthStatusCode: Int
+    }
+
+    /// Live progress (vmsnap's addition to the peer's document).
+    public struct Progress: Codable, Sendable, Equatable {
+        public var stage: JobStage
+        /// Whether this is the job's final document.
+        public var finished: Bool
+        /// ISO 8601 time of this document.
+        public var updatedUTC: String
+        public var disks: [DiskProgress]
+        /// Every stage that started or was skipped, in order.
+        public var stages: [StageRecord]
+        /// ISO 8601 time by which the job will have ended, reporting included.
+        public var deadlineUTC: String?
+        /// Set when the terminal upload failed and only the local status file carries the outcome.
+        public var note: String?
+    }
+}
