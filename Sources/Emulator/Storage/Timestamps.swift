@@ -1,4 +1,3 @@
-import Basics
 import Foundation
 
 /// Fast UTC time formats the Blob service speaks: snapshot times (100 ns), SAS times and HTTP dates.
@@ -34,7 +33,9 @@ enum Timestamps {
         return "\(weekday), \(two(t.day)) \(month) \(t.year) \(two(t.hour)):\(two(t.minute)):\(two(t.second)) GMT"
     }
 
-    /// Parses a SAS time: `YYYY-MM-DDTHH:MM:SS[.f*]Z` quickly, anything else through Core's parser.
+    /// Parses a SAS time in every form the Blob service accepts, on its own (the emulator checks clients
+    /// independently of vmsnap's parser): `YYYY-MM-DD`, `YYYY-MM-DDThh:mmTZD`, `YYYY-MM-DDThh:mm:ss[.f*]TZD`, where
+    /// TZD is `Z` or `+hh:mm`/`-hh:mm`.
     static func parseSASTime(_ text: String) -> Date? {
         let u = Array(text.utf8)
         func number(_ from: Int, _ count: Int) -> Int? {
@@ -46,27 +47,48 @@ enum Timestamps {
             }
             return value
         }
-        guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u.last == 90,
-            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-            let minute = number(14, 2), let second = number(17, 2)
-        else { return SASBlobURI.parseSASDate(text) }
-        var fraction = 0.0
-        if u.count > 20 {
-            let fractionDigits = u[20..<(u.count - 1)]
-            // Digits past the ninth are below a nanosecond: checked, not added up (they could overflow Int).
-            let kept = min(fractionDigits.count, 9)
-            guard u[19] == 46, fractionDigits.allSatisfy({ $0 >= 48 && $0 <= 57 }), let digits = number(20, kept)
-            else { return SASBlobURI.parseSASDate(text) }
-            fraction = Double(digits) / pow(10, Double(kept))
-        }
+        guard u.count >= 10, u[4] == 45, u[7] == 45, let year = number(0, 4), let month = number(5, 2),
+            let day = number(8, 2), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
         var parts = tm()
         parts.tm_year = Int32(year - 1900)
         parts.tm_mon = Int32(month - 1)
         parts.tm_mday = Int32(day)
+        guard u.count > 10 else { return Date(timeIntervalSince1970: Double(timegm(&parts))) }
+        guard u.count >= 17, u[10] == 84, u[13] == 58, let hour = number(11, 2), let minute = number(14, 2),
+            hour < 24, minute < 60
+        else { return nil }
+        var i = 16
+        var second = 0
+        var fraction = 0.0
+        if u[i] == 58 {
+            guard let s = number(i + 1, 2), s < 61 else { return nil }
+            second = s
+            i += 3
+            if i < u.count, u[i] == 46 {
+                i += 1
+                let start = i
+                while i < u.count, u[i] >= 48, u[i] <= 57 { i += 1 }
+                // Digits past the ninth are below a nanosecond: checked, not added up (they could overflow Int).
+                let kept = min(i - start, 9)
+                guard kept > 0, let digits = number(start, kept) else { return nil }
+                fraction = Double(digits) / pow(10, Double(kept))
+            }
+        }
+        var offset = 0
+        if i == u.count - 1, u[i] == 90 {
+            offset = 0
+        } else if i == u.count - 6, u[i] == 43 || u[i] == 45, u[i + 3] == 58, let h = number(i + 1, 2),
+            let m = number(i + 4, 2), h < 24, m < 60
+        {
+            offset = (h * 3600 + m * 60) * (u[i] == 45 ? -1 : 1)
+        } else {
+            return nil
+        }
         parts.tm_hour = Int32(hour)
         parts.tm_min = Int32(minute)
         parts.tm_sec = Int32(second)
-        return Date(timeIntervalSince1970: Double(timegm(&parts)) + fraction)
+        return Date(timeIntervalSince1970: Double(timegm(&parts)) - Double(offset) + fraction)
     }
 
     /// Parses `Thu, 09 Nov 2017 14:23:28 GMT` to seconds since 1970.
