@@ -85,14 +85,13 @@ struct MonitorCommand: AsyncParsableCommand {
     var readOnly = false
 
     func run() async throws {
-        var environment = ProcessInfo.processInfo.environment
+        let environment = ProcessInfo.processInfo.environment
         if let problem = CursesTerminal.unavailableReason(environment: environment) {
             FileHandle.standardError.write(Data("vmsnap monitor: \(problem)\n".utf8))
             throw ExitCode(2)
         }
         let configuration = try sources.configuration()
         let locations = sources.locations(configuration)
-        if configuration?.theme == .monochrome { environment["NO_COLOR"] = "1" }
         let freezeTimeout =
             configuration?.freezeTimeoutSeconds ?? VMSnapConfiguration.defaults.freezeTimeoutSeconds
         let plugin = locations.pluginDirectory.map(PluginDirectory.init(path:))
@@ -119,7 +118,9 @@ struct MonitorCommand: AsyncParsableCommand {
         }
         defer { polling.cancel() }
         try await DashboardRunner(
-            feed: feed, environment: environment, zone: sources.zone(configuration), explain: CodeExplanation.lookup,
+            feed: feed, environment: environment, zone: sources.zone(configuration),
+            palette: Palette(rawValue: (configuration?.theme ?? .dark).rawValue) ?? .dark,
+            explain: CodeExplanation.lookup,
             onTrigger: { driver.trigger() }
         ).run()
     }

@@ -11,17 +11,19 @@ public struct DashboardRunner: Sendable {
     public var feed: DashboardFeed
     public var environment: [String: String]
     public var zone: ClockZone
+    public var palette: Palette
     public var explain: @Sendable (String) -> CodeExplanation?
     /// Called on the UI thread when the operator confirmed a trigger; must return at once.
     public var onTrigger: @Sendable () -> Void
 
     public init(
-        feed: DashboardFeed, environment: [String: String], zone: ClockZone = .local,
+        feed: DashboardFeed, environment: [String: String], zone: ClockZone = .local, palette: Palette = .dark,
         explain: @escaping @Sendable (String) -> CodeExplanation?, onTrigger: @escaping @Sendable () -> Void
     ) {
         self.feed = feed
         self.environment = environment
         self.zone = zone
+        self.palette = palette
         self.explain = explain
         self.onTrigger = onTrigger
     }
@@ -43,7 +45,7 @@ public struct DashboardRunner: Sendable {
     }
 
     private func loop() throws(TerminalUnavailable) {
-        let terminal = try CursesTerminal(environment: environment)
+        let terminal = try CursesTerminal(environment: environment, palette: palette)
         defer { terminal.stop() }
         runLoop(on: terminal)
     }

@@ -38,7 +38,7 @@ public final class CursesTerminal: DashboardScreen {
     }
 
     /// Takes over the terminal.
-    public init(environment: [String: String]) throws(TerminalUnavailable) {
+    public init(environment: [String: String], palette: Palette = .dark) throws(TerminalUnavailable) {
         if let problem = Self.unavailableReason(environment: environment) { throw problem }
         setlocale(LC_ALL, "")
         let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
@@ -57,12 +57,12 @@ public final class CursesTerminal: DashboardScreen {
         set_escdelay(25)
         curs_set(0)
         nodelay(vmsnap_stdscr(), true)
-        let wantsColor = environment["NO_COLOR"].map { $0.isEmpty } ?? true
+        let wantsColor = (environment["NO_COLOR"].map { $0.isEmpty } ?? true) && palette != .monochrome
         if wantsColor && has_colors() {
             start_color()
             use_default_colors()
             for role in ColorRole.allCases {
-                init_pair(Self.pair(role), Self.foreground(role), -1)
+                init_pair(Self.pair(role), palette.foreground(role) ?? -1, -1)
             }
             colors = true
         } else {
@@ -153,17 +153,6 @@ public final class CursesTerminal: DashboardScreen {
     }
 
     private static func pair(_ role: ColorRole) -> Int16 { Int16(role.rawValue) + 1 }
-
-    private static func foreground(_ role: ColorRole) -> Int16 {
-        switch role {
-        case .normal, .selection, .muted: -1
-        case .accent: Int16(COLOR_CYAN)
-        case .title: Int16(COLOR_CYAN)
-        case .ok: Int16(COLOR_GREEN)
-        case .warning: Int16(COLOR_YELLOW)
-        case .critical: Int16(COLOR_RED)
-        }
-    }
 
     private func pair(_ style: CellStyle) -> Int16 { colors ? Self.pair(style.role) : 0 }
 
