@@ -38,8 +38,8 @@ public enum UIBenchmark {
         model.appendLog(local.tailer?.poll() ?? [])
         let screen = HeadlessScreen(width: 120, height: 40)
         var grid = CellGrid(width: 120, height: 40)
-        var state = DashboardState()
-        DashboardView.render(model, state: &state, into: &grid, context: RenderContext(now: Date()))
+        let state = DashboardState()
+        DashboardView.render(model, state: state, into: &grid, context: RenderContext(now: Date()))
         screen.draw(grid)
         let elapsed = (secondsSinceProcessStart() ?? .nan) * 1000
         return Figure(
@@ -83,7 +83,7 @@ public enum UIBenchmark {
             let began = DispatchTime.now().uptimeNanoseconds
             var grid = CellGrid(width: 200, height: 60)
             let context = RenderContext(now: start.addingTimeInterval(Double(i) * 0.1))
-            DashboardView.render(model, state: &state, into: &grid, context: context)
+            DashboardView.render(model, state: state, into: &grid, context: context)
             let changed = grid.changedCells(since: previous)
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6)
             previous = grid

@@ -124,7 +124,7 @@ import Testing
         #expect(settings.lines.joined().contains("sig=REDACTED"))
         #expect(!settings.lines.joined().contains("SECRET"))
         state.overlay = .none
-        _ = state.handle(.character("e"), model: model, now: GoldenGrid.now)
+        _ = state.update(.key(.character("e")), model: model, now: GoldenGrid.now)
         #expect(
             state.overlay == .explain(["SnapshotCountExceeded", "761"]),
             "the storage error first, never 76's 'every disk'")

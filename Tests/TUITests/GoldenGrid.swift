@@ -20,8 +20,7 @@ enum GoldenGrid {
         ascii: Bool = false, at now: Date = now
     ) -> CellGrid {
         var grid = CellGrid(width: width, height: height, asciiOnly: ascii)
-        var state = state
-        DashboardView.render(model, state: &state, into: &grid, context: context(ascii: ascii, at: now))
+        DashboardView.render(model, state: state, into: &grid, context: context(ascii: ascii, at: now))
         return grid
     }
 

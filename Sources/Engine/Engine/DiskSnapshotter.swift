@@ -27,7 +27,8 @@ struct DiskSnapshotter: Sendable {
                 // The answer's texts are the server's: redacted before they reach events, results and messages.
                 progress.requestID = response.requestID.map(Redactor.redact)
                 newConnections += response.connectionsOpened
-                progress.latencyMilliseconds = Double(response.latency / .microseconds(1)) / 1000
+                // Whole microseconds: a figure people read, without float noise such as 150.77437700000004.
+                progress.latencyMilliseconds = (response.latency / .microseconds(1)).rounded() / 1000
                 progress.errorCode = response.errorCode.map(Redactor.redact)
                 progress.errorMessage = response.isSuccess ? nil : response.errorMessage.map(Redactor.redact)
                 if response.isSuccess {

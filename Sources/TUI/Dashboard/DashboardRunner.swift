@@ -66,13 +66,16 @@ public struct DashboardRunner: Sendable {
             let ticking = model.freezeOpenedAt != nil || model.live.map { !$0.isTerminal } == true
             let tick: TimeInterval = ticking ? 0.1 : 1
             if version != lastVersion || size != lastSize || now.timeIntervalSince(lastDraw) >= tick {
-                if size != lastSize { screen.invalidate() }
+                if size != lastSize {
+                    screen.invalidate()
+                    _ = state.update(.resized(width: size.width, height: size.height), model: model, now: now)
+                }
                 if let notice = model.notice, notice.at > lastDraw {
-                    state.showToast(notice.text, role: notice.role, now: now)
+                    _ = state.update(.notice(notice.text, notice.role), model: model, now: now)
                 }
                 var grid = CellGrid(width: size.width, height: size.height, asciiOnly: !screen.unicode)
                 let context = RenderContext(now: now, glyphs: glyphs, zone: zone, explain: explain)
-                DashboardView.render(model, state: &state, into: &grid, context: context)
+                DashboardView.render(model, state: state, into: &grid, context: context)
                 screen.draw(grid)
                 lastVersion = version
                 lastSize = size
@@ -96,7 +99,7 @@ public struct DashboardRunner: Sendable {
                     lastSize = (-1, -1)
                     continue
                 }
-                switch state.handle(key, model: model, now: Date()) {
+                switch state.update(.key(key), model: model, now: Date()) {
                 case .quit: return
                 case .trigger: onTrigger()
                 case nil: break

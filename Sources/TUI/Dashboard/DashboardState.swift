@@ -28,9 +28,19 @@ public enum Overlay: Sendable, Equatable {
     case explain([String])
 }
 
-/// What the dashboard asks its runner to do after a key.
+/// What the dashboard asks its runner to do after a message.
 public enum DashboardAction: Sendable, Equatable {
     case quit, trigger
+}
+
+/// Everything that changes the dashboard's interaction state, handled by the one `DashboardState.update`.
+public enum DashboardMessage: Sendable, Equatable {
+    /// The operator pressed a key.
+    case key(Key)
+    /// A job or a source has something to say: shown as the one toast.
+    case notice(String, ColorRole)
+    /// The screen is this big now (the log pane's page follows from it).
+    case resized(width: Int, height: Int)
 }
 
 /// The dashboard's interaction state: focus, selection, overlays, log follow/search/filter. Pure logic.
@@ -49,8 +59,8 @@ public struct DashboardState: Sendable {
     public var search = ""
     /// The search being typed after `/`, nil when not typing.
     public var searchDraft: String?
-    /// Rows the log pane showed in the last frame (for paging).
-    public var logPageSize = 10
+    /// The screen's size, from the last `.resized` message.
+    public var screenSize = (width: 80, height: 24)
     /// A short-lived message.
     public var toast: (text: String, role: ColorRole, until: Date)?
 
@@ -94,8 +104,25 @@ public struct DashboardState: Sendable {
         }
     }
 
-    /// Handles one key; returns what the runner must do, if anything.
-    public mutating func handle(_ key: Key, model: DashboardModel, now: Date) -> DashboardAction? {
+    /// Handles one message; returns what the runner must do, if anything. Views only read the state.
+    public mutating func update(_ message: DashboardMessage, model: DashboardModel, now: Date) -> DashboardAction? {
+        switch message {
+        case .key(let key): return handle(key, model: model, now: now)
+        case .notice(let text, let role):
+            showToast(text, role: role, now: now)
+            return nil
+        case .resized(let width, let height):
+            screenSize = (width, height)
+            return nil
+        }
+    }
+
+    /// Log lines one page moves.
+    private func logPageSize(_ model: DashboardModel) -> Int {
+        DashboardView.logPageSize(model, width: screenSize.width, height: screenSize.height)
+    }
+
+    private mutating func handle(_ key: Key, model: DashboardModel, now: Date) -> DashboardAction? {
         if searchDraft != nil { return editSearch(key, model: model) }
         switch overlay {
         case .help, .settings:
@@ -127,8 +154,8 @@ public struct DashboardState: Sendable {
         case .tab, .backTab: focus = focus == .disks ? .log : .disks
         case .up, .character("k"): move(-1, disks: disks.count, model: model)
         case .down, .character("j"): move(1, disks: disks.count, model: model)
-        case .pageUp: move(-max(1, logPageSize - 1), disks: disks.count, model: model)
-        case .pageDown: move(max(1, logPageSize - 1), disks: disks.count, model: model)
+        case .pageUp: move(-max(1, logPageSize(model) - 1), disks: disks.count, model: model)
+        case .pageDown: move(max(1, logPageSize(model) - 1), disks: disks.count, model: model)
         case .home, .character("g"):
             if focus == .disks { selectedRow = 0 } else { logAnchor = visibleLogLines(model).first }
         case .end, .character("G"):
@@ -226,8 +253,8 @@ public struct DashboardState: Sendable {
         return codes
     }
 
-    /// Shows a toast for a few seconds.
-    public mutating func showToast(_ text: String, role: ColorRole, now: Date, seconds: TimeInterval = 4) {
+    /// Shows the toast for a few seconds (the one toast: keys, jobs and sources all go through `update`).
+    private mutating func showToast(_ text: String, role: ColorRole, now: Date, seconds: TimeInterval = 4) {
         toast = (text, role, now.addingTimeInterval(seconds))
     }
 }

@@ -7,9 +7,9 @@ public enum DashboardView {
     public static let minimumWidth = 60
     public static let minimumHeight = 16
 
-    /// Renders one frame. Updates `state.logPageSize` to what the log pane could show.
+    /// Renders one frame: a pure function of the model, the interaction state and the context.
     public static func render(
-        _ model: DashboardModel, state: inout DashboardState, into grid: inout CellGrid, context: RenderContext
+        _ model: DashboardModel, state: DashboardState, into grid: inout CellGrid, context: RenderContext
     ) {
         grid.fill(x: 0, y: 0, width: grid.width, height: grid.height)
         guard grid.width >= minimumWidth, grid.height >= minimumHeight else {
@@ -19,18 +19,30 @@ public enum DashboardView {
         let width = grid.width
         HeaderView.render(model, into: &grid, width: width, context: context)
         let footerY = grid.height - 1
-        let body = Rect(x: 0, y: HeaderView.height, width: width, height: footerY - HeaderView.height)
+        let (body, table, log) = layout(model, width: width, height: grid.height)
         grid.hline(context.glyphs.horizontal, x: 0, y: body.y, width: width)
-        let diskCount = model.job?.disks.count ?? 0
-        let tableRows = min(max(1, diskCount), max(2, (body.height - 3) / 2))
-        let table = Rect(x: 1, y: body.y + 1, width: width - 2, height: tableRows + 2)
         DiskTableView.render(model, state: state, into: &grid, area: table, context: context)
         grid.hline(context.glyphs.horizontal, x: 0, y: table.bottom, width: width)
-        let log = Rect(x: 1, y: table.bottom + 1, width: width - 2, height: body.bottom - table.bottom - 1)
-        LogPaneView.render(model, state: &state, into: &grid, area: log, context: context)
+        LogPaneView.render(model, state: state, into: &grid, area: log, context: context)
         OverlayViews.render(model, state: state, into: &grid, body: body, context: context)
         renderFooter(model, state: state, into: &grid, y: footerY, context: context)
         renderToast(state, into: &grid, y: footerY - 1, context: context)
+    }
+
+    /// Where the body, the disk table and the log pane go on a screen of this size.
+    static func layout(_ model: DashboardModel, width: Int, height: Int) -> (body: Rect, table: Rect, log: Rect) {
+        let footerY = height - 1
+        let body = Rect(x: 0, y: HeaderView.height, width: width, height: footerY - HeaderView.height)
+        let diskCount = model.job?.disks.count ?? 0
+        let tableRows = min(max(1, diskCount), max(2, (body.height - 3) / 2))
+        let table = Rect(x: 1, y: body.y + 1, width: width - 2, height: tableRows + 2)
+        let log = Rect(x: 1, y: table.bottom + 1, width: width - 2, height: body.bottom - table.bottom - 1)
+        return (body, table, log)
+    }
+
+    /// Log lines one page shows on a screen of this size (the pane's title takes a row).
+    static func logPageSize(_ model: DashboardModel, width: Int, height: Int) -> Int {
+        max(1, layout(model, width: width, height: height).log.height - 1)
     }
 
     private static func renderFooter(

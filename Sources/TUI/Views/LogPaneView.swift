@@ -4,7 +4,7 @@ import Foundation
 /// The log pane: follow or PAUSED, level filter, search with highlights, wrap.
 enum LogPaneView {
     static func render(
-        _ model: DashboardModel, state: inout DashboardState, into grid: inout CellGrid, area: Rect,
+        _ model: DashboardModel, state: DashboardState, into grid: inout CellGrid, area: Rect,
         context: RenderContext
     ) {
         let g = context.glyphs
@@ -26,7 +26,6 @@ enum LogPaneView {
         grid.putSegments(title, x: area.x, y: area.y, right: area.x + area.width)
 
         let rows = area.height - 1
-        state.logPageSize = max(1, rows)
         guard rows > 0 else { return }
         if visible.isEmpty {
             let text = model.logLines.isEmpty ? " no log lines yet" : " no lines at this level (l: change level)"
