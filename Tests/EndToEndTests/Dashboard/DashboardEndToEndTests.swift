@@ -98,7 +98,7 @@ import Testing
         let confirm = session.wait(for: "Trigger a snapshot?")
         #expect(confirm.met && confirm.screen.joined().contains("Freezes only \(mount)"), "the dialog names the mount")
         try session.send("y")
-        let finished = session.wait(timeout: 30) { $0.joined().contains("snapshot finished: success") }
+        let finished = session.wait(timeout: 30) { $0.joined().contains("snapshot finished: SUCCEEDED") }
         let text = finished.screen.joined(separator: "\n")
         #expect(finished.met, "the triggered job finishes:\n\(text)")
         #expect(text.contains("freeze ✓") && text.contains("thaw ✓"), "the freeze phase succeeded:\n\(text)")
