@@ -141,7 +141,9 @@ struct HandlerSettingsParser {
             attempt { () throws(SettingsError) in try Self.includedDisks(node) }
         }
 
-        guard problems.isEmpty, let taskID, let command else { throw SettingsError(problems) }
+        guard problems.isEmpty, let taskID, let command else {
+            throw SettingsError(problems, uploadTargets: UploadTargets(targets))
+        }
         return JobSettings(
             taskID: taskID, command: command, commandStartTime: ticks?.date, commandStartTicks: ticks?.text,
             locale: locale, vmType: vmType, sequenceNumber: sequenceNumber, disks: disks, statusBlob: statusBlob,
