@@ -28,7 +28,11 @@ struct StatusCommand: AsyncParsableCommand {
         let configuration = try sources.configuration()
         let locations = sources.locations(configuration)
         let report = await StatusReport.collect(locations: locations, fetcher: sources.fetcher(locations))
-        FileHandle.standardOutput.write(json ? report.json() : Data(report.text().utf8))
+        if json {
+            FileHandle.standardOutput.write(report.json())
+        } else {
+            TerminalOutput.standardOutput(report.text())
+        }
         let status = report.health.exitStatus
         if status != 0 { throw ExitCode(status) }
     }
