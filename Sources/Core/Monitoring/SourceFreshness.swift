@@ -54,7 +54,7 @@ public struct SourceFreshness: Sendable, Equatable {
 
     /// "3 s", "4 min", "2 h".
     public static func age(_ seconds: TimeInterval) -> String {
-        let s = max(0, Int(seconds))
+        let s = max(0, Int(saturating: seconds))
         if s < 120 { return "\(s) s" }
         if s < 7200 { return "\(s / 60) min" }
         return "\(s / 3600) h"
@@ -62,7 +62,7 @@ public struct SourceFreshness: Sendable, Equatable {
 
     /// HH:mm:ss in the given time zone.
     public static func clock(_ date: Date, zone: ClockZone) -> String {
-        let local = Int(floor(date.timeIntervalSince1970)) + zone.secondsFromGMT(for: date)
+        let local = date.plausibleWholeSecondsSince1970 + zone.secondsFromGMT(for: date)
         let seconds = ((local % 86_400) + 86_400) % 86_400
         return twoDigits(seconds / 3600) + ":" + twoDigits(seconds / 60 % 60) + ":" + twoDigits(seconds % 60)
     }

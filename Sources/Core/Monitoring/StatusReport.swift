@@ -84,14 +84,25 @@ public struct StatusReport: Sendable {
             },
         ]
         root["job"] = job.map(Self.jobObject) ?? NSNull()
-        let data =
-            (try? JSONSerialization.data(
-                withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let options: JSONSerialization.WritingOptions = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do {
+            data = try JSONSerialization.data(withJSONObject: root, options: options)
+        } catch {
+            // Never an empty document: say what failed, in the same schema.
+            let failure: [String: Any] = [
+                "schema": Self.schema, "generatedAt": Self.iso(generatedAt), "health": health.rawValue,
+                "exitStatus": Int(health.exitStatus), "error": "the report could not be encoded as JSON: \(error)",
+            ]
+            data = (try? JSONSerialization.data(withJSONObject: failure, options: options)) ?? Data("{}".utf8)
+        }
         return Data(Redactor.redact(String(decoding: data, as: UTF8.self)).utf8) + Data("\n".utf8)
     }
 
     private static func jobObject(_ job: JobSnapshot) -> [String: Any] {
         func value<T>(_ v: T?) -> Any { v.map { $0 as Any } ?? NSNull() }
+        // JSON has no NaN or infinity: such a number is reported as null.
+        func value(_ v: Double?) -> Any { v.flatMap { $0.isFinite ? $0 : nil } ?? NSNull() }
         return [
             "origin": job.origin.rawValue, "extensionName": value(job.extensionName),
             "extensionVersion": value(job.extensionVersion), "taskId": value(job.taskID),
@@ -175,7 +186,7 @@ public struct StatusReport: Sendable {
     }
 
     private static func dateTime(_ date: Date, zone: ClockZone) -> String {
-        let local = Int(floor(date.timeIntervalSince1970)) + zone.secondsFromGMT(for: date)
+        let local = date.plausibleWholeSecondsSince1970 + zone.secondsFromGMT(for: date)
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let (year, month, day) = CivilTime.civil(fromDays: days)
         let pad = { (value: Int) in value < 10 ? "0\(value)" : String(value) }
