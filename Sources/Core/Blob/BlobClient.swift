@@ -133,7 +133,8 @@ public final class BlobClient: Sendable {
     private func connect(to uri: SASBlobURI, timeout: Duration) async throws(BlobTransportError) -> BlobResponse {
         try await perform(
             BlobRequest(
-                method: .head, url: uri.blobURI, headers: [], body: Data(), timeout: timeout, freshConnection: true))
+                method: .head, url: uri.unsignedRequestURI, headers: [], body: Data(), timeout: timeout,
+                freshConnection: true))
     }
 
     private func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {
