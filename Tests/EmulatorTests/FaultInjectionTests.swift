@@ -82,6 +82,27 @@ import Testing
             #expect(bad.text.contains("$[0].action"))
             let cleared = try await HTTPExchange.send("DELETE", admin)
             #expect(cleared.status == 204)
+        }
+    }
+
+    /// Rules the emulator accepted with 200 and then died on (a latency sum overflowing, status -1) or answered
+    /// `HTTP/1.1 0` to are refused with 400 naming the field.
+    @Test(arguments: [
+        (#"[{"action": "latency", "ms": 9223372036854775807}]"#, "$[0].ms"),
+        (#"[{"action": "latency", "ms": -1}]"#, "$[0].ms"),
+        (#"[{"action": "error", "status": -1, "code": "X"}]"#, "$[0].status"),
+        (#"[{"action": "error", "status": 0, "code": "X"}]"#, "$[0].status"),
+        (#"[{"action": "failFirst", "count": 1, "status": 600, "code": "X"}]"#, "$[0].status"),
+        (#"[{"action": "failFirst", "count": -5, "status": 503, "code": "X"}]"#, "$[0].count"),
+        (#"[{"action": "error", "status": 503, "code": "Bad\r\nInjected: header"}]"#, "$[0].code"),
+    ])
+    func invalidRulesAreRefusedNamingTheField(rules: String, field: String) async throws {
+        try await EmulatorFixture.run { fixture in
+            let admin = fixture.emulator.baseURL + "/_admin/faults"
+            let answer = try await HTTPExchange.send("PUT", admin, body: Data(rules.utf8))
+            #expect(answer.status == 400, "\(answer.text)")
+            #expect(answer.text.contains(field), "\(answer.text)")
+            // A refused rule set leaves the rules as they were (none): the emulator serves normally.
             let after = try await HTTPExchange.send("PUT", fixture.sasURI(blob: "disk0") + "&comp=snapshot")
             #expect(after.status == 201)
         }

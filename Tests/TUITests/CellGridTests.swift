@@ -30,10 +30,11 @@ import Testing
         #expect(grid.lines[0].hasPrefix("--"))
     }
 
+    /// Control characters are shown as the same escapes every text output uses (`TerminalText`).
     @Test func controlCharactersNeverReachTheTerminal() {
-        var grid = CellGrid(width: 6, height: 1)
+        var grid = CellGrid(width: 12, height: 1)
         grid.put("a\tb\u{1B}c", x: 0, y: 0)
-        #expect(grid.lines == ["a b c "])
+        #expect(grid.lines == [#"a\tb\x1bc   "#])
     }
 
     @Test func fittedTextEndsInAnEllipsisWithinTheWidth() {

@@ -56,10 +56,14 @@ public final class SnapshotScenario: Sendable {
             source: "test")
     }
 
-    /// The settings as a `config/N.settings`-style file (plain protected settings, no certificate).
+    /// The settings as a `config/N.settings`-style file (plain protected settings, no certificate); `edit` may
+    /// change the public and protected settings before they are written.
     @discardableResult
-    public func writeSettingsFile(to url: URL, commandStart: Date = Date()) throws -> URL {
-        let publicSettings: [String: Any] = [
+    public func writeSettingsFile(
+        to url: URL, commandStart: Date = Date(),
+        edit: (_ publicSettings: inout [String: Any], _ protectedSettings: inout [String: Any]) -> Void = { _, _ in }
+    ) throws -> URL {
+        var publicSettings: [String: Any] = [
             "locale": "en-us", "taskId": taskID, "commandToExecute": "snapshot",
             "commandStartTimeUTCTicks": String(Self.ticks(commandStart)),
             "vmType": "microsoft.compute/virtualmachines",
@@ -67,10 +71,11 @@ public final class SnapshotScenario: Sendable {
                 "backupMetadata": Self.metadata.map { ["Key": $0.key, "Value": $0.value] }
             ]),
         ]
-        let protectedSettings: [String: Any] = [
+        var protectedSettings: [String: Any] = [
             "objectStr": SettingsFixtures.base64JSON(["blobSASUri": diskURIs]), "logsBlobUri": logURI,
             "statusBlobUri": statusURI,
         ]
+        edit(&publicSettings, &protectedSettings)
         return try SettingsFixtures.write(
             SettingsFixtures.runtimeSettings(publicSettings: publicSettings, protectedSettings: protectedSettings),
             to: url)

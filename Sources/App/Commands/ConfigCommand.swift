@@ -31,7 +31,11 @@ struct ConfigValidateCommand: ParsableCommand {
     func run() throws {
         let report = ConfigValidator.validate(
             path: path, sequenceNumber: sequenceNumber, certificateDirectory: certificateDirectory)
-        print(json ? report.json() : report.text(), terminator: json ? "\n" : "")
+        if json {
+            print(report.json())
+        } else {
+            TerminalOutput.standardOutput(report.text())
+        }
         if !report.valid { throw ExitCode(1) }
     }
 }

@@ -28,7 +28,7 @@ struct HandlerCommand: AsyncParsableCommand {
 
         func note(_ message: String) {
             log.write(message)
-            print(message)
+            TerminalOutput.standardOutput(message + "\n")
         }
     }
 
@@ -79,7 +79,7 @@ struct HandlerCommand: AsyncParsableCommand {
                 settingsPath: handler.directory, options: options, log: handler.log, rejection: rejection)
             _ = await JobConsole.run(job, json: json)
             if let rejection {
-                FileHandle.standardError.write(Data("error: \(rejection.message)\n".utf8))
+                TerminalOutput.standardError("error: \(rejection.message)\n")
                 throw ExitCode(1)
             }
         }

@@ -52,7 +52,7 @@ struct MonitorSourceOptions: ParsableArguments {
         do {
             return try VMSnapConfiguration.load(path: config)
         } catch {
-            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            TerminalOutput.standardError("Error: \(error.description)\n")
             throw ExitCode.validationFailure
         }
     }

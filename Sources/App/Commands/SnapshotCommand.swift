@@ -109,7 +109,7 @@ enum JobConsole {
                 guard let line = json ? JobEventFormat.jsonLine(event) : JobEventFormat.humanLine(event) else {
                     continue
                 }
-                print(line)
+                if json { print(line) } else { TerminalOutput.standardOutput(line + "\n") }
                 // Each event as it happens, also when stdout is a pipe (`vmsnap snapshot --json | jq`).
                 fflush(nil)
             }

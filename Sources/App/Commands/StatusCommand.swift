@@ -34,8 +34,11 @@ struct StatusCommand: AsyncParsableCommand {
         let locations = sources.locations(configuration)
         let fetcher = sources.fetcher(locations, timeout: .milliseconds(Int(timeout * 1000)))
         let report = await StatusReport.collect(locations: locations, fetcher: fetcher)
-        let text = report.text(zone: sources.zone(configuration))
-        FileHandle.standardOutput.write(json ? report.json() : Data(text.utf8))
+        if json {
+            FileHandle.standardOutput.write(report.json())
+        } else {
+            TerminalOutput.standardOutput(report.text(zone: sources.zone(configuration)))
+        }
         let status = report.judgement.verdict.exitStatus
         if status != 0 { throw ExitCode(status) }
     }

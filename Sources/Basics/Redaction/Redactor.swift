@@ -8,9 +8,11 @@ public enum Redactor {
     /// What replaces every `sig` value.
     public static let placeholder = "REDACTED"
 
-    /// Replaces the value of every `sig=` query parameter (plain, `&sig=`, `?sig=`, JSON-escaped `\u0026sig=`,
-    /// URL-encoded `%26sig%3D`) with `REDACTED`, case-insensitively.
+    /// Replaces every secret `KnownSecrets` holds, wherever and however encoded it appears, and the value of every
+    /// `sig=` query parameter (plain, `&sig=`, `?sig=`, JSON-escaped `\u0026sig=`, URL-encoded `%26sig%3D`), with
+    /// `REDACTED`, case-insensitively.
     public static func redact(_ text: String) -> String {
+        let text = maskingKnownSecrets(text)
         let scalars = Array(text.unicodeScalars)
         guard scalars.indices.contains(where: { matches(scalars, at: $0, "sig") }) else { return text }
         let encoded = replacingValues(in: replacingValues(in: scalars, plainValue), encodedValue)
@@ -25,6 +27,24 @@ public enum Redactor {
     }
 
     private static let placeholderScalars = Array(placeholder.unicodeScalars)
+
+    /// The text with every known secret (by value) replaced by `REDACTED`.
+    private static func maskingKnownSecrets(_ text: String) -> String {
+        guard !KnownSecrets.isEmpty else { return text }
+        let bytes = Array(text.utf8)
+        let ranges = KnownSecrets.matches(in: bytes)
+        guard !ranges.isEmpty else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var position = 0
+        for range in ranges {
+            out += bytes[position..<range.lowerBound]
+            out += placeholder.utf8
+            position = range.upperBound
+        }
+        out += bytes[position...]
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// Copies `s`, replacing every value that `value` finds (given the text and a position, the range of a
     /// signature value whose prefix starts there) with `REDACTED`.

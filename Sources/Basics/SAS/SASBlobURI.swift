@@ -25,10 +25,14 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a SAS blob URI; the error names what is wrong (never the signature).
     public init(_ text: String) throws(SASURIError) {
+        // Every signature in the text is a secret from now on, wherever it stands and whatever becomes of the URI.
+        KnownSecrets.rememberSignatures(in: text)
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let schemeEnd = trimmed.range(of: "://") else { throw .notAURI(Redactor.redact(trimmed)) }
+        guard let schemeEnd = trimmed.range(of: "://") else { throw .notAURI(length: trimmed.count) }
         let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "https" || scheme == "http" else { throw .unsupportedScheme(scheme) }
+        guard scheme == "https" || scheme == "http" else {
+            throw .unsupportedScheme(SASPolicy.shown(scheme, allowed: { $0.isASCII && $0.isLetter }, longest: 16))
+        }
         let rest = trimmed[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = String(rest[..<authorityEnd])
@@ -47,22 +51,24 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
             host = String(authority[..<colon])
             guard let p = Int(authority[authority.index(after: colon)...]), (1...65535).contains(p) else {
-                throw .badPort(authority)
+                // Only the host: user information before `@` may be a password.
+                throw .badPort(String(authority.split(separator: "@").last ?? ""))
             }
             port = p
         }
-        guard !host.isEmpty else { throw .notAURI(Redactor.redact(trimmed)) }
+        let withoutQuery = Redactor.redact(String(trimmed[..<(trimmed.firstIndex(of: "?") ?? trimmed.endIndex)]))
+        guard !host.isEmpty else { throw .notAURI(length: trimmed.count) }
         var segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         let account: String
         if Self.isPathStyle(host: host) {
-            guard let first = segments.first, !first.isEmpty else { throw .missingAccount(Redactor.redact(trimmed)) }
+            guard let first = segments.first, !first.isEmpty else { throw .missingAccount(withoutQuery) }
             account = first
             segments.removeFirst()
         } else {
             account = String(host.prefix(while: { $0 != "." }))
         }
         guard segments.count >= 2, !segments[0].isEmpty, !segments.dropFirst().joined(separator: "/").isEmpty else {
-            throw .missingContainerOrBlob(Redactor.redact(trimmed))
+            throw .missingContainerOrBlob(withoutQuery)
         }
         self.original = trimmed
         self.scheme = scheme
@@ -95,8 +101,12 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
     /// `scheme://host[:port]`.
     public var origin: String { "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")" }
 
-    /// The blob's URI without any query: safe to print and to report as `blobUri`.
-    public var blobURI: String {
+    /// The blob's URI without any query, redacted (a signature can stand in the path too): safe to print and to
+    /// report as `blobUri`.
+    public var blobURI: String { Redactor.redact(unsignedRequestURI) }
+
+    /// The blob's URI without any query, exactly as given: for requests only (never print it).
+    public var unsignedRequestURI: String {
         let accountPrefix = Self.isPathStyle(host: host) ? "/\(account)" : ""
         return "\(origin)\(accountPrefix)/\(container)/\(blob)"
     }
@@ -108,7 +118,7 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
 
     /// The request URI for an operation: the query byte-for-byte as given, then `&extra` (e.g. `comp=snapshot`).
     public func requestURI(appending extra: String? = nil) -> String {
-        var uri = blobURI
+        var uri = unsignedRequestURI
         let parts = [query, extra ?? ""].filter { !$0.isEmpty }
         if !parts.isEmpty { uri += "?" + parts.joined(separator: "&") }
         return uri
@@ -144,9 +154,10 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Why a text is not a usable SAS blob URI. Messages never carry the signature.
+/// Why a text is not a usable SAS blob URI. Messages never carry the signature, nor any query or text that is not
+/// a URI (it may be a signature).
 public enum SASURIError: Error, Sendable, Equatable, CustomStringConvertible {
-    case notAURI(String)
+    case notAURI(length: Int)
     case unsupportedScheme(String)
     case badPort(String)
     case missingAccount(String)
@@ -154,8 +165,8 @@ public enum SASURIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notAURI(let s): "not a URI: \(s)"
-        case .unsupportedScheme(let s): "scheme '\(s)' is not supported, expected https (or http on loopback)"
+        case .notAURI(let length): "not a URI (\(length) characters, not shown)"
+        case .unsupportedScheme(let s): "scheme \(s) is not supported, expected https (or http on loopback)"
         case .badPort(let s): "bad port in '\(s)'"
         case .missingAccount(let s): "no storage account in the path of '\(s)'"
         case .missingContainerOrBlob(let s): "expected /CONTAINER/BLOB in the path of '\(s)'"

@@ -56,7 +56,7 @@ public enum SASPolicy {
                 problems.append(.init("an expiry (se) or a stored access policy (si)", found: "neither"))
             }
         case (let text?, nil):
-            problems.append(.init("an ISO 8601 expiry (se)", found: "'\(text)'"))
+            problems.append(.init("an ISO 8601 expiry (se)", found: shown(text, allowed: isTimeCharacter, longest: 40)))
         case (_, let expiry?):
             if expiry <= now {
                 problems.append(.init("an unexpired SAS", found: "expired at \(Timestamp.iso(expiry))"))
@@ -64,7 +64,7 @@ public enum SASPolicy {
         }
         switch (uri.parameters["st"], uri.start) {
         case (let text?, nil):
-            problems.append(.init("an ISO 8601 start (st)", found: "'\(text)'"))
+            problems.append(.init("an ISO 8601 start (st)", found: shown(text, allowed: isTimeCharacter, longest: 40)))
         case (_, let start?) where start > now.addingTimeInterval(startSkew):
             problems.append(.init("a SAS that is already valid", found: "starts at \(Timestamp.iso(start))"))
         default:
@@ -76,9 +76,21 @@ public enum SASPolicy {
                 problems.append(.init("permissions (sp) with \(purpose.need)", found: "no sp"))
             }
         } else if letters.isDisjoint(with: purpose.sufficientPermissions) {
-            problems.append(.init("permissions with \(purpose.need)", found: "sp=\(uri.permissions ?? "")"))
+            let shownLetters = shown(uri.permissions ?? "", allowed: { $0.isASCII && $0.isLetter }, longest: 16)
+            problems.append(.init("permissions with \(purpose.need)", found: "sp \(shownLetters)"))
         }
         return problems
+    }
+
+    /// A parameter's value for a message: quoted when it holds only what such a value may hold, else only its
+    /// length (a truncated URI can merge its signature into `se`, and the message must not carry it).
+    static func shown(_ value: String, allowed: (Character) -> Bool, longest: Int) -> String {
+        if value.count <= longest, value.allSatisfy(allowed) { return "'\(value)'" }
+        return "a value of \(value.count) characters that is not shown (it may hold the signature)"
+    }
+
+    private static func isTimeCharacter(_ character: Character) -> Bool {
+        character.isASCII && (character.isNumber || "-:.+ TZ".contains(character))
     }
 }
 

@@ -86,6 +86,9 @@ struct HandlerSettingsParser {
         self.certificateDirectory = certificateDirectory
     }
 
+    /// The most disks a job takes: inputs beyond it are refused, so a job's work stays bounded.
+    static let maximumDisks = 4096
+
     static let ticksExpectation =
         ".NET ticks as an integer or in scientific notation (636458000000000000 or 6.36458E+17)"
     static let uriExpectation = "a SAS blob URI https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB?<SAS query>"
@@ -123,7 +126,14 @@ struct HandlerSettingsParser {
         var disks: [SASBlobURI] = []
         if let list = objectMember("blobSASUri") {
             diskListPath = list.path
-            let items = attempt { () throws(SettingsError) in try list.array() } ?? []
+            var items = attempt { () throws(SettingsError) in try list.array() } ?? []
+            if items.count > Self.maximumDisks {
+                problems.append(
+                    list.problem(
+                        expected: "at most \(Self.maximumDisks) disk SAS URIs (a VM has far fewer disks)",
+                        found: "\(items.count)"))
+                items = []
+            }
             for (index, item) in items.enumerated() {
                 if let uri = sasURI(item) {
                     disks.append(uri)
@@ -137,11 +147,14 @@ struct HandlerSettingsParser {
             attempt { () throws(SettingsError) in try Self.metadata(node) }
         }
         let token = optionalString(objectMember("snapshotTaskToken"))
+        if let token { KnownSecrets.remember(token) }
         let included = objectMember("includedDisks").flatMap { node in
             attempt { () throws(SettingsError) in try Self.includedDisks(node) }
         }
 
-        guard problems.isEmpty, let taskID, let command else { throw SettingsError(problems) }
+        guard problems.isEmpty, let taskID, let command else {
+            throw SettingsError(problems, uploadTargets: UploadTargets(targets))
+        }
         return JobSettings(
             taskID: taskID, command: command, commandStartTime: ticks?.date, commandStartTicks: ticks?.text,
             locale: locale, vmType: vmType, sequenceNumber: sequenceNumber, disks: disks, statusBlob: statusBlob,

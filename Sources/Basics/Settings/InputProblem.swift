@@ -35,11 +35,17 @@ public struct SettingsError: Error, Sendable, CustomStringConvertible {
     /// The parsed settings when only the pre-job checks (SAS expiry, permissions) failed, so a caller can still
     /// report the failure to the status blob; nil when the settings could not be parsed.
     public var settings: JobSettings?
+    /// The status and log blobs the settings name, for reporting the refusal: `SettingsLoader.load` keeps only
+    /// those that pass their own checks (transport, validity, permissions), so a refused URI is never contacted.
+    public var uploadTargets: UploadTargets
 
-    public init(_ problems: [InputProblem], settings: JobSettings? = nil) {
+    public init(
+        _ problems: [InputProblem], settings: JobSettings? = nil, uploadTargets: UploadTargets = UploadTargets()
+    ) {
         precondition(!problems.isEmpty, "a SettingsError needs at least one problem")
         self.problems = problems
         self.settings = settings
+        self.uploadTargets = uploadTargets
     }
 
     public init(file: String, path: String, expected: String, found: String? = nil, code: Int = 11) {

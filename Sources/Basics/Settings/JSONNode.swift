@@ -13,8 +13,17 @@ package struct JSONNode: Sendable {
         self.path = path
     }
 
-    /// Reads and parses a JSON file.
+    /// The largest settings or configuration file read (4,096 disks of encrypted settings take under 4 MiB).
+    static let maximumFileBytes = 16 << 20
+
+    /// Reads and parses a JSON file; a file over `maximumFileBytes` is refused before it is read.
     package static func read(file: String) throws(SettingsError) -> JSONNode {
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+        if let size, size > maximumFileBytes {
+            throw SettingsError(
+                file: file, path: "$", expected: "a file of at most \(maximumFileBytes >> 20) MiB",
+                found: "\(size) bytes")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -28,6 +37,8 @@ package struct JSONNode: Sendable {
     package static func parse(_ data: Data, file: String, path: String = "$") throws(SettingsError) -> JSONNode {
         var bytes = data
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        // Signatures anywhere in the document (decrypted protected settings included) are secrets by value.
+        KnownSecrets.rememberSignatures(in: String(decoding: bytes, as: UTF8.self))
         do {
             return JSONNode(try JSONValue.parse(bytes), file: file, path: path)
         } catch {

@@ -12,16 +12,30 @@ public enum SettingsLoader {
     public static let sequenceNumberVariable = "ConfigSequenceNumber"
 
     /// Loads, decrypts and validates settings, then runs the pre-job checks (SAS transport, validity and
-    /// permissions; command; at least one disk). A failed check throws with `settings` set.
+    /// permissions; command; at least one disk). A failed check throws with `settings` set. Either way the error's
+    /// `uploadTargets` (and `settings`) keep only status and log URIs that pass their own checks.
     public static func load(
         path: String, sequenceNumber: Int? = nil, certificateDirectory: String = defaultCertificateDirectory,
         environment: [String: String] = ProcessInfo.processInfo.environment, now: Date = Date()
     ) throws(SettingsError) -> JobSettings {
-        let loaded = try parse(
-            path: path, sequenceNumber: sequenceNumber, certificateDirectory: certificateDirectory,
-            environment: environment)
+        let loaded: LoadedSettings
+        do throws(SettingsError) {
+            loaded = try parse(
+                path: path, sequenceNumber: sequenceNumber, certificateDirectory: certificateDirectory,
+                environment: environment)
+        } catch {
+            var refusal = error
+            refusal.uploadTargets = error.uploadTargets.checked(now: now)
+            throw refusal
+        }
         let problems = loaded.checks(now: now)
-        guard problems.isEmpty else { throw SettingsError(problems, settings: loaded.settings) }
+        guard problems.isEmpty else {
+            let targets = UploadTargets(loaded.targets).checked(now: now)
+            var settings = loaded.settings
+            settings.statusBlob = targets.statusBlob
+            settings.logsBlob = targets.logsBlob
+            throw SettingsError(problems, settings: settings, uploadTargets: targets)
+        }
         return loaded.settings
     }
 

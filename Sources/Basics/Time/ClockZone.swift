@@ -18,7 +18,7 @@ public enum ClockZone: Sendable, Equatable {
         case .utc: return 0
         case .fixed(let zone): return zone.secondsFromGMT(for: date)
         case .local:
-            var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+            var seconds = time_t(date.plausibleWholeSecondsSince1970)
             var fields = tm()
             guard localtime_r(&seconds, &fields) != nil else { return 0 }
             return Int(fields.tm_gmtoff)
@@ -31,7 +31,7 @@ public enum ClockZone: Sendable, Equatable {
         case .utc: return "UTC"
         case .fixed(let zone): return zone.abbreviation(for: date) ?? zone.identifier
         case .local:
-            var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+            var seconds = time_t(date.plausibleWholeSecondsSince1970)
             var fields = tm()
             guard localtime_r(&seconds, &fields) != nil, let name = fields.tm_zone else { return "local" }
             return String(cString: name)

@@ -41,14 +41,14 @@ public struct FaultRule: Sendable, Equatable, Codable {
         operation = try c.decodeIfPresent(BlobOperation.self, forKey: .operation)
         let name = try c.decode(String.self, forKey: .action)
         switch name {
-        case "latency": action = .latency(ms: try c.decode(Int.self, forKey: .ms))
+        case "latency": action = .latency(ms: try Self.number(c, .ms, in: Self.latencyRange))
         case "error":
-            action = .error(
-                status: try c.decode(Int.self, forKey: .status), code: try c.decode(String.self, forKey: .code))
+            action = .error(status: try Self.number(c, .status, in: Self.statusRange), code: try Self.code(c))
         case "failFirst":
             action = .failFirst(
-                try c.decode(Int.self, forKey: .count), status: try c.decode(Int.self, forKey: .status),
-                code: try c.decode(String.self, forKey: .code))
+                try Self.number(c, .count, in: Self.countRange),
+                status: try Self.number(c, .status, in: Self.statusRange),
+                code: try Self.code(c))
         case "resetConnection": action = .resetConnection
         case "neverAnswer": action = .neverAnswer
         default:
@@ -58,6 +58,34 @@ public struct FaultRule: Sendable, Equatable, Codable {
                     "expected one of latency, error, failFirst, resetConnection, neverAnswer, got '\(name)'"
             )
         }
+    }
+
+    /// What a rule's numbers may be: a latency up to 10 minutes (several add up without overflowing), an HTTP
+    /// status a response can carry, a count a test can use.
+    static let latencyRange = 0...600_000
+    static let statusRange = 100...599
+    static let countRange = 0...1_000_000
+
+    private static func number(
+        _ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, in range: ClosedRange<Int>
+    ) throws -> Int {
+        let value = try c.decode(Int.self, forKey: key)
+        guard range.contains(value) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: c,
+                debugDescription: "expected \(range.lowerBound) to \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
+    /// A storage error code: 1 to 128 ASCII letters and digits (it becomes a header value).
+    private static func code(_ c: KeyedDecodingContainer<CodingKeys>) throws -> String {
+        let code = try c.decode(String.self, forKey: .code)
+        guard (1...128).contains(code.count), code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .code, in: c, debugDescription: "expected 1 to 128 ASCII letters and digits")
+        }
+        return code
     }
 
     public func encode(to encoder: any Encoder) throws {

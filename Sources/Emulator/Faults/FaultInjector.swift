@@ -42,7 +42,10 @@ final class FaultInjector: Sendable {
             for (index, rule) in state.rules.enumerated()
             where rule.matches(account: account, container: container, blob: blob, operation: operation) {
                 switch rule.action {
-                case .latency(let ms): decision.delayMilliseconds += max(0, ms)
+                case .latency(let ms):
+                    // Rules made in code are not validated: the sum saturates instead of overflowing.
+                    let (sum, overflow) = decision.delayMilliseconds.addingReportingOverflow(max(0, ms))
+                    decision.delayMilliseconds = overflow ? .max : sum
                 case .failFirst(let count, _, _):
                     guard decision.fault == nil, state.failures[index] < count else { continue }
                     state.failures[index] += 1

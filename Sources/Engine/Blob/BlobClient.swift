@@ -15,20 +15,23 @@ public final class BlobClient: Sendable {
         public var proxy: ProxySettings
         /// CA bundle file instead of the system's, e.g. for a private test CA.
         public var caBundle: String?
-        /// Idle connections the multi handle keeps for reuse.
-        public var maximumCachedConnections: Int
+        /// Connections open at once, in total (also the idle ones kept for reuse); requests beyond wait their turn.
+        public var maximumConnections: Int
+        /// Connections open at once to one host.
+        public var maximumConnectionsPerHost: Int
 
         public init(
             connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(30),
             userAgent: String = BlobClient.defaultUserAgent, proxy: ProxySettings = .discover(),
-            caBundle: String? = nil, maximumCachedConnections: Int = 512
+            caBundle: String? = nil, connections: ConnectionBudget = .fromDescriptorLimit()
         ) {
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
             self.userAgent = userAgent
             self.proxy = proxy
             self.caBundle = caBundle
-            self.maximumCachedConnections = maximumCachedConnections
+            maximumConnections = connections.total
+            maximumConnectionsPerHost = connections.perHost
         }
     }
 
@@ -103,7 +106,8 @@ public final class BlobClient: Sendable {
     /// Pre-connects one host (`uris` share an origin). Over TLS the first connection tells whether more are needed;
     /// without TLS libcurl speaks HTTP/1.1 (HTTP/2 is only asked for over TLS), so all are opened at once.
     private func preconnect(host uris: [SASBlobURI], timeout: Duration) async -> BlobTransportError? {
-        var pending = uris[...]
+        // No more connections than the client may hold to one host: the others would only wait for a free one.
+        var pending = uris.prefix(configuration.maximumConnectionsPerHost)
         if uris[0].scheme == "https" {
             do throws(BlobTransportError) {
                 let first = try await connect(to: uris[0], timeout: timeout)
@@ -134,7 +138,8 @@ public final class BlobClient: Sendable {
     private func connect(to uri: SASBlobURI, timeout: Duration) async throws(BlobTransportError) -> BlobResponse {
         try await perform(
             BlobRequest(
-                method: .head, url: uri.blobURI, headers: [], body: Data(), timeout: timeout, freshConnection: true))
+                method: .head, url: uri.unsignedRequestURI, headers: [], body: Data(), timeout: timeout,
+                freshConnection: true))
     }
 
     private func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {

@@ -21,7 +21,9 @@ final class CurlEventLoop: Sendable {
         Self.globalInit
         self.configuration = configuration
         multi = curl_multi_init()
-        _ = vmsnap_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maximumCachedConnections)
+        _ = vmsnap_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maximumConnections)
+        _ = vmsnap_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maximumConnections)
+        _ = vmsnap_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maximumConnectionsPerHost)
         _ = vmsnap_multi_setopt_long(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)
         let thread = Thread { [self] in run() }
         thread.name = "vmsnap-curl"

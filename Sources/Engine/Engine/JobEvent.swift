@@ -33,10 +33,11 @@ public struct DiskProgress: Sendable, Codable, Equatable {
         state: DiskState = .pending, attempts: Int = 0
     ) {
         self.index = index
-        self.blobURI = blobURI
+        // Both are shown and reported: a signature in the blob's path is masked like any other.
+        self.blobURI = Redactor.redact(blobURI)
         self.account = account
         self.container = container
-        self.blob = blob
+        self.blob = Redactor.redact(blob)
         self.state = state
         self.attempts = attempts
     }

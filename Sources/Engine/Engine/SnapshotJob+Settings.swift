@@ -4,7 +4,8 @@ import Foundation
 extension SnapshotJob {
     /// A job for the settings at `path` (any form `SettingsLoader` takes). Settings the loader refuses become a job
     /// that only reports the refusal (code 11, 16, ...) through the terminal status, so even that path ends with a
-    /// status file and, when the status blob is known, an uploaded status.
+    /// status file and, when the status blob is known and its URI passes its own checks, an uploaded status (a
+    /// refused status or log URI is never contacted; the message says which).
     ///
     /// - Parameter rejection: a problem found before the job (e.g. in vmsnap's configuration): the job only reports
     ///   it, to the status file and blob of these settings.
@@ -25,13 +26,18 @@ extension SnapshotJob {
                 ?? ProcessInfo.processInfo.environment[SettingsLoader.sequenceNumberVariable].flatMap(
                     SettingsLocation.sequenceNumber(environmentValue:))
                 ?? SettingsLocation.sequenceNumber(ofFile: error.file)
-            let settings =
+            var settings =
                 error.settings
                 ?? JobSettings(taskID: "", command: "", sequenceNumber: number, disks: [], source: path)
+            // Only targets that passed their own checks are contacted, also to report this refusal.
+            let targets = error.uploadTargets
+            settings.statusBlob = targets.statusBlob
+            settings.logsBlob = targets.logsBlob
+            let note = targets.reportingNote.isEmpty ? "" : " (\(targets.reportingNote))"
             return SnapshotJob(
                 settings: settings, options: options, client: client, log: log,
                 rejection: JobFailure(
-                    code: ResultCode(error.resultCode), message: "invalid settings: \(error.description)"))
+                    code: ResultCode(error.resultCode), message: "invalid settings\(note): \(error.description)"))
         }
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// The extension's own log, `extension.log` in the handler's log folder, in the peer's line format
-/// `YYYY-MM-DD HH:MM:SS.ffffff [<name>-<version>]message` (UTC). Every line is redacted, the file is rotated by size,
+/// `YYYY-MM-DD HH:MM:SS.ffffff [<name>-<version>]message` (UTC). Every line is redacted and sanitised (control
+/// characters shown as escapes, see `TerminalText`), the file is rotated by size,
 /// and lines produced while filesystems are frozen stay in memory until `resume()` (writing to a frozen
 /// filesystem would block). The lines of the current job are kept for the log blob upload.
 public final class ExtensionLog: Sendable {
@@ -102,7 +103,7 @@ public final class ExtensionLog: Sendable {
         let stamp = String(
             format: "%04d-%02d-%02d %02d:%02d:%02d.%06d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
             Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), min(micros, 999_999))
-        let singleLine = message.replacingOccurrences(of: "\n", with: " | ")
+        let singleLine = TerminalText.sanitize(message.replacingOccurrences(of: "\n", with: " | "))
         return "\(stamp) [\(ExtensionIdentity.name)-\(ExtensionIdentity.version)]\(singleLine)"
     }
 

@@ -79,7 +79,7 @@ public struct SettingsSummary: Sendable, Codable {
         vmType = settings.vmType.map(Redactor.redact)
         commandStartTicks = settings.commandStartTicks
         commandStartTime = settings.commandStartTime.map(Timestamp.iso)
-        ageSeconds = settings.commandStartTime.map { Int(now.timeIntervalSince($0).rounded()) }
+        ageSeconds = settings.commandStartTime.map { Int(saturating: now.timeIntervalSince($0).rounded()) }
         protectedSettingsEncrypted = loaded.protectedSettingsEncrypted
         let targets = loaded.targets.map { SASTargetSummary($0, now: now) }
         disks = targets.filter { $0.role.hasPrefix("disk") }
@@ -130,7 +130,7 @@ public struct SASTargetSummary: Sendable, Codable {
         permissions = uri.permissions
         start = uri.start.map(Timestamp.iso)
         expiry = uri.expiry.map(Timestamp.iso)
-        expiresInSeconds = uri.expiry.map { Int($0.timeIntervalSince(now).rounded()) }
+        expiresInSeconds = uri.expiry.map { Int(saturating: $0.timeIntervalSince(now).rounded()) }
     }
 }
 

@@ -31,7 +31,7 @@ extension ValidationReport {
 
     /// A short human form of an interval: `45s`, `12m`, `3h 20m`, `9d 4h`.
     static func interval(_ seconds: TimeInterval) -> String {
-        let total = Int(abs(seconds).rounded())
+        let total = Int(saturating: abs(seconds).rounded())
         let (days, hours, minutes) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60)
         if days > 0 { return "\(days)d \(hours)h" }
         if hours > 0 { return "\(hours)h \(minutes)m" }
@@ -103,6 +103,6 @@ extension ValidationReport {
     }
 
     private static func number(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
+        Int(exactly: value).map(String.init) ?? String(value)
     }
 }

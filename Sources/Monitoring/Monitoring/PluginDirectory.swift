@@ -83,6 +83,11 @@ public struct PluginDirectory: Sendable, Equatable {
     /// Reads the newest status file into a snapshot (nil when there is none).
     public func readNewestStatus() throws(StatusDocumentError) -> JobSnapshot? {
         guard let newest = newestStatus else { return nil }
+        // Refused by its size before it is read: a huge file would take seconds and hundreds of MiB to parse.
+        let size = (try? FileManager.default.attributesOfItem(atPath: newest.path)[.size] as? Int) ?? nil
+        if let size, size > StatusDocumentReader.maximumBytes {
+            throw StatusDocumentReader.tooLarge(source: newest.path, bytes: size)
+        }
         guard let data = FileManager.default.contents(atPath: newest.path) else {
             throw StatusDocumentError(source: newest.path, path: "$", expected: "a readable file")
         }

@@ -56,7 +56,7 @@ public struct SourceFreshness: Sendable, Equatable {
 
     /// "3 s", "4 min", "2 h", "3 d" (any finite or infinite figure; negative reads as 0).
     public static func age(_ seconds: TimeInterval) -> String {
-        let s = seconds.isNaN ? 0 : Int(min(max(0, seconds), 1e15))
+        let s = max(0, Int(saturating: seconds))
         if s < 120 { return "\(s) s" }
         if s < 7200 { return "\(s / 60) min" }
         if s < 172_800 { return "\(s / 3600) h" }
@@ -65,7 +65,7 @@ public struct SourceFreshness: Sendable, Equatable {
 
     /// HH:mm:ss in the given time zone.
     public static func clock(_ date: Date, zone: ClockZone) -> String {
-        let local = Int(floor(date.timeIntervalSince1970)) + zone.secondsFromGMT(for: date)
+        let local = date.plausibleWholeSecondsSince1970 + zone.secondsFromGMT(for: date)
         let seconds = ((local % 86_400) + 86_400) % 86_400
         return twoDigits(seconds / 3600) + ":" + twoDigits(seconds / 60 % 60) + ":" + twoDigits(seconds % 60)
     }

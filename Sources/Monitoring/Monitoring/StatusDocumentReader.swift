@@ -22,10 +22,21 @@ public struct StatusDocumentError: Error, Sendable, Equatable, CustomStringConve
 /// Reads status documents tolerantly: ours and the peer's (string or number codes, ISO or `\/Date(ms)\/`
 /// timestamps, formattedMessage.message holding JSON, a status file wrapping the blob document in substatus).
 public enum StatusDocumentReader {
+    /// The largest document read: ours stay under 128 KiB (the agent's limit for a status file) plus the live
+    /// progress of 4,096 disks; anything much larger is no status document and would only cost time and memory.
+    public static let maximumBytes = 4 << 20
+
+    /// The refusal of a document over `maximumBytes`.
+    static func tooLarge(source: String, bytes: Int) -> StatusDocumentError {
+        StatusDocumentError(
+            source: source, path: "$", expected: "a status document of at most 4 MiB, found \(bytes) bytes")
+    }
+
     /// Parses a status file or status blob into a `JobSnapshot`; every string that reaches it is redacted.
     public static func read(
         _ data: Data, origin: JobSnapshot.Origin, source: String, sequenceNumber: Int? = nil
     ) throws(StatusDocumentError) -> JobSnapshot {
+        guard data.count <= maximumBytes else { throw tooLarge(source: source, bytes: data.count) }
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
@@ -284,20 +295,27 @@ public enum StatusDocumentReader {
         }
     }
 
+    /// A whole number in `Int32`'s range (codes, counts, indexes), nil otherwise: larger values are no code or
+    /// count, and a view adding 1 to `Int.max` would trap.
     static func integer(_ value: Any?) -> Int? {
-        switch value {
-        case let n as NSNumber: n.intValue
-        case let s as String: Int(s.trimmingCharacters(in: .whitespaces))
-        default: nil
-        }
+        let number: Int? =
+            switch value {
+            case let n as NSNumber: Int(exactly: n.doubleValue) ?? Int(exactly: n.int64Value)
+            case let s as String: Int(s.trimmingCharacters(in: .whitespaces))
+            default: nil
+            }
+        return number.flatMap { Int(Int32.min)...Int(Int32.max) ~= $0 ? $0 : nil }
     }
 
+    /// A finite number, nil for NaN, infinities and text that is no number.
     static func double(_ value: Any?) -> Double? {
-        switch value {
-        case let n as NSNumber: n.doubleValue
-        case let s as String: Double(s)
-        default: nil
-        }
+        let number: Double? =
+            switch value {
+            case let n as NSNumber: n.doubleValue
+            case let s as String: Double(s)
+            default: nil
+            }
+        return number.flatMap { $0.isFinite ? $0 : nil }
     }
 
     static func bool(_ value: Any?) -> Bool? {
@@ -336,12 +354,14 @@ struct StorageAnswer {
 
 /// The two timestamp forms status documents use: ISO 8601 and the peer's `\/Date(<ms>)\/`.
 public enum StatusTimestamp {
-    /// Parses `2026-11-25T03:07:06Z` (fractional seconds allowed) or `/Date(1795576026799)/` (escaped or not).
+    /// Parses `2026-11-25T03:07:06Z` (fractional seconds allowed) or `/Date(1795576026799)/` (escaped or not);
+    /// nil for anything else, and for a moment outside the years 0001 to 9999.
     public static func parse(_ text: String) -> Date? {
         let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "\\/ "))
         if trimmed.hasPrefix("Date("), trimmed.hasSuffix(")") {
+            // Anything can stand between the parentheses (1e400, NaN, -1e30): only a plausible moment is a date.
             let digits = trimmed.dropFirst(5).dropLast()
-            return Double(digits).map { Date(timeIntervalSince1970: $0 / 1000) }
+            return Double(digits).flatMap { Date(plausibleSecondsSince1970: $0 / 1000) }
         }
         return ISO8601Timestamp.parse(trimmed) ?? SASBlobURI.parseSASDate(trimmed)
     }
@@ -349,7 +369,7 @@ public enum StatusTimestamp {
 
 /// Python `timedelta` text as the peer writes it: `0:00:01.001518`, `-1 day, 23:59:59.008896`, `2 days, 1:00:00`.
 public enum PythonDuration {
-    /// Seconds, negative when the timedelta is.
+    /// Seconds, negative when the timedelta is; nil when not a timedelta or beyond Python's range.
     public static func seconds(_ text: String) -> Double? {
         var days = 0.0
         var clock = Substring(text.trimmingCharacters(in: .whitespaces))
@@ -362,6 +382,11 @@ public enum PythonDuration {
         guard parts.count == 3, let h = Double(parts[0]), let m = Double(parts[1]), let s = Double(parts[2]) else {
             return nil
         }
-        return days * 86_400 + h * 3600 + m * 60 + s
+        // "1e400:0:0" parses as infinity: a duration must be finite and within Python's own timedelta range.
+        let seconds = days * 86_400 + h * 3600 + m * 60 + s
+        return seconds.isFinite && abs(seconds) <= longest ? seconds : nil
     }
+
+    /// Python's `timedelta.max`, about 999,999,999 days, in seconds.
+    static let longest: Double = 86_400 * 1e9
 }

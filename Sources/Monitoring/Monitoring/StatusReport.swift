@@ -106,9 +106,19 @@ public struct StatusReport: Sendable {
             },
         ]
         root["job"] = job.map(Self.jobObject) ?? NSNull()
-        let data =
-            (try? JSONSerialization.data(
-                withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let options: JSONSerialization.WritingOptions = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do {
+            data = try JSONSerialization.data(withJSONObject: root, options: options)
+        } catch {
+            // Never an empty document: say what failed, in the same schema.
+            let failure: [String: Any] = [
+                "schema": Self.schema, "generatedAt": Self.iso(generatedAt), "verdict": judgement.verdict.rawValue,
+                "exitStatus": Int(judgement.verdict.exitStatus),
+                "error": "the report could not be encoded as JSON: \(error)",
+            ]
+            data = (try? JSONSerialization.data(withJSONObject: failure, options: options)) ?? Data("{}".utf8)
+        }
         return Data(Redactor.redact(String(decoding: data, as: UTF8.self)).utf8) + Data("\n".utf8)
     }
 
@@ -218,7 +228,7 @@ public struct StatusReport: Sendable {
 
     /// `2026-12-01 13:51:00 UTC` in the zone.
     public static func dateTime(_ date: Date, zone: ClockZone) -> String {
-        let local = Int(floor(date.timeIntervalSince1970)) + zone.secondsFromGMT(for: date)
+        let local = date.plausibleWholeSecondsSince1970 + zone.secondsFromGMT(for: date)
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let (year, month, day) = CivilTime.civil(fromDays: days)
         let pad = { (value: Int) in value < 10 ? "0\(value)" : String(value) }

@@ -1,3 +1,5 @@
+import Core
+
 /// One terminal cell: a character, how many columns it takes and how it looks.
 public struct Cell: Sendable, Equatable {
     public var character: Character
@@ -37,24 +39,15 @@ public struct CellGrid: Sendable, Equatable {
         guard y >= 0, y < height, x < width else { return 0 }
         let end = min(width, x + (limit ?? width))
         var column = x
-        for original in text {
+        // Data never reaches the terminal as control or bidi characters: they are shown as escapes.
+        for original in TerminalText.sanitize(text) {
             var character = original
             var w = DisplayWidth.of(character)
             if asciiOnly && !character.isASCII {
                 character = "?"
                 w = 1
             }
-            if w == 0 {
-                if original.isASCII
-                    || original.unicodeScalars.first.map({ $0.properties.generalCategory == .control })
-                        == true
-                {
-                    character = " "
-                    w = 1
-                } else {
-                    continue
-                }
-            }
+            if w == 0 { continue }
             if column + w > end { break }
             if column >= 0 { set(column, y, Cell(character, width: UInt8(w), style: style)) }
             if w == 2, column + 1 >= 0 { set(column + 1, y, Cell(" ", width: 0, style: style)) }

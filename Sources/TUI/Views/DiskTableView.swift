@@ -99,7 +99,7 @@ enum DiskTableView {
         switch state {
         case .pending: ("\(glyphs.pending) pending", .muted)
         case .inFlight: ("\(glyphs.running) sending", CellStyle(.accent, .bold))
-        case .retrying: ("~ retry \(attempts + 1)", .warning)
+        case .retrying: ("~ retry \(min(attempts, Int.max - 1) + 1)", .warning)
         case .succeeded: ("\(glyphs.ok) done", .ok)
         case .failed: ("\(glyphs.failed) FAILED", .critical)
         }

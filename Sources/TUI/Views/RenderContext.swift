@@ -33,6 +33,8 @@ public struct RenderContext: Sendable {
     public static func fixed(_ value: Double, digits: Int) -> String {
         guard value.isFinite else { return "-" }
         let scale = [1.0, 10, 100, 1000][min(max(0, digits), 3)]
+        // Beyond 1e15 the decimals are noise (and the scaled value would not fit an Int).
+        guard abs(value) * scale < 1e15 else { return String(value) }
         let scaled = Int((abs(value) * scale).rounded())
         let sign = value < 0 && scaled != 0 ? "-" : ""
         guard digits > 0 else { return sign + String(scaled) }

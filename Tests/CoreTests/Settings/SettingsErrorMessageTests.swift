@@ -56,7 +56,9 @@ import Testing
         #expect(error.problems.count == 1)
         #expect(error.path == "$.protectedSettings.objectStr<base64>.blobSASUri[1]")
         #expect(error.expected == HandlerSettingsParser.uriExpectation)
-        #expect(error.problems[0].found?.contains("onlycontainer?sv=1&sig=REDACTED") == true)
+        // The URI without its query: enough to find it, nothing that may be (or hide) a signature.
+        #expect(error.problems[0].found?.contains("acct1.blob.core.windows.net/onlycontainer'") == true)
+        #expect(error.problems[0].found?.contains("?") == false)
         #expect(!error.description.contains("TOPSECRETSIGNATURE"))
     }
 
