@@ -20,6 +20,8 @@ struct MonitorSourceOptions: ParsableArguments {
     @Option(help: "Poll interval in seconds, 1 to 3600 (default: the configuration's pollIntervalSeconds, 2).")
     var interval: Double?
 
+    @OptionGroup var trust: TrustOptions
+
     func validate() throws {
         let range = VMSnapConfiguration.pollIntervalRange
         if let interval, !range.contains(interval) {
@@ -61,8 +63,12 @@ struct MonitorSourceOptions: ParsableArguments {
     }
 
     /// The status blob fetcher (libcurl), when a status blob is known.
-    func fetcher(_ locations: MonitorSourceLocations) -> (any StatusBlobFetching)? {
-        locations.statusBlobURI.flatMap { try? SASBlobURI($0) }.map { BlobStatusFetcher(uri: $0) }
+    func fetcher(_ locations: MonitorSourceLocations, _ configuration: VMSnapConfiguration?)
+        -> (any StatusBlobFetching)?
+    {
+        locations.statusBlobURI.flatMap { try? SASBlobURI($0) }.map {
+            BlobStatusFetcher(uri: $0, client: trust.blobClient(configuration))
+        }
     }
 }
 
@@ -104,10 +110,12 @@ struct MonitorCommand: AsyncParsableCommand {
                 options: SnapshotJobOptions(
                     freezeTimeout: .seconds(freezeTimeout),
                     logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent },
-                    freezer: GuardedFreezer(mountsToSkip: mountsToSkip)))
+                    freezer: GuardedFreezer(mountsToSkip: mountsToSkip)),
+                client: sources.trust.blobClient(configuration))
         }
         let polling = Task {
-            await DashboardSources.run(locations: locations, fetcher: sources.fetcher(locations), feed: feed)
+            await DashboardSources.run(
+                locations: locations, fetcher: sources.fetcher(locations, configuration), feed: feed)
         }
         defer { polling.cancel() }
         try await DashboardRunner(

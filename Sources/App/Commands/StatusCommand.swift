@@ -27,7 +27,8 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try sources.configuration()
         let locations = sources.locations(configuration)
-        let report = await StatusReport.collect(locations: locations, fetcher: sources.fetcher(locations))
+        let report = await StatusReport.collect(
+            locations: locations, fetcher: sources.fetcher(locations, configuration))
         FileHandle.standardOutput.write(json ? report.json() : Data(report.text().utf8))
         let status = report.health.exitStatus
         if status != 0 { throw ExitCode(status) }

@@ -43,6 +43,8 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     /// Mount points never frozen: exact paths or globs (`/mnt/*`).
     public var mountsToSkip: [String]
     public var theme: Theme
+    /// A PEM file of CA certificates that storage endpoints are verified against instead of the system's.
+    public var caBundle: String?
 
     /// The value of `statusBlob` that means "take it from the job's settings".
     public static let discoverKeyword = "discover"
@@ -53,7 +55,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     /// Every key the file may contain.
     public static let keys = [
         "pluginDirectory", "logDirectory", "statusBlob", "pollIntervalSeconds", "freezeTimeoutSeconds",
-        "mountsToSkip", "theme",
+        "mountsToSkip", "theme", "caBundle",
     ]
 
     /// The values used for keys the file leaves out.
@@ -64,7 +66,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
 
     public init(
         pluginDirectory: String, logDirectory: String, statusBlob: StatusBlobSource, pollIntervalSeconds: Double,
-        freezeTimeoutSeconds: Double, mountsToSkip: [String], theme: Theme
+        freezeTimeoutSeconds: Double, mountsToSkip: [String], theme: Theme, caBundle: String? = nil
     ) {
         self.pluginDirectory = pluginDirectory
         self.logDirectory = logDirectory
@@ -73,6 +75,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         self.freezeTimeoutSeconds = freezeTimeoutSeconds
         self.mountsToSkip = mountsToSkip
         self.theme = theme
+        self.caBundle = caBundle
     }
 
     /// Reads and validates a configuration file; every problem is reported, each naming its key.
@@ -128,6 +131,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         }
         if let value = read("mountsToSkip", mounts) { configuration.mountsToSkip = value }
         if let value = read("theme", theme) { configuration.theme = value }
+        if let value = read("caBundle", caBundle) { configuration.caBundle = value }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
     }
@@ -209,6 +213,17 @@ public struct VMSnapConfiguration: Sendable, Equatable {
             result.append(text)
         }
         return result
+    }
+
+    /// An absolute path to a readable file holding at least one PEM certificate.
+    private static func caBundle(_ node: JSONNode) throws(SettingsError) -> String {
+        let path = try absolutePath(node)
+        do throws(TrustStoreError) {
+            try TrustStore.validateBundle(path, origin: "caBundle")
+        } catch {
+            throw node.error(expected: "a readable PEM file of CA certificates", found: "'\(path)' \(error.reason)")
+        }
+        return path
     }
 
     private static func theme(_ node: JSONNode) throws(SettingsError) -> Theme {
