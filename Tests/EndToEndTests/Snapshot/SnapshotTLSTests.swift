@@ -89,6 +89,11 @@ import Testing
                 #expect(mentions == 1, "disk \(disk): \(lines)")
             }
             #expect(output.stdout.contains("self-signed certificate"), "\(output.stdout)")
+            let log = try String(contentsOfFile: scenario.logDirectory + "/extension.log", encoding: .utf8)
+            for disk in 0..<2 {
+                let lines = log.split(separator: "\n").filter { $0.contains("disk \(disk) ") }
+                #expect(lines.map { $0.components(separatedBy: reason).count - 1 }.reduce(0, +) == 1, "\(lines)")
+            }
             #expect(
                 scenario.emulator.snapshots(account: scenario.fixture.account, container: "vhds", blob: "disk0").isEmpty
             )
