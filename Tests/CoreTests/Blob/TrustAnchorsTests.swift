@@ -34,6 +34,18 @@ import Testing
         if let directory = anchors.directory { #expect(TrustAnchors.isHashed(directory: directory)) }
     }
 
+    @Test func theSystemCertificatesAreReadAsVerificationNeedsThem() throws {
+        // Debian's libcurl names both /etc/ssl/certs/ca-certificates.crt and the hashed /etc/ssl/certs: the store
+        // takes the directory alone, so loading parses nothing up front (the bundle would be about 140 certificates).
+        let anchors = TrustAnchors.libcurlDefault
+        #expect(anchors.directory == "/etc/ssl/certs")
+        #expect(anchors.bundle == nil)
+        let store = try TrustStore.shared(anchors)
+        #expect(store.certificatesLoaded == 0)
+        #expect(try TrustStore.shared(anchors) === store)
+        #expect(TrustStore.loadCount(bundle: nil, directory: "/etc/ssl/certs") == 1)
+    }
+
     @Test func aBadBundleIsNamedWithWhoChoseItAndWhy() throws {
         let directory = try SettingsFixtures.temporaryDirectory("trust")
         defer { try? FileManager.default.removeItem(at: directory) }
