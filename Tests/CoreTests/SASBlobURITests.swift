@@ -39,6 +39,32 @@ import Testing
         #expect(throws: SASURIError.self) { try SASBlobURI("https://a.blob.core.windows.net/onlycontainer?sig=1") }
         #expect(throws: SASURIError.self) { try SASBlobURI("nonsense") }
     }
+
+    @Test func aLoopbackURIThatIsNotPathStyleIsExplained() throws {
+        // The account-in-the-host form on an address: the account is missing from the path.
+        let noAccount = try #require(throws: SASURIError.self) {
+            try SASBlobURI("http://127.0.0.1:10000/vhds/disk0?sv=2014-02-14&sig=SECRET")
+        }
+        #expect(
+            noAccount
+                == .notPathStyle(host: "127.0.0.1", uri: "http://127.0.0.1:10000/vhds/disk0")
+        )
+        #expect(
+            noAccount.description
+                == "'http://127.0.0.1:10000/vhds/disk0', a URI on the local host 127.0.0.1 "
+                + "that is not path-style: on 127.0.0.1, ::1 or localhost the path names the account first "
+                + "(http://127.0.0.1:PORT/ACCOUNT/CONTAINER/BLOB)")
+        // A loopback name that is not one of the path-style hosts.
+        for uri in ["https://127.1/acct/vhds/disk0?sig=X", "http://localhost.localdomain:8080/acct/vhds/d?sig=X"] {
+            let error = try #require(throws: SASURIError.self) { try SASBlobURI(uri) }
+            guard case .notPathStyle = error else {
+                Issue.record("\(uri): \(String(describing: error))")
+                continue
+            }
+            #expect(!error.description.contains("sig=") && !error.description.contains("?"), "no query is echoed")
+        }
+        #expect(throws: Never.self) { try SASBlobURI("http://localhost:10000/acct/vhds/dir/disk0?sig=X") }
+    }
 }
 
 @Suite struct SASDateTests {

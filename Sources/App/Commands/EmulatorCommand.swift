@@ -25,9 +25,32 @@ struct ServeEmulatorCommand: AsyncParsableCommand {
     @Option(help: "JSON file with an array of fault rules.") var faults: String?
     @Option(help: "Least seconds between two snapshots of one blob (409 SnapshotOperationRateExceeded).")
     var snapshotInterval: Double?
+    @Flag(
+        help:
+            "Serve https with a throw-away self-signed certificate made at start (for 127.0.0.1, ::1, localhost, --host)."
+    )
+    var tls = false
+    @Option(
+        name: .customLong("write-ca"),
+        help: ArgumentHelp("With --tls: write the certificate (PEM) here, for clients' --ca-bundle.", valueName: "file")
+    )
+    var writeCA: String?
+
+    func validate() throws {
+        if writeCA != nil && !tls { throw ValidationError("--write-ca needs --tls") }
+    }
 
     func run() async throws {
         var configuration = EmulatorConfiguration(host: host, port: port)
+        if tls {
+            do throws(EmulatorCertificateError) {
+                let certificate = try EmulatorCertificate.generate(hosts: [host])
+                if let writeCA { try certificate.writeCertificate(to: writeCA) }
+                configuration.tls = certificate
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         do {
             if let accounts { configuration.accounts = try EmulatorConfiguration.loadAccounts(path: accounts) }
             if let faults { configuration.faults = try EmulatorConfiguration.loadFaults(path: faults) }
@@ -41,7 +64,8 @@ struct ServeEmulatorCommand: AsyncParsableCommand {
         let banner =
             "vmsnap emulator listening on \(emulator.baseURL) (port \(bound); accounts: "
             + configuration.accounts.keys.sorted().joined(separator: ", ")
-            + "; admin: /_admin/faults, /_admin/journal)\n"
+            + "; admin: /_admin/faults, /_admin/journal"
+            + (writeCA.map { "; certificate: \($0)" } ?? "") + ")\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         await Self.waitForTermination()
         try await emulator.stop()
@@ -79,6 +103,7 @@ struct EmulatorSASCommand: ParsableCommand {
     @Option(help: "Host the URI names.") var host = "127.0.0.1"
     @Option(help: "Port the URI names.") var port = EmulatorConfiguration.conventionalPort
     @Option(help: "JSON file mapping account name to base64 key.") var accounts: String?
+    @Flag(help: "Name https (an emulator serving --tls).") var tls = false
 
     func run() throws {
         var configuration = EmulatorConfiguration(host: host, port: port)
@@ -100,9 +125,9 @@ struct EmulatorSASCommand: ParsableCommand {
         let parameters = SASParameters(
             version: version, resource: blob == nil ? "c" : "b", permissions: permissions,
             start: startDate.map(SASParameters.format), expiry: SASParameters.format(expiryDate))
-        print(
-            BlobEmulator(configuration: configuration).signedURI(
-                account: account, container: container, blob: blob, parameters: parameters))
+        let uri = BlobEmulator(configuration: configuration).signedURI(
+            account: account, container: container, blob: blob, parameters: parameters)
+        print(tls ? "https" + uri.dropFirst("http".count) : uri)
     }
 
     private static func date(_ text: String?, option: String) throws -> Date? {

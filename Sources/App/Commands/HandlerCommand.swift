@@ -59,7 +59,8 @@ struct HandlerCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object per event per line.") var json = false
         @Option(help: "Freeze filesystems (auto: discovered mounts, as the agent runs it) or not (off).")
         var freeze: SnapshotCommand.FreezeMode = .auto
-        @Option(help: "vmsnap's configuration file (freezeTimeoutSeconds, mountsToSkip).") var config: String?
+        @Option(help: "vmsnap's configuration file (freezeTimeoutSeconds, mountsToSkip, caBundle).")
+        var config: String?
 
         func run() async throws {
             let handler = try Handler()
@@ -76,7 +77,8 @@ struct HandlerCommand: AsyncParsableCommand {
                 stateDirectory: handler.directory, freezer: freeze == .auto ? configuration.freezer(mounts: nil) : nil,
                 scripts: ScriptPlugin())
             let job = SnapshotJob.load(
-                settingsPath: handler.directory, options: options, log: handler.log, rejection: rejection)
+                settingsPath: handler.directory, options: options,
+                client: configuration.blobClient(commandLineBundle: nil), log: handler.log, rejection: rejection)
             _ = await JobConsole.run(job, json: json)
             if let rejection {
                 TerminalOutput.standardError("error: \(rejection.message)\n")

@@ -22,6 +22,7 @@ struct MonitorSourceOptions: ParsableArguments {
 
     @Flag(help: "Show times in UTC (default: the configuration's timeZone, local time with its zone label).")
     var utc = false
+    @OptionGroup var trust: TrustOptions
 
     func validate() throws {
         let range = VMSnapConfiguration.pollIntervalRange
@@ -64,8 +65,12 @@ struct MonitorSourceOptions: ParsableArguments {
     }
 
     /// The status blob fetcher (libcurl), when a status blob is known; `timeout` bounds each poll.
-    func fetcher(_ locations: MonitorSourceLocations, timeout: Duration? = nil) -> (any StatusBlobFetching)? {
-        locations.statusBlobURI.flatMap { try? SASBlobURI($0) }.map { BlobStatusFetcher(uri: $0, timeout: timeout) }
+    func fetcher(
+        _ locations: MonitorSourceLocations, _ configuration: VMSnapConfiguration?, timeout: Duration? = nil
+    ) -> (any StatusBlobFetching)? {
+        locations.statusBlobURI.flatMap { try? SASBlobURI($0) }.map {
+            BlobStatusFetcher(uri: $0, client: trust.blobClient(configuration), timeout: timeout)
+        }
     }
 
     /// The zone people-facing times are shown in: `--utc`, else the configuration's `timeZone`, else local.
@@ -111,10 +116,12 @@ struct MonitorCommand: AsyncParsableCommand {
                 options: SnapshotJobOptions(
                     freezeTimeout: .seconds(freezeTimeout),
                     logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent },
-                    freezer: GuardedFreezer(mountsToSkip: mountsToSkip)))
+                    freezer: GuardedFreezer(mountsToSkip: mountsToSkip)),
+                client: sources.trust.blobClient(configuration))
         }
         let polling = Task {
-            await DashboardSources.run(locations: locations, fetcher: sources.fetcher(locations), feed: feed)
+            await DashboardSources.run(
+                locations: locations, fetcher: sources.fetcher(locations, configuration), feed: feed)
         }
         defer { polling.cancel() }
         try await DashboardRunner(

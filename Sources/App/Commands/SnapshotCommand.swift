@@ -12,7 +12,7 @@ struct SnapshotCommand: AsyncParsableCommand {
             --settings takes every form 'config validate' takes (config/N.settings, HandlerEnvironment.json, the ARM \
             resource form, ...); --plugin-dir reads HandlerEnvironment.json and config/ from the handler directory. \
             Settings of vmsnap's own configuration (--config, default \(VMSnapConfiguration.defaultPath) when it \
-            exists: freezeTimeoutSeconds, mountsToSkip) apply unless a flag overrides them. Exits 0 when the job \
+            exists: freezeTimeoutSeconds, mountsToSkip, caBundle) apply unless a flag overrides them. Exits 0 when the job \
             succeeded, 1 otherwise.
             """)
 
@@ -42,6 +42,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: "With --settings: where extension.log goes.") var logDir: String?
     @Option(help: "Sequence number N (default: $ConfigSequenceNumber, else the newest config/*.settings).")
     var sequenceNumber: Int?
+    @OptionGroup var trust: TrustOptions
     @Option(help: "Where <THUMBPRINT>.crt/.prv are.") var certificateDirectory = SettingsLoader
         .defaultCertificateDirectory
 
@@ -87,7 +88,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         }
         let job = SnapshotJob.load(
             settingsPath: path, sequenceNumber: sequenceNumber, certificateDirectory: certificateDirectory,
-            options: options)
+            options: options, client: trust.blobClient(configuration))
         let result = await JobConsole.run(job, json: json)
         if !JobConsole.succeeded(result) { throw ExitCode(1) }
     }

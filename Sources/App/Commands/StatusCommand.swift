@@ -32,7 +32,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try sources.configuration()
         let locations = sources.locations(configuration)
-        let fetcher = sources.fetcher(locations, timeout: .milliseconds(Int(timeout * 1000)))
+        let fetcher = sources.fetcher(locations, configuration, timeout: .milliseconds(Int(timeout * 1000)))
         let report = await StatusReport.collect(locations: locations, fetcher: fetcher)
         if json {
             FileHandle.standardOutput.write(report.json())

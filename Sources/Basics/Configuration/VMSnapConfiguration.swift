@@ -53,6 +53,8 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     public var theme: Theme
     /// `timeZone`: local time with its zone label (default), or UTC.
     public var clock: Clock = .local
+    /// A PEM file of CA certificates that storage endpoints are verified against instead of the system's.
+    public var caBundle: String?
 
     /// The value of `statusBlob` that means "take it from the job's settings".
     public static let discoverKeyword = "discover"
@@ -63,7 +65,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     /// Every key the file may contain.
     public static let keys = [
         "pluginDirectory", "logDirectory", "statusBlob", "pollIntervalSeconds", "freezeTimeoutSeconds",
-        "mountsToSkip", "theme", "timeZone",
+        "mountsToSkip", "theme", "timeZone", "caBundle",
     ]
 
     /// The values used for keys the file leaves out.
@@ -74,7 +76,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
 
     public init(
         pluginDirectory: String, logDirectory: String, statusBlob: StatusBlobSource, pollIntervalSeconds: Double,
-        freezeTimeoutSeconds: Double, mountsToSkip: [String], theme: Theme
+        freezeTimeoutSeconds: Double, mountsToSkip: [String], theme: Theme, caBundle: String? = nil
     ) {
         self.pluginDirectory = pluginDirectory
         self.logDirectory = logDirectory
@@ -83,6 +85,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         self.freezeTimeoutSeconds = freezeTimeoutSeconds
         self.mountsToSkip = mountsToSkip
         self.theme = theme
+        self.caBundle = caBundle
     }
 
     /// Reads and validates a configuration file; every problem is reported, each naming its key.
@@ -141,6 +144,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         if let value = read("timeZone", { node throws(SettingsError) in try choice(node, Clock.self) }) {
             configuration.clock = value
         }
+        if let value = read("caBundle", caBundle) { configuration.caBundle = value }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
     }
@@ -222,6 +226,17 @@ public struct VMSnapConfiguration: Sendable, Equatable {
             result.append(text)
         }
         return result
+    }
+
+    /// An absolute path to a readable file holding at least one PEM certificate.
+    private static func caBundle(_ node: JSONNode) throws(SettingsError) -> String {
+        let path = try absolutePath(node)
+        do throws(TrustStoreError) {
+            try CABundleFile.validate(path, origin: "caBundle")
+        } catch {
+            throw node.error(expected: "a readable PEM file of CA certificates", found: "'\(path)' \(error.reason)")
+        }
+        return path
     }
 
     private static func theme(_ node: JSONNode) throws(SettingsError) -> Theme { try choice(node, Theme.self) }

@@ -9,6 +9,8 @@ public enum KnownSecrets {
     /// Values shorter than this are not remembered: no real signature or token is, and masking them would
     /// mangle ordinary text.
     public static let minimumLength = 8
+    /// The shortest snapshotTaskToken remembered (a GUID has 36 characters).
+    public static let minimumTokenLength = 20
 
     private struct Store {
         /// Each form's bytes, indexed by its first 8 bytes (a form is at least `minimumLength` long).
@@ -16,7 +18,24 @@ public enum KnownSecrets {
         var count = 0
     }
 
-    private static let store = Mutex(Store())
+    /// A store of secrets behind its lock.
+    private final class Box: Sendable {
+        let mutex = Mutex(Store())
+    }
+
+    /// The process's secrets.
+    private static let processStore = Box()
+
+    /// A store of its own for a scope (`isolated`), else the process's.
+    @TaskLocal private static var scopedStore: Box?
+
+    private static var box: Box { scopedStore ?? processStore }
+
+    /// Runs `body` with a fresh store of its own: what it remembers is forgotten afterwards and never masks the
+    /// process's other text (fuzzing feeds thousands of mangled documents through the parsers).
+    public static func isolated<T>(_ body: () throws -> T) rethrows -> T {
+        try $scopedStore.withValue(Box(), operation: body)
+    }
 
     /// Remembers a secret value (and its encoded forms). Only values a signature or token can be are kept:
     /// base64 or base64url text, possibly percent-encoded (no dots, quotes, spaces or JSON punctuation), so a
@@ -24,7 +43,7 @@ public enum KnownSecrets {
     public static func remember(_ secret: String) {
         guard secret.utf8.count >= minimumLength, secret.utf8.allSatisfy(isSecretByte) else { return }
         let forms = variants(of: secret)
-        store.withLock { store in
+        box.mutex.withLock { store in
             for form in forms.map(hexUppercased) where form.count >= minimumLength {
                 let key = prefixKey(form, at: 0)
                 if store.forms[key]?.contains(form) == true { continue }
@@ -46,17 +65,33 @@ public enum KnownSecrets {
     /// Remembers the value of every `sig` parameter in a text, at any position (path or query) and in any
     /// encoding (`sig=`, `sig%3D`, `sig%253D`, case-insensitive).
     public static func rememberSignatures(in text: String) {
-        for value in signatureValues(in: text) { remember(value) }
+        for value in signatureValues(in: text) where looksLikeSignature(value) { remember(value) }
+    }
+
+    /// A signature is base64 (an HMAC-SHA256: 44 characters ending in `=`), possibly percent-encoded: never a word
+    /// or a date that a mangled document put after `sig=` (`andToExecute`, `2017-11-09T17`).
+    static func looksLikeSignature(_ value: String) -> Bool {
+        let bytes = value.utf8
+        let base64 = bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
+            default: "+/=%".utf8.contains(byte)
+            }
+        }
+        return base64
+            && bytes.contains { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || "+/=%".utf8.contains($0) }
     }
 
     /// Whether any secret is known (the redactor's fast path).
-    static var isEmpty: Bool { store.withLock { $0.count == 0 } }
+    static var isEmpty: Bool { box.mutex.withLock { $0.count == 0 } }
 
     /// The ranges (in UTF-8 offsets) of every known secret form in `bytes`, longest match first at each position.
     static func matches(in text: [UInt8]) -> [Range<Int>] {
         guard text.count >= minimumLength else { return [] }
         let bytes = hexUppercased(text)
-        return store.withLock { store in
+        return box.mutex.withLock { store in
             var ranges: [Range<Int>] = []
             var i = 0
             while i + minimumLength <= bytes.count {

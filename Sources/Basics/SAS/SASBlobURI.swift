@@ -62,8 +62,14 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
         let account: String
         if Self.isPathStyle(host: host) {
             guard let first = segments.first, !first.isEmpty else { throw .missingAccount(withoutQuery) }
+            // `/CONTAINER/BLOB` alone: the account-in-the-host form, on a host that has no account name in it.
+            guard segments.count != 2 || segments[1].isEmpty else {
+                throw .notPathStyle(host: host, uri: withoutQuery)
+            }
             account = first
             segments.removeFirst()
+        } else if Self.isLoopbackName(host) {
+            throw .notPathStyle(host: host, uri: withoutQuery)
         } else {
             account = String(host.prefix(while: { $0 != "." }))
         }
@@ -90,6 +96,12 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
         if h == "localhost" { return true }
         if h.contains(":") { return true }  // IPv6 literal
         return h.split(separator: ".").count == 4 && h.split(separator: ".").allSatisfy { UInt8($0) != nil }
+    }
+
+    /// A loopback host that is not one of the path-style forms (e.g. `127.1`, `localhost.localdomain`).
+    private static func isLoopbackName(_ host: String) -> Bool {
+        let h = host.lowercased()
+        return h.hasPrefix("127.") || h.hasPrefix("localhost.") || h.hasSuffix(".localhost")
     }
 
     /// Whether the host is a loopback address (plain http is allowed only there).
@@ -162,6 +174,8 @@ public enum SASURIError: Error, Sendable, Equatable, CustomStringConvertible {
     case badPort(String)
     case missingAccount(String)
     case missingContainerOrBlob(String)
+    /// A loopback URI without the emulators' path style (`http://127.0.0.1:PORT/ACCOUNT/CONTAINER/BLOB`).
+    case notPathStyle(host: String, uri: String)
 
     public var description: String {
         switch self {
@@ -169,7 +183,10 @@ public enum SASURIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedScheme(let s): "scheme \(s) is not supported, expected https (or http on loopback)"
         case .badPort(let s): "bad port in '\(s)'"
         case .missingAccount(let s): "no storage account in the path of '\(s)'"
-        case .missingContainerOrBlob(let s): "expected /CONTAINER/BLOB in the path of '\(s)'"
+        case .missingContainerOrBlob(let s): "'\(s)', whose path has no /CONTAINER/BLOB"
+        case .notPathStyle(let host, let uri):
+            "'\(uri)', a URI on the local host \(host) that is not path-style: on 127.0.0.1, ::1 or localhost the "
+                + "path names the account first (http://127.0.0.1:PORT/ACCOUNT/CONTAINER/BLOB)"
         }
     }
 }

@@ -147,7 +147,8 @@ struct HandlerSettingsParser {
             attempt { () throws(SettingsError) in try Self.metadata(node) }
         }
         let token = optionalString(objectMember("snapshotTaskToken"))
-        if let token { KnownSecrets.remember(token) }
+        // A real token is long (a GUID or more); a short one that a mangled document holds would mask ordinary text.
+        if let token, token.utf8.count >= KnownSecrets.minimumTokenLength { KnownSecrets.remember(token) }
         let included = objectMember("includedDisks").flatMap { node in
             attempt { () throws(SettingsError) in try Self.includedDisks(node) }
         }

@@ -2,10 +2,12 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
-/// A local Azure-Blob-compatible endpoint (path style `http://HOST:PORT/ACCOUNT/CONTAINER/BLOB`) that verifies
-/// SAS and Shared Key signatures, keeps blobs in memory, injects faults and journals requests.
+/// A local Azure-Blob-compatible endpoint (path style `http://HOST:PORT/ACCOUNT/CONTAINER/BLOB`, or https with a
+/// throw-away certificate) that verifies SAS and Shared Key signatures, keeps blobs in memory, injects faults and
+/// journals requests.
 public final class BlobEmulator: Sendable {
     public let configuration: EmulatorConfiguration
 
@@ -66,6 +68,7 @@ public final class BlobEmulator: Sendable {
             let loaded = try BlobStore.load(from: directory)
             store.update { $0 = loaded }
         }
+        let tls = try configuration.tls.map(Self.tlsContext)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let processor = self.processor
         let bootstrap = ServerBootstrap(group: group)
@@ -74,6 +77,7 @@ public final class BlobEmulator: Sendable {
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(BlobHTTPHandler(processor: processor))
                 }
@@ -86,6 +90,17 @@ public final class BlobEmulator: Sendable {
             throw error
         }
         return Running(group: group, channel: channel, port: channel.localAddress?.port ?? configuration.port)
+    }
+
+    /// A server context for `certificate`, offering HTTP/1.1 by ALPN (as Blob Storage does).
+    private static func tlsContext(_ certificate: EmulatorCertificate) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [
+                .certificate(try NIOSSLCertificate(bytes: Array(certificate.certificatePEM.utf8), format: .pem))
+            ],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificate.privateKeyPEM.utf8), format: .pem)))
+        configuration.applicationProtocols = ["http/1.1"]
+        return try NIOSSLContext(configuration: configuration)
     }
 
     /// Closes every connection, stops serving and saves the store (with a data directory).
@@ -111,10 +126,11 @@ public final class BlobEmulator: Sendable {
         } ?? configuration.port
     }
 
-    /// `http://HOST:PORT` (a wildcard bind address is given as 127.0.0.1).
+    /// `http://HOST:PORT`, or `https://` when serving TLS (a wildcard bind address is given as 127.0.0.1).
     public var baseURL: String {
         let host = ["0.0.0.0", "::", ""].contains(configuration.host) ? "127.0.0.1" : configuration.host
-        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let scheme = configuration.tls == nil ? "http" : "https"
+        return "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
     // MARK: Seeding and inspection (tests, demo)

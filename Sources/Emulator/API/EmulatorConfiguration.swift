@@ -29,13 +29,15 @@ public struct EmulatorConfiguration: Sendable {
     public var journalCapacity: Int
     /// Event loop threads serving connections.
     public var threads: Int
+    /// Serve https with this certificate (nil: plain http).
+    public var tls: EmulatorCertificate?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0,
         accounts: [String: String] = [developmentAccount: developmentKey],
         dataDirectory: String? = nil, faults: [FaultRule] = [], snapshotLimit: Int = 100,
         snapshotMinimumInterval: TimeInterval? = nil, journalCapacity: Int = 10_000,
-        threads: Int = System.coreCount
+        threads: Int = System.coreCount, tls: EmulatorCertificate? = nil
     ) {
         self.host = host
         self.port = port
@@ -46,6 +48,7 @@ public struct EmulatorConfiguration: Sendable {
         self.snapshotMinimumInterval = snapshotMinimumInterval
         self.journalCapacity = journalCapacity
         self.threads = max(1, threads)
+        self.tls = tls
     }
 
     /// Reads an accounts file: a JSON object mapping account name to base64 key.

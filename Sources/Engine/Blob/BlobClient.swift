@@ -3,7 +3,8 @@ import CVMSnapCurl
 import Foundation
 
 /// Asynchronous Azure Blob Storage client over libcurl: one multi handle on its own thread, connections kept
-/// alive and reused per host, HTTP/2 when offered, TLS verified, SAS queries sent byte-for-byte.
+/// alive and reused per host, HTTP/2 when offered, TLS verified against one certificate store per process (loaded
+/// while the client starts, shared by every connection), TLS sessions resumed, SAS queries sent byte-for-byte.
 public final class BlobClient: Sendable {
     /// Timeouts, identity and proxy of a client.
     public struct Configuration: Sendable {
@@ -13,8 +14,8 @@ public final class BlobClient: Sendable {
         public var requestTimeout: Duration
         public var userAgent: String
         public var proxy: ProxySettings
-        /// CA bundle file instead of the system's, e.g. for a private test CA.
-        public var caBundle: String?
+        /// What TLS peers are verified against (a CA bundle, the environment's or libcurl's default).
+        public var trustAnchors: TrustAnchors
         /// Connections open at once, in total (also the idle ones kept for reuse); requests beyond wait their turn.
         public var maximumConnections: Int
         /// Connections open at once to one host.
@@ -23,13 +24,15 @@ public final class BlobClient: Sendable {
         public init(
             connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(30),
             userAgent: String = BlobClient.defaultUserAgent, proxy: ProxySettings = .discover(),
-            caBundle: String? = nil, connections: ConnectionBudget = .fromDescriptorLimit()
+            caBundle: String? = nil, trustAnchors: TrustAnchors? = nil,
+            connections: ConnectionBudget = .fromDescriptorLimit()
         ) {
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
             self.userAgent = userAgent
             self.proxy = proxy
-            self.caBundle = caBundle
+            // An explicit bundle wins over the environment (CURL_CA_BUNDLE, SSL_CERT_FILE...), as with curl.
+            self.trustAnchors = trustAnchors ?? TrustAnchors.resolve(explicit: caBundle)
             maximumConnections = connections.total
             maximumConnectionsPerHost = connections.perHost
         }
@@ -43,10 +46,32 @@ public final class BlobClient: Sendable {
 
     public let configuration: Configuration
     private let loop: CurlEventLoop
+    /// The process's certificate store for `configuration.trustAnchors`, loading from the moment the client
+    /// starts (once per process: later clients find it loaded); nil when libcurl is not built on OpenSSL.
+    private let trust: Task<Result<TrustStore, TrustStoreError>, Never>?
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         loop = CurlEventLoop(configuration: configuration)
+        let anchors = configuration.trustAnchors
+        trust =
+            TrustStore.libcurlUsesOpenSSL
+            ? Task.detached { () -> Result<TrustStore, TrustStoreError> in
+                do throws(TrustStoreError) {
+                    return .success(try TrustStore.shared(anchors))
+                } catch {
+                    return .failure(error)
+                }
+            } : nil
+    }
+
+    /// Requests sent so far and the connections they opened, with libcurl's timings.
+    public var statistics: BlobClientStatistics { loop.statistics.withLock { $0 } }
+
+    /// The certificate store TLS connections verify against (waits for it to load); nil when libcurl is given the
+    /// CA files instead.
+    public func trustStore() async throws(TrustStoreError) -> TrustStore? {
+        try await trust?.value.get()
     }
 
     deinit { loop.stop() }
@@ -83,16 +108,21 @@ public final class BlobClient: Sendable {
                 body: Data(), timeout: timeout ?? configuration.requestTimeout))
     }
 
-    /// Opens (and TLS-handshakes) connections ahead of time, so that every request of a job finds a warm one: over
-    /// TLS one connection per host first; when that host answers over HTTP/2 it carries every request at once,
-    /// otherwise (HTTP/1.1, always without TLS) one connection per URI of that host. Sends an unauthenticated HEAD
-    /// of the blob path (no SAS leaves the machine); whatever the answer, the connection stays in the multi
-    /// handle's cache. `timeout` (default: the connect timeout) bounds each of these requests. Returns the hosts
-    /// that could not be reached.
+    /// Opens (and TLS-handshakes) connections ahead of time, as many as will be used at once, so that every
+    /// request of a job finds a warm one: `uris` are requested concurrently later (the disks), `alsoReaching` one
+    /// at a time (status and log blobs). Over TLS one connection per host first; when that host answers over HTTP/2
+    /// it carries every request at once, otherwise (HTTP/1.1, always without TLS) one connection per URI of
+    /// `uris` on that host, the others resuming the first one's TLS session. A host only in `alsoReaching` gets one.
+    /// Each connection costs one unauthenticated HEAD of a blob path (no SAS leaves the machine); whatever the
+    /// answer, the connection stays in the multi handle's cache. `timeout` (default: the connect timeout) bounds
+    /// each of these requests. Returns the hosts that could not be reached.
     @discardableResult
-    public func preconnect(_ uris: [SASBlobURI], timeout: Duration? = nil) async -> [String: BlobTransportError] {
+    public func preconnect(
+        _ uris: [SASBlobURI], alsoReaching others: [SASBlobURI] = [], timeout: Duration? = nil
+    ) async -> [String: BlobTransportError] {
         let timeout = timeout ?? configuration.connectTimeout
-        let hosts = Dictionary(grouping: uris, by: \.origin)
+        var hosts = Dictionary(grouping: uris, by: \.origin)
+        for uri in others where hosts[uri.origin] == nil { hosts[uri.origin] = [uri] }
         return await withTaskGroup(of: (String, BlobTransportError?).self) { group in
             for (origin, uris) in hosts {
                 group.addTask { (origin, await self.preconnect(host: uris, timeout: timeout)) }
@@ -143,7 +173,17 @@ public final class BlobClient: Sendable {
     }
 
     private func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {
-        let transfer = CurlTransfer(request)
+        var store: TrustStore?
+        if request.url.lowercased().hasPrefix("https:") {
+            do throws(TrustStoreError) {
+                store = try await trustStore()
+            } catch {
+                throw BlobTransportError(
+                    kind: .client, curlCode: Int(CURLE_SSL_CACERT_BADFILE.rawValue), message: error.description,
+                    clientRequestID: "none")
+            }
+        }
+        let transfer = CurlTransfer(request, trust: store)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 transfer.continuation = continuation

@@ -24,12 +24,19 @@ public struct BlobResponse: Sendable {
     public var connectionsOpened: Int
     /// The protocol of the answer: `HTTP/2` when the server offered it by ALPN, else `HTTP/1.1` (or `HTTP/1.0`).
     public var httpVersion: String
+    /// libcurl's account of where the time went (DNS, TCP, TLS, first byte).
+    public var timing: TransferTiming
+    /// For a request that opened a TLS connection: whether its handshake resumed an earlier session.
+    public var tlsSessionResumed: Bool?
 
     public init(
         status: Int, headers: [String: String], body: Data, clientRequestID: String, latency: Duration,
-        connectionsOpened: Int = 0, httpVersion: String = "HTTP/1.1"
+        connectionsOpened: Int = 0, httpVersion: String = "HTTP/1.1", timing: TransferTiming = TransferTiming(),
+        tlsSessionResumed: Bool? = nil
     ) {
         self.status = status
+        self.timing = timing
+        self.tlsSessionResumed = tlsSessionResumed
         self.connectionsOpened = connectionsOpened
         self.httpVersion = httpVersion
         self.headers = headers

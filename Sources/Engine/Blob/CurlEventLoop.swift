@@ -5,7 +5,8 @@ import Synchronization
 
 /// One libcurl multi handle driven by its own thread: requests arrive through a lock-protected queue, the thread
 /// adds them to the multi handle, waits in `curl_multi_poll` and resumes each caller when its transfer is done.
-/// Connections (and TLS sessions) stay in the multi handle's cache and are reused by later requests.
+/// Connections stay in the multi handle's cache and are reused by later requests; TLS sessions and DNS answers are
+/// shared through a share handle, so a new connection to a host resumes the session of an earlier one.
 final class CurlEventLoop: Sendable {
     private struct Inbox {
         var incoming: [CurlTransfer] = []
@@ -15,7 +16,11 @@ final class CurlEventLoop: Sendable {
     private let inbox = Mutex(Inbox())
     /// Only the loop thread calls libcurl on it, except `curl_multi_wakeup`, which is thread-safe.
     private nonisolated(unsafe) let multi: UnsafeMutableRawPointer
+    /// Used by the loop thread only (so it needs no lock callbacks); freed after the multi handle.
+    private nonisolated(unsafe) let share: UnsafeMutableRawPointer?
     private let configuration: BlobClient.Configuration
+    /// Requests carried out and connections opened, for benchmarks and tests.
+    let statistics = Mutex(BlobClientStatistics())
 
     init(configuration: BlobClient.Configuration) {
         Self.globalInit
@@ -25,6 +30,11 @@ final class CurlEventLoop: Sendable {
         _ = vmsnap_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, configuration.maximumConnections)
         _ = vmsnap_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maximumConnectionsPerHost)
         _ = vmsnap_multi_setopt_long(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)
+        share = curl_share_init()
+        if let share {
+            _ = vmsnap_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_SSL_SESSION.rawValue))
+            _ = vmsnap_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_DNS.rawValue))
+        }
         let thread = Thread { [self] in run() }
         thread.name = "vmsnap-curl"
         thread.start()
@@ -69,7 +79,7 @@ final class CurlEventLoop: Sendable {
             for transfer in incoming {
                 if transfer.isCancelled {
                     transfer.abandon(.cancelled, "request cancelled")
-                } else if let easy = transfer.makeEasyHandle(configuration),
+                } else if let easy = transfer.makeEasyHandle(configuration, share: share),
                     curl_multi_add_handle(multi, easy) == CURLM_OK
                 {
                     active[easy] = transfer
@@ -91,11 +101,12 @@ final class CurlEventLoop: Sendable {
                 else { continue }
                 let result = message.pointee.data.result
                 curl_multi_remove_handle(multi, easy)
-                transfer.complete(curlResult: result)
+                transfer.complete(curlResult: result, statistics: statistics)
             }
             var descriptors: Int32 = 0
             _ = curl_multi_poll(multi, nil, 0, 1000, &descriptors)
         }
         curl_multi_cleanup(multi)
+        if let share { curl_share_cleanup(share) }
     }
 }

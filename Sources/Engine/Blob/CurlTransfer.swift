@@ -27,10 +27,14 @@ struct BlobRequest: Sendable {
 /// After `submit`, everything but `cancel()` is touched only by the event-loop thread.
 final class CurlTransfer: @unchecked Sendable {
     let request: BlobRequest
+    /// The process's certificate store for the client's trust anchors (nil: libcurl is given the files).
+    let trust: TrustStore?
     let clientRequestID = UUID().uuidString.lowercased()
     var continuation: CheckedContinuation<Result<BlobResponse, BlobTransportError>, Never>?
 
     private let cancelRequested = Atomic<Bool>(false)
+    /// What the peer's certificate is checked against, for error messages.
+    private var trustAnchors: TrustAnchors?
     private(set) var easy: UnsafeMutableRawPointer?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var responseHeaders: [String: String] = [:]
@@ -38,9 +42,12 @@ final class CurlTransfer: @unchecked Sendable {
     private var uploadOffset = 0
     private var started = ContinuousClock.now
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// Whether the TLS handshake resumed a session, read when the answer's status line arrives (nil: no TLS).
+    private var tlsSessionResumed: Bool?
 
-    init(_ request: BlobRequest) {
+    init(_ request: BlobRequest, trust: TrustStore?) {
         self.request = request
+        self.trust = trust
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
@@ -55,8 +62,11 @@ final class CurlTransfer: @unchecked Sendable {
     /// Asks the event loop to abandon this transfer (from any thread).
     func cancel() { cancelRequested.store(true, ordering: .releasing) }
 
-    /// Creates and configures the easy handle; nil when libcurl refuses.
-    func makeEasyHandle(_ configuration: BlobClient.Configuration) -> UnsafeMutableRawPointer? {
+    /// Creates and configures the easy handle (sharing TLS sessions and DNS answers through `share`); nil when
+    /// libcurl refuses.
+    func makeEasyHandle(_ configuration: BlobClient.Configuration, share: UnsafeMutableRawPointer?)
+        -> UnsafeMutableRawPointer?
+    {
         guard let easy = curl_easy_init() else { return nil }
         self.easy = easy
         let me = Unmanaged.passUnretained(self).toOpaque()
@@ -67,6 +77,7 @@ final class CurlTransfer: @unchecked Sendable {
         func set(_ option: CURLoption, _ value: String) {
             ok = ok && vmsnap_easy_setopt_string(easy, option, value) == CURLE_OK
         }
+        trustAnchors = configuration.trustAnchors
         set(CURLOPT_URL, request.url)
         set(CURLOPT_PATH_AS_IS, 1)
         set(CURLOPT_NOSIGNAL, 1)
@@ -82,7 +93,15 @@ final class CurlTransfer: @unchecked Sendable {
         set(CURLOPT_USERAGENT, configuration.userAgent)
         set(CURLOPT_NOPROXY, configuration.proxy.noProxy)
         if let proxy = configuration.proxy.proxy { set(CURLOPT_PROXY, proxy) }
-        if let caBundle = configuration.caBundle { set(CURLOPT_CAINFO, caBundle) }
+        if let trust {
+            ok = ok && vmsnap_easy_use_x509_store(easy, UnsafeMutableRawPointer(trust.store)) == CURLE_OK
+        } else {
+            // libcurl on another TLS library: it loads the files itself (once per multi handle, in its CA cache).
+            let anchors = configuration.trustAnchors
+            if let bundle = anchors.bundle { set(CURLOPT_CAINFO, bundle) }
+            if let directory = anchors.directory { set(CURLOPT_CAPATH, directory) }
+        }
+        if let share { ok = ok && vmsnap_easy_setopt_pointer(easy, CURLOPT_SHARE, share) == CURLE_OK }
         switch request.method {
         case .get: set(CURLOPT_HTTPGET, 1)
         case .head: set(CURLOPT_NOBODY, 1)
@@ -111,22 +130,35 @@ final class CurlTransfer: @unchecked Sendable {
         return easy
     }
 
-    /// Turns libcurl's verdict into the result and resumes the waiting caller (event-loop thread).
-    func complete(curlResult: CURLcode) {
+    /// Turns libcurl's verdict into the result, counts the request in `statistics` and resumes the waiting caller
+    /// (event-loop thread).
+    func complete(curlResult: CURLcode, statistics: borrowing Mutex<BlobClientStatistics>) {
         let latency = ContinuousClock.now - started
+        var connections = 0
+        var timing = TransferTiming()
+        if let easy {
+            _ = vmsnap_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connections)
+            timing = Self.timing(easy)
+            // A reused connection's TLS state tells about an earlier request's handshake, not this one's.
+            if connections == 0 { tlsSessionResumed = nil }
+            let connection = BlobClientStatistics.Connection(timing: timing, tlsSessionResumed: tlsSessionResumed)
+            statistics.withLock { statistics in
+                statistics.requests[request.method.rawValue, default: 0] += 1
+                if connections > 0 { statistics.connections.append(connection) }
+            }
+        }
         if curlResult == CURLE_OK, let easy {
             var status = 0
-            var connections = 0
             var version = 0
             _ = vmsnap_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            _ = vmsnap_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connections)
             _ = vmsnap_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &version)
             finish(
                 .success(
                     BlobResponse(
                         status: status, headers: responseHeaders, body: responseBody,
                         clientRequestID: clientRequestID, latency: latency, connectionsOpened: connections,
-                        httpVersion: Self.httpVersion(version))))
+                        httpVersion: Self.httpVersion(version), timing: timing,
+                        tlsSessionResumed: tlsSessionResumed)))
             return
         }
         let detail = String(cString: errorBuffer)
@@ -140,11 +172,32 @@ final class CurlTransfer: @unchecked Sendable {
                 .client
             default: .network
             }
+        var message = detail.isEmpty ? summary : "\(summary): \(detail)"
+        if Self.tlsFailures.contains(curlResult) {
+            // Which host, why, and against what: said once, in the error itself.
+            message = "TLS with \(Self.origin(of: request.url)) failed: \(detail.isEmpty ? summary : detail)"
+            if curlResult == CURLE_PEER_FAILED_VERIFICATION, let anchors = trustAnchors {
+                message += " (verified against \(anchors))"
+            }
+        }
         finish(
             .failure(
                 BlobTransportError(
-                    kind: kind, curlCode: Int(curlResult.rawValue),
-                    message: detail.isEmpty ? summary : "\(summary): \(detail)", clientRequestID: clientRequestID)))
+                    kind: kind, curlCode: Int(curlResult.rawValue), message: message, clientRequestID: clientRequestID))
+        )
+    }
+
+    /// libcurl's results that mean the TLS handshake or the certificate check failed.
+    private static let tlsFailures: Set<CURLcode> = [
+        CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
+        CURLE_SSL_ISSUER_ERROR, CURLE_SSL_INVALIDCERTSTATUS,
+    ]
+
+    /// `scheme://host:port` of a request URL (no path, no query: never a SAS).
+    private static func origin(of url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return "the server" }
+        let rest = url[schemeEnd.upperBound...]
+        return String(url[..<(rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex)])
     }
 
     /// Ends the transfer without an answer (cancelled or shut down).
@@ -164,6 +217,19 @@ final class CurlTransfer: @unchecked Sendable {
         easy = nil
         curl_slist_free_all(headerList)
         headerList = nil
+    }
+
+    /// libcurl's timing info for the transfer.
+    private static func timing(_ easy: UnsafeMutableRawPointer) -> TransferTiming {
+        func mark(_ info: CURLINFO) -> Int64 {
+            var value: curl_off_t = 0
+            _ = vmsnap_easy_getinfo_offset(easy, info, &value)
+            return Int64(value)
+        }
+        return TransferTiming(
+            nameLookup: mark(CURLINFO_NAMELOOKUP_TIME_T), connect: mark(CURLINFO_CONNECT_TIME_T),
+            appConnect: mark(CURLINFO_APPCONNECT_TIME_T), preTransfer: mark(CURLINFO_PRETRANSFER_TIME_T),
+            startTransfer: mark(CURLINFO_STARTTRANSFER_TIME_T), total: mark(CURLINFO_TOTAL_TIME_T))
     }
 
     /// `HTTP/1.1`, `HTTP/2`... for libcurl's `CURLINFO_HTTP_VERSION`.
@@ -214,6 +280,10 @@ final class CurlTransfer: @unchecked Sendable {
         let me = transfer(userdata)
         if line.starts(with: "HTTP/".utf8) {
             me.responseHeaders = [:]  // a new response (after 100 Continue or a proxy CONNECT)
+            if me.tlsSessionResumed == nil, let easy = me.easy {
+                let reused = vmsnap_easy_tls_session_reused(easy)
+                if reused >= 0 { me.tlsSessionResumed = reused == 1 }
+            }
         } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
             me.responseHeaders[trimmed(line[..<colon], lowercased: true)] = trimmed(
                 line[(colon + 1)...], lowercased: false)

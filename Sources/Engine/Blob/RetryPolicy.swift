@@ -113,7 +113,8 @@ public struct RetryPolicy: Sendable {
                 outcome.transportError = error
                 observe(.failed(error))
                 retryable = Self.isRetryable(error)
-                if !retryable { outcome.stopReason = error.message }
+                // The error's own message is the transport error's: not repeated here.
+                if !retryable { outcome.stopReason = "not retryable" }
             }
             guard retryable else { return outcome }
             guard outcome.attempts < maximumAttempts else {

@@ -44,7 +44,10 @@ struct DiskSnapshotter: Sendable {
                 progress.requestID = nil
                 progress.errorCode = nil
                 progress.errorMessage = error.message
-                logger.warning("disk \(index) \(uri.blobURI): attempt \(progress.attempts) got no answer: \(error)")
+                // A failure that ends the disk's attempts is logged once, with the disk's final line.
+                if RetryPolicy.isRetryable(error) {
+                    logger.warning("disk \(index) \(uri.blobURI): attempt \(progress.attempts) got no answer: \(error)")
+                }
             case .waiting:
                 progress.state = .retrying
             }

@@ -245,10 +245,10 @@ public final class SnapshotJob: Sendable {
     private func snapshotPhase(until deadline: ContinuousClock.Instant) async throws(JobFailure) {
         try checkCancelled()
         begin(.preconnect)
-        var hosts = settings.disks
-        hosts += [settings.statusBlob, settings.logsBlob].compactMap { $0 }
+        let reports = [settings.statusBlob, settings.logsBlob].compactMap { $0 }
+        let hosts = settings.disks + reports
         let unreachable = await client.preconnect(
-            hosts, timeout: min(client.configuration.connectTimeout, deadline - .now))
+            settings.disks, alsoReaching: reports, timeout: min(client.configuration.connectTimeout, deadline - .now))
         for (origin, error) in unreachable.sorted(by: { $0.key < $1.key }) {
             logger.warning("pre-connect to \(origin) failed: \(error)")
         }

@@ -147,6 +147,8 @@ public struct ConfigurationSummary: Sendable, Codable {
     public var freezeTimeoutSeconds: Double
     public var mountsToSkip: [String]
     public var theme: String
+    /// The CA bundle storage endpoints are verified against, when the file names one.
+    public var caBundle: String?
 
     init(_ configuration: VMSnapConfiguration) {
         pluginDirectory = configuration.pluginDirectory
@@ -163,5 +165,6 @@ public struct ConfigurationSummary: Sendable, Codable {
         freezeTimeoutSeconds = configuration.freezeTimeoutSeconds
         mountsToSkip = configuration.mountsToSkip
         theme = configuration.theme.rawValue
+        caBundle = configuration.caBundle
     }
 }

@@ -99,6 +99,7 @@ extension ValidationReport {
         row("freezeTimeoutSeconds", Self.number(summary.freezeTimeoutSeconds))
         row("mountsToSkip", summary.mountsToSkip.isEmpty ? "(none)" : summary.mountsToSkip.joined(separator: ", "))
         row("theme", summary.theme)
+        row("caBundle", summary.caBundle ?? "(none: the environment's or the system's CA certificates)")
         return lines
     }
 

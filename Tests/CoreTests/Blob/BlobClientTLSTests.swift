@@ -1,4 +1,5 @@
 import Core
+import Emulator
 import Foundation
 import TestSupport
 import Testing
@@ -129,6 +130,80 @@ import Testing
                 #expect(error.message.contains("localhost"), "\(error.message)")
             }
             #expect(try proxy.requests().isEmpty)
+        }
+    }
+}
+
+/// A CA bundle that holds only the intermediate CA of the server's chain is a trust anchor, as with curl (partial
+/// chains), and the root alone verifies the whole chain.
+@Suite(.serialized) struct TrustChainTests {
+    /// Root CA -> intermediate CA -> leaf for 127.0.0.1, made with the openssl tool in `directory`.
+    struct Chain {
+        var root: String
+        var intermediate: String
+        var identity: TLSProxy.Identity
+    }
+
+    func makeChain(in directory: URL) throws -> Chain {
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        func openssl(_ arguments: [String]) throws {
+            let output = try ProcessOutput.run(URL(fileURLWithPath: "/usr/bin/openssl"), arguments)
+            try #require(output.status == 0, "openssl \(arguments.first ?? ""): \(output.stderr)")
+        }
+        let newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try openssl(
+            ["req", "-x509"] + newKey + [
+                "-days", "1", "-subj", "/CN=vmsnap test root", "-keyout", path("root.key"), "-out", path("root.pem"),
+            ])
+        try Data("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n".utf8).write(
+            to: URL(fileURLWithPath: path("ca.ext")))
+        try Data("subjectAltName=IP:127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: path("leaf.ext")))
+        try openssl(
+            ["req"] + newKey + [
+                "-subj", "/CN=vmsnap test intermediate", "-keyout", path("int.key"), "-out", path("int.csr"),
+            ])
+        try openssl([
+            "x509", "-req", "-in", path("int.csr"), "-CA", path("root.pem"), "-CAkey", path("root.key"),
+            "-CAcreateserial", "-days", "1", "-extfile", path("ca.ext"), "-out", path("int.pem"),
+        ])
+        try openssl(
+            ["req"] + newKey + ["-subj", "/CN=127.0.0.1", "-keyout", path("leaf.key"), "-out", path("leaf.csr")])
+        try openssl([
+            "x509", "-req", "-in", path("leaf.csr"), "-CA", path("int.pem"), "-CAkey", path("int.key"),
+            "-CAcreateserial", "-days", "1", "-extfile", path("leaf.ext"), "-out", path("leaf.pem"),
+        ])
+        let chain =
+            try String(contentsOfFile: path("leaf.pem"), encoding: .utf8)
+            + String(contentsOfFile: path("int.pem"), encoding: .utf8)
+        try Data(chain.utf8).write(to: URL(fileURLWithPath: path("chain.pem")))
+        return Chain(
+            root: path("root.pem"), intermediate: path("int.pem"),
+            identity: TLSProxy.Identity(chain: path("chain.pem"), key: path("leaf.key")))
+    }
+
+    @Test func theIntermediateOrTheRootAloneIsEnoughToTrust() async throws {
+        let directory = try SettingsFixtures.temporaryDirectory("trust-chain")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let chain = try makeChain(in: directory)
+        try await EmulatorFixture.run { emulator in
+            let proxy = try await TLSProxy.start(
+                backendPort: emulator.emulator.port, protocols: ["http/1.1"], identity: chain.identity)
+            defer { proxy.stop() }
+            let disk = try SASBlobURI(proxy.proxied(emulator.sasURI(blob: "disk0")))
+            for anchor in [chain.intermediate, chain.root] {
+                let client = BlobClient(configuration: BlobClient.Configuration(caBundle: anchor))
+                let response = try await client.snapshot(disk, metadata: [])
+                #expect(response.status == 201, "trusting \(anchor)")
+            }
+            // The leaf's own key is no CA: a bundle with an unrelated self-signed certificate does not verify it.
+            let stranger = try EmulatorCertificate.generate()
+            let strangerPath = directory.appendingPathComponent("stranger.pem").path
+            try stranger.writeCertificate(to: strangerPath)
+            await #expect(throws: BlobTransportError.self) {
+                _ = try await BlobClient(configuration: BlobClient.Configuration(caBundle: strangerPath)).snapshot(
+                    disk, metadata: [])
+            }
+            #expect(emulator.emulator.snapshots(account: emulator.account, container: "vhds", blob: "disk0").count == 2)
         }
     }
 }

@@ -39,21 +39,35 @@ final class TLSProxy {
         self.process = process
     }
 
-    /// Starts the proxy in front of `127.0.0.1:backendPort`, offering `protocols` by ALPN (most wanted first).
-    /// Fails, naming the package, when nghttpx is not installed.
-    static func start(backendPort: Int, protocols: [String] = ["h2", "http/1.1"]) async throws -> TLSProxy {
+    /// A certificate chain (PEM, leaf first) and its key for the proxy to serve instead of a self-signed one.
+    struct Identity {
+        var chain: String
+        var key: String
+    }
+
+    /// Starts the proxy in front of `127.0.0.1:backendPort`, offering `protocols` by ALPN (most wanted first), with
+    /// `identity` or a throw-away self-signed certificate. Fails, naming the package, when nghttpx is not installed.
+    static func start(backendPort: Int, protocols: [String] = ["h2", "http/1.1"], identity: Identity? = nil)
+        async throws -> TLSProxy
+    {
         try #require(
             FileManager.default.isExecutableFile(atPath: executable),
             "\(executable) is missing: scripts/install-deps installs it (Debian package nghttp2-proxy)")
         let directory = try SettingsFixtures.temporaryDirectory("tls-proxy")
         do {
-            let certificate = try await makeCertificate(in: directory)
+            let certificate: String
+            if let identity {
+                certificate = identity.chain
+            } else {
+                certificate = try await makeCertificate(in: directory)
+            }
+            let key = identity?.key ?? directory.appendingPathComponent("key.pem").path
             // A free port can be taken between probing and binding: try a few.
             var started: TLSProxy?
             for _ in 0..<5 where started == nil {
                 let port = try freePort()
                 let process = try launch(
-                    port: port, backendPort: backendPort, protocols: protocols, certificate: certificate,
+                    port: port, backendPort: backendPort, protocols: protocols, certificate: certificate, key: key,
                     directory: directory)
                 if try await awaitListening(process, directory: directory) {
                     started = TLSProxy(port: port, certificate: certificate, directory: directory, process: process)
@@ -99,7 +113,7 @@ final class TLSProxy {
     func connections() throws -> Int { Set(try requests().map(\.clientPort)).count }
 
     private static func launch(
-        port: Int, backendPort: Int, protocols: [String], certificate: String, directory: URL
+        port: Int, backendPort: Int, protocols: [String], certificate: String, key: String, directory: URL
     ) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -110,7 +124,7 @@ final class TLSProxy {
             "--accesslog-file=\(directory.appendingPathComponent("access.log").path)",
             "--accesslog-format=$remote_port $alpn $protocol_version $status $method $path_without_query",
             "--errorlog-file=\(directory.appendingPathComponent("error.log").path)",
-            directory.appendingPathComponent("key.pem").path, certificate,
+            key, certificate,
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -1,3 +1,4 @@
+import Core
 import Emulator
 import Foundation
 import TestSupport
@@ -71,6 +72,53 @@ import Testing
         try await reloaded.start()
         #expect(reloaded.blobContent(container: "saved", blob: "b0") == Data("kept".utf8))
         try await reloaded.stop()
+    }
+
+    @Test func serveTLSWithAThrowAwayCertificateWrittenForClients() async throws {
+        let directory = try SettingsFixtures.temporaryDirectory("emulator-tls")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ca = directory.appendingPathComponent("ca.pem").path
+        let process = Process()
+        process.executableURL = BuiltBinary.vmsnap
+        process.arguments = ["emulator", "--port", "0", "--tls", "--write-ca", ca]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var banner = Data()
+        while !banner.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            try #require(!chunk.isEmpty, "the emulator exited before printing its banner")
+            banner.append(chunk)
+        }
+        let text = String(decoding: banner, as: UTF8.self)
+        let port = try #require(text.firstMatch(of: #/port (\d+);/#).flatMap { Int($0.1) })
+        #expect(text.hasPrefix("vmsnap emulator listening on https://127.0.0.1:\(port)"))
+        #expect(text.contains("certificate: \(ca)"))
+        #expect(try String(contentsOfFile: ca, encoding: .utf8).hasPrefix("-----BEGIN CERTIFICATE-----"))
+        let signed = try BuiltBinary.run([
+            "emulator", "sas", "--tls", "--container", "vhds", "--blob", "disk0", "--port", String(port),
+        ])
+        let uri = try SASBlobURI(signed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(uri.origin == "https://127.0.0.1:\(port)")
+        // Verified against the written certificate: the emulator answers (no such container yet).
+        let answer = try await BlobClient(configuration: BlobClient.Configuration(caBundle: ca)).get(uri)
+        #expect(answer.status == 404)
+        #expect(answer.errorCode == "ContainerNotFound")
+        // Without it, the certificate is refused.
+        let untrusting = BlobClient(
+            configuration: BlobClient.Configuration(trustAnchors: TrustAnchors.resolve(explicit: nil, environment: [:]))
+        )
+        await #expect(throws: BlobTransportError.self) { _ = try await untrusting.get(uri) }
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func writeCANeedsTLS() throws {
+        let output = try BuiltBinary.run(["emulator", "--port", "0", "--write-ca", "/tmp/unused.pem"])
+        #expect(output.status == 64)
+        #expect(output.stderr.contains("--write-ca needs --tls"))
     }
 
     @Test func badExpiryIsNamed() throws {
