@@ -94,24 +94,27 @@ struct MonitorCommand: AsyncParsableCommand {
             triggerUnavailableReason: readOnly
                 ? "read-only: triggering is disabled (--read-only)" : "no settings in the plugin directory to run")
         model.settings = plugin?.redactedNewestSettings()
-        model.freezePlan = .discovered
         if let problem = plugin?.environmentProblem { model.notice = (problem, .warning, Date()) }
         let feed = DashboardFeed(model)
-        let mountsToSkip = configuration?.mountsToSkip ?? []
+        // The trigger runs the agent's job: the same plan `handler enable` resolves, confirmed before it runs.
+        let planner = TriggerPlanner(
+            feed: feed, sources: JobPlanSources(configurationPath: sources.config), overrides: .agentJob())
         let driver = LiveJobDriver(feed: feed, freezeTimeout: freezeTimeout) {
             guard let plugin else { throw ValidationError("no plugin directory") }
-            return plugin.snapshotJob(
-                options: SnapshotJobOptions(
-                    freezeTimeout: .seconds(freezeTimeout),
-                    logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent },
-                    freezer: GuardedFreezer(mountsToSkip: mountsToSkip)))
+            let plan = try planner.confirmedPlan()
+            let options = plan.options(logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent })
+            let log = ExtensionLog(directory: options.logDirectory)
+            plan.log(to: log)
+            return plugin.snapshotJob(options: options, log: log)
         }
         let polling = Task {
             await DashboardSources.run(locations: locations, fetcher: sources.fetcher(locations), feed: feed)
         }
         defer { polling.cancel() }
         try await DashboardRunner(
-            feed: feed, environment: environment, explain: CodeExplanation.lookup, onTrigger: { driver.trigger() }
+            feed: feed, environment: environment, explain: CodeExplanation.lookup, prepareTrigger: planner.prepare,
+            onTrigger: { driver.trigger() }
         ).run()
+        await driver.finish(reason: "the dashboard quit")
     }
 }

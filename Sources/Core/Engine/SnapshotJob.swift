@@ -42,6 +42,11 @@ public final class SnapshotJob: Sendable {
         settings: JobSettings, options: SnapshotJobOptions = SnapshotJobOptions(), client: BlobClient = BlobClient(),
         log: ExtensionLog? = nil, rejection: JobFailure? = nil
     ) {
+        var settings = settings
+        if !options.uploadsStatusAndLog {
+            settings.statusBlob = nil
+            settings.logsBlob = nil
+        }
         self.settings = settings
         self.options = options
         self.client = client
@@ -255,9 +260,11 @@ public final class SnapshotJob: Sendable {
         let freezeStarted = ContinuousClock.now
         let frozen = try await freeze()
         var snapshotDeadline = deadline
-        if frozen != nil {
-            // The guard's deadline runs from before the first FIFREEZE: every retry must end before it.
-            snapshotDeadline = min(deadline, freezeStarted + options.freezeTimeout - options.freezeMargin)
+        if let frozen {
+            // The guard's deadline runs from before the first FIFREEZE (after its wait for the freeze lock): every
+            // retry must end before it.
+            snapshotDeadline = min(
+                deadline, freezeStarted + frozen.lockWait + options.freezeTimeout - options.freezeMargin)
             do throws(JobFailure) {
                 try checkCommandAge(after: "freezing")
             } catch {
@@ -283,7 +290,7 @@ public final class SnapshotJob: Sendable {
         reporter.hold()
         let started = ContinuousClock.now
         do {
-            let frozen = try await freezer.freeze(timeout: options.freezeTimeout)
+            let frozen = try await freezer.freeze(timeout: options.freezeTimeout) { [logger] in logger.warning("\($0)") }
             let took = ContinuousClock.now - started
             update { $0.freezeDuration = took }
             end(.freeze, true, "froze \(frozen.mounts.joined(separator: ", ")) in \(Self.milliseconds(took)) ms")
@@ -330,8 +337,11 @@ public final class SnapshotJob: Sendable {
         let started = ContinuousClock.now
         let snapshotter = DiskSnapshotter(
             client: client, metadata: settings.backupMetadata, retry: options.retry, logger: logger)
+        let limit = max(1, options.snapshotConcurrency ?? settings.disks.count)
         let clientFailure = await withTaskGroup(of: Bool.self) { group in
+            var refused = false
             for (index, uri) in settings.disks.enumerated() {
+                if index >= limit, let done = await group.next() { refused = refused || done }
                 group.addTask {
                     let (_, clientFailure) = await snapshotter.snapshot(uri, index: index, until: deadline) {
                         progress in
@@ -341,7 +351,7 @@ public final class SnapshotJob: Sendable {
                     return clientFailure
                 }
             }
-            return await group.reduce(false) { $0 || $1 }
+            return await group.reduce(refused) { $0 || $1 }
         }
         let took = ContinuousClock.now - started
         let disks = update { $0.snapshotDuration = took }.disks
