@@ -97,7 +97,7 @@ import Testing
         try GoldenGrid.check(named, "confirm-freeze-mounts-80x24")
         let text = named.lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
         #expect(text.contains("Freezes 3 filesystems for at most 45 s:"))
-        for mount in ["/data", "/var/lib/db", "/"] { #expect(named.lines.contains { $0.contains("│   \(mount) ") }) }
+        for mount in ["/data", "/var/lib/db", "/"] { #expect(named.lines.contains { $0.contains("│ - \(mount) ") }) }
         #expect(text.contains("Scripts: pre /opt/pre.sh, post /opt/post.sh (timeout 30 s)"))
         var broken = model
         broken.triggerPlan = .unavailable("--mount /nope: not a mount point (see /proc/self/mountinfo)")

@@ -114,8 +114,8 @@ enum OverlayViews {
         var lines = ["Snapshot \(disks > 0 ? "\(disks) disks" : "the VM's disks") now.", plan.freezeSummary]
         let room = max(1, body.height - 8)
         let shown = plan.mounts.count > room ? Array(plan.mounts.prefix(room - 1)) : plan.mounts
-        lines += shown.map { "  \($0)" }
-        if shown.count < plan.mounts.count { lines.append("  ... and \(plan.mounts.count - shown.count) more") }
+        lines += shown.map { "- \($0)" }
+        if shown.count < plan.mounts.count { lines.append("- ... and \(plan.mounts.count - shown.count) more") }
         lines.append("Scripts: \(plan.scripts)")
         renderQuestion(
             "Trigger a snapshot?", lines, warning: plan.freezing ? 2 + plan.mounts.count : 0,
