@@ -67,7 +67,8 @@ struct HandlerCommand: AsyncParsableCommand {
             let folders = handler.environment
             var rejection: JobFailure?
             var options = SnapshotJobOptions(
-                statusDirectory: folders.statusFolder, logDirectory: folders.logFolder, stateDirectory: handler.directory)
+                statusDirectory: folders.statusFolder, logDirectory: folders.logFolder,
+                stateDirectory: handler.directory)
             var log = handler.log
             do {
                 let plan = try JobPlan.resolve(
@@ -81,7 +82,8 @@ struct HandlerCommand: AsyncParsableCommand {
             } catch {
                 rejection = JobFailure(code: 11, message: error.jobMessage)
             }
-            let job = SnapshotJob.load(settingsPath: handler.directory, options: options, log: log, rejection: rejection)
+            let job = SnapshotJob.load(
+                settingsPath: handler.directory, options: options, log: log, rejection: rejection)
             _ = await JobConsole.run(job, json: json)
             if let rejection {
                 FileHandle.standardError.write(Data("error: \(rejection.message)\n".utf8))

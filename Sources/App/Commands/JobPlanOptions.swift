@@ -5,7 +5,10 @@ import Core
 struct JobPlanOptions: ParsableArguments {
     @Option(help: "vmsnap's configuration file (default: \(VMSnapConfiguration.defaultPath) when it exists).")
     var config: String?
-    @Option(help: "vmbackup.conf (default: the configuration's vmbackupConf, else \(VMBackupConf.defaultPath) when it exists).")
+    @Option(
+        help:
+            "vmbackup.conf (default: the configuration's vmbackupConf, else \(VMBackupConf.defaultPath) when it exists)."
+    )
     var vmbackupConf: String?
     @Option(
         help:

@@ -102,7 +102,8 @@ struct MonitorCommand: AsyncParsableCommand {
         let driver = LiveJobDriver(feed: feed, freezeTimeout: freezeTimeout) {
             guard let plugin else { throw ValidationError("no plugin directory") }
             let plan = try planner.confirmedPlan()
-            let options = plan.options(logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent })
+            let options = plan.options(
+                logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent })
             let log = ExtensionLog(directory: options.logDirectory)
             plan.log(to: log)
             return plugin.snapshotJob(options: options, log: log)

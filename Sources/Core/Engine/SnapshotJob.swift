@@ -290,7 +290,8 @@ public final class SnapshotJob: Sendable {
         reporter.hold()
         let started = ContinuousClock.now
         do {
-            let frozen = try await freezer.freeze(timeout: options.freezeTimeout) { [logger] in logger.warning("\($0)") }
+            let frozen = try await freezer.freeze(timeout: options.freezeTimeout) { [logger] in logger.warning("\($0)")
+            }
             let took = ContinuousClock.now - started
             update { $0.freezeDuration = took }
             end(.freeze, true, "froze \(frozen.mounts.joined(separator: ", ")) in \(Self.milliseconds(took)) ms")

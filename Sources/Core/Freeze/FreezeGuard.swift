@@ -309,9 +309,11 @@ public final class FreezeGuard: @unchecked Sendable {
             ]
             let pause = Int32(clamping: min(1_000_000_000, limit - now) / 1_000_000)
             if poll(&fds, 2, max(1, pause)) > 0 {
-                let signalled = fds[1].revents != 0 && drain(wake.read).contains { byte in
-                    byte != 0 && !(Int32(byte) == Self.parentDeathSignal && getppid() == request.parentPID)
-                }
+                let signalled =
+                    fds[1].revents != 0
+                    && drain(wake.read).contains { byte in
+                        byte != 0 && !(Int32(byte) == Self.parentDeathSignal && getppid() == request.parentPID)
+                    }
                 if signalled || fds[0].revents != 0 {
                     return "stopped while waiting for the freeze lock \(request.lockPath) held\(holderText)"
                 }

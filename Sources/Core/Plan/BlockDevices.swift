@@ -38,7 +38,8 @@ public struct BlockDevices: Sendable, Equatable {
             for disk in scsiDisks(under: bus + "/" + entry) where gen1 || disk.lun == 1 {
                 let devices = devices(ofDisk: disk.name, sysfsRoot: sysfsRoot)
                 if !devices.isEmpty {
-                    return BlockDevices(resourceDiskDevices: devices, resourceDiskIdentity: "VMBus \(id) (\(disk.name))")
+                    return BlockDevices(
+                        resourceDiskDevices: devices, resourceDiskIdentity: "VMBus \(id) (\(disk.name))")
                 }
             }
         }

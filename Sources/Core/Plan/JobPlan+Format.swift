@@ -22,7 +22,8 @@ extension JobPlan {
         let wait = freezeWaitSeconds.value
         let cap = snapshotConcurrency.value
         return [
-            SettingRow(name: "freeze", value: freeze.value ? "on" : "off", json: .bool(freeze.value), source: freeze.source),
+            SettingRow(
+                name: "freeze", value: freeze.value ? "on" : "off", json: .bool(freeze.value), source: freeze.source),
             SettingRow(
                 name: "freezeTimeoutSeconds", value: seconds(freezeTimeoutSeconds.value),
                 json: number(freezeTimeoutSeconds.value), source: freezeTimeoutSeconds.source),
@@ -36,12 +37,14 @@ extension JobPlan {
                 name: "freezeLock", value: freezeLockPath.value, json: .string(freezeLockPath.value),
                 source: freezeLockPath.source),
             SettingRow(
-                name: "expediteRcuDuringFreeze", value: expediteRcu.value ? "on" : "off", json: .bool(expediteRcu.value),
+                name: "expediteRcuDuringFreeze", value: expediteRcu.value ? "on" : "off",
+                json: .bool(expediteRcu.value),
                 source: expediteRcu.source),
             SettingRow(
                 name: "scriptConfig", value: scriptConfigPath.value, json: .string(scriptConfigPath.value),
                 source: scriptConfigPath.source),
-            SettingRow(name: "scripts", value: scriptsSummary, json: .string(scriptsSummary), source: scriptConfigPath.source),
+            SettingRow(
+                name: "scripts", value: scriptsSummary, json: .string(scriptsSummary), source: scriptConfigPath.source),
             SettingRow(
                 name: "snapshotConcurrency", value: cap.map { "\($0) at a time" } ?? "every disk at once",
                 json: cap.map { .integer(Int64($0)) } ?? .null, source: snapshotConcurrency.source),
@@ -71,7 +74,8 @@ extension JobPlan {
         lines.append("Effective settings:")
         let width = (settingRows.map(\.name.count).max() ?? 0) + 2
         for row in settingRows {
-            lines.append("  \(row.name.padding(toLength: width, withPad: " ", startingAt: 0))\(row.value)  [\(row.source)]")
+            lines.append(
+                "  \(row.name.padding(toLength: width, withPad: " ", startingAt: 0))\(row.value)  [\(row.source)]")
         }
         lines.append("")
         lines.append("Mounts frozen, in order:")
@@ -154,8 +158,14 @@ extension JobPlan {
     /// The lines a job logs once at its start: the effective configuration and every warning.
     public var logLines: [String] {
         let settings = settingRows.filter { $0.name != "scriptConfig" }.map { "\($0.name) \($0.value) [\($0.source)]" }
-        let frozen = freeze.value ? (mountsToFreeze.isEmpty ? "nothing to freeze" : mountsToFreeze.joined(separator: ", ")) : "off"
-        return ["job plan: freezes \(frozen); " + settings.joined(separator: "; ")]
+        let frozen =
+            freeze.value
+            ? (mountsToFreeze.isEmpty ? "nothing (no filesystem qualifies)" : mountsToFreeze.joined(separator: ", "))
+            : "off"
+        let ineffective = ineffectiveConfKeys.map { entry, reason in
+            "job plan: \(vmbackupConf?.path ?? "") line \(entry.line) \(entry.key.rawValue) has no effect: \(reason)"
+        }
+        return ["job plan: freezes \(frozen); " + settings.joined(separator: "; ")] + ineffective
             + warnings.map { "job plan warning: \($0)" }
     }
 

@@ -49,7 +49,8 @@ extension JobPlan {
             ?? fromConfiguration("freezeTimeoutSeconds", configuration.freezeTimeoutSeconds)
         if freezeTimeout == nil, let (entry, source) = fromConf(.timeout), case .integer(let seconds) = entry.value {
             if seconds < 1 {
-                warnings.append("\(source): timeout = \(seconds) must be at least 1 (the peer fails with 121); the default is used")
+                warnings.append(
+                    "\(source): timeout = \(seconds) must be at least 1 (the peer fails with 121); the default is used")
             } else {
                 let capped = min(Double(seconds), timeoutRange.upperBound)
                 if capped < Double(seconds) {
@@ -127,7 +128,8 @@ extension JobPlan {
             case 0: concurrency = Sourced(nil, source)
             case 1, 2: concurrency = Sourced(1, source)
             default:
-                warnings.append("\(source): seqsnapshot = \(value): expected 0, 1 or 2; every disk is snapshotted at once")
+                warnings.append(
+                    "\(source): seqsnapshot = \(value): expected 0, 1 or 2; every disk is snapshotted at once")
             }
         }
         func flag(_ key: VMBackupConfKey) -> Sourced<Bool> {

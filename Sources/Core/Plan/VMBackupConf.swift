@@ -110,7 +110,8 @@ public struct VMBackupConf: Sendable, Equatable {
                 if let first = sectionLines[canonical] {
                     conf.warn(
                         number,
-                        "section [\(canonical)] again (first on line \(first)): merged (the peer ignores the whole file)")
+                        "section [\(canonical)] again (first on line \(first)): merged (the peer ignores the whole file)"
+                    )
                 } else {
                     sectionLines[canonical] = number
                 }
@@ -191,9 +192,6 @@ public struct VMBackupConf: Sendable, Equatable {
             guard !raw.text.isEmpty else { continue }  // an empty value is the default, as for the peer
             guard let value = read(raw, as: key) else { continue }
             entries[key] = Entry(key: key, value: value, line: raw.line, text: raw.text)
-            if let reason = key.ignoredBecause {
-                warn(raw.line, "\(key.rawValue) has no effect: \(reason)")
-            }
         }
     }
 
@@ -227,7 +225,9 @@ public struct VMBackupConf: Sendable, Equatable {
                 )
                 return nil
             }
-            if word != text { warn(raw.line, "\(key.rawValue) = \(text) read as \(word) (the peer needs the exact case)") }
+            if word != text {
+                warn(raw.line, "\(key.rawValue) = \(text) read as \(word) (the peer needs the exact case)")
+            }
             return .text(word)
         case .pathList:
             var paths: [String] = []

@@ -101,7 +101,8 @@ public struct TriggerPlan: Sendable, Equatable {
     /// The confirmation's account of a job plan.
     public init(_ plan: JobPlan) {
         self.init(
-            freezing: plan.freeze.value, mounts: plan.mountsToFreeze, freezeTimeoutSeconds: plan.freezeTimeoutSeconds.value,
+            freezing: plan.freeze.value, mounts: plan.mountsToFreeze,
+            freezeTimeoutSeconds: plan.freezeTimeoutSeconds.value,
             scripts: plan.scriptsSummary)
     }
 
@@ -112,7 +113,8 @@ public struct TriggerPlan: Sendable, Equatable {
 
     /// The confirmation's sentence about freezing (the mounts follow it, one per line).
     var freezeSummary: String {
-        let seconds = RenderContext.fixed(freezeTimeoutSeconds, digits: freezeTimeoutSeconds == freezeTimeoutSeconds.rounded() ? 0 : 1)
+        let seconds = RenderContext.fixed(
+            freezeTimeoutSeconds, digits: freezeTimeoutSeconds == freezeTimeoutSeconds.rounded() ? 0 : 1)
         if !freezing { return "Filesystems are not frozen (freezing is off)." }
         if mounts.isEmpty { return "Freezing is on, but no filesystem qualifies: nothing is frozen." }
         return "Freezes \(mounts.count) filesystem\(mounts.count == 1 ? "" : "s") for at most \(seconds) s:"
