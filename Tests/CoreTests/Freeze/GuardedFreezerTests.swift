@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -156,11 +157,14 @@ struct GuardedFreezerTests {
     @Test func theLockPreventsASecondConcurrentFreeze() async throws {
         try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let first = try await freezer([mounts[0]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+            var impatient = freezer([mounts[1]], lockPath: lockPath)
+            impatient.lockWait = .seconds(1)
             let failure = await #expect(throws: JobFailure.self) {
-                _ = try await freezer([mounts[1]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+                _ = try await impatient.freezeGuarded(timeout: .seconds(30))
             }
             #expect(failure?.code == 121)
             #expect(failure?.message.contains("another freeze is in progress") == true)
+            #expect(failure?.message.contains("held by process \(first.guardProcessID)") == true, "\(failure!)")
             #expect(try filesystems[1].startWriter().completed(within: 5), "the second freezer froze anyway")
             _ = await first.thaw()
             let again = try await freezer([mounts[1]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
@@ -216,6 +220,64 @@ struct GuardedFreezerTests {
                 ).freezeGuarded(timeout: .seconds(30))
             }
             #expect(missingGuard?.code == 124)
+        }
+    }
+
+    /// A process holding the freeze lock with POSIX lockf (as the peer and Site Recovery take it), released after
+    /// `seconds`; the returned process has printed "locked" once it holds the lock.
+    private func lockfHolder(_ lockPath: String, seconds: Double) throws -> (Process, Pipe) {
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = [
+            "-c",
+            """
+            import fcntl, os, sys, time
+            os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True)
+            f = open(sys.argv[1], "a+")
+            fcntl.lockf(f, fcntl.LOCK_EX)
+            print("locked", flush=True)
+            time.sleep(float(sys.argv[2]))
+            """,
+            lockPath, String(seconds),
+        ]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        let line = LineReader(output.fileHandleForReading).next(containing: "locked")
+        #expect(line != nil, "the lockf holder did not take the lock")
+        return (holder, output)
+    }
+
+    @Test func aLockfHolderMakesTheJobWaitThenFail121WithoutFreezing() async throws {
+        try await LoopFilesystem.withTestMounts(1) { filesystems, mounts, lockPath in
+            let (holder, _) = try lockfHolder(lockPath, seconds: 30)
+            defer { holder.terminate() }
+            var waiting = freezer(mounts, lockPath: lockPath)
+            waiting.lockWait = .seconds(2)
+            let notices = Mutex<[String]>([])
+            let writer = try filesystems[0].startWriter(file: "during-wait.txt")
+            let failure = await #expect(throws: JobFailure.self) {
+                _ = try await waiting.freezeGuarded(timeout: .seconds(30)) { note in notices.withLock { $0.append(note) } }
+            }
+            #expect(failure?.code == 121)
+            #expect(failure?.message.contains("held by process \(holder.processIdentifier)") == true, "\(failure!)")
+            #expect(writer.completed(within: 2), "nothing was frozen while waiting for the lock")
+            let heard = notices.withLock { $0 }
+            #expect(heard.count >= 1, "each retry is reported")
+            #expect(heard.allSatisfy { $0.hasPrefix("waiting for the freeze lock held by PID \(holder.processIdentifier)") })
+        }
+    }
+
+    @Test func aLockfHolderThatReleasesInTimeLetsTheJobFreeze() async throws {
+        try await LoopFilesystem.withTestMounts(1) { filesystems, mounts, lockPath in
+            let (holder, _) = try lockfHolder(lockPath, seconds: 1.5)
+            defer { holder.terminate() }
+            var waiting = freezer(mounts, lockPath: lockPath)
+            waiting.lockWait = .seconds(20)
+            let frozen = try await waiting.freezeGuarded(timeout: .seconds(30))
+            #expect(frozen.lockWait > .milliseconds(500), "the guard waited for the holder: \(frozen.lockWait)")
+            #expect(!(try filesystems[0].startWriter().completed(within: 0.3)), "frozen after the wait")
+            #expect(await frozen.thaw().failures.isEmpty)
         }
     }
 }

@@ -95,8 +95,10 @@ import Testing
         #expect(session.wait(for: "previous job").met)
 
         try session.send("t")
-        let confirm = session.wait(for: "Trigger a snapshot?")
-        #expect(confirm.met && confirm.screen.joined().contains("Freezes only \(mount)"), "the dialog names the mount")
+        let confirm = session.wait(for: "Scripts: none")
+        let dialog = confirm.screen.joined(separator: "\n")
+        #expect(confirm.met && dialog.contains("Freezes 1 filesystem for at most 60 s:"), "\(dialog)")
+        #expect(dialog.contains("- \(mount)"), "the dialog lists the mount:\n\(dialog)")
         try session.send("y")
         let finished = session.wait(timeout: 30) { $0.joined().contains("snapshot finished: success") }
         let text = finished.screen.joined(separator: "\n")
