@@ -257,14 +257,18 @@ struct GuardedFreezerTests {
             let notices = Mutex<[String]>([])
             let writer = try filesystems[0].startWriter(file: "during-wait.txt")
             let failure = await #expect(throws: JobFailure.self) {
-                _ = try await waiting.freezeGuarded(timeout: .seconds(30)) { note in notices.withLock { $0.append(note) } }
+                _ = try await waiting.freezeGuarded(timeout: .seconds(30)) { note in
+                    notices.withLock { $0.append(note) }
+                }
             }
             #expect(failure?.code == 121)
             #expect(failure?.message.contains("held by process \(holder.processIdentifier)") == true, "\(failure!)")
             #expect(writer.completed(within: 2), "nothing was frozen while waiting for the lock")
             let heard = notices.withLock { $0 }
             #expect(heard.count >= 1, "each retry is reported")
-            #expect(heard.allSatisfy { $0.hasPrefix("waiting for the freeze lock held by PID \(holder.processIdentifier)") })
+            #expect(
+                heard.allSatisfy { $0.hasPrefix("waiting for the freeze lock held by PID \(holder.processIdentifier)") }
+            )
         }
     }
 

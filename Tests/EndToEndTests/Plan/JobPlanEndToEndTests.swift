@@ -68,7 +68,8 @@ struct JobPlanEndToEndTests {
         let directory = try SettingsFixtures.temporaryDirectory("config-show")
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = try SettingsFixtures.write(
-            ["freezeLockWaitSeconds": 7, "mountsToSkip": ["/nonexistent/*"]], to: directory.appendingPathComponent("c.json"))
+            ["freezeLockWaitSeconds": 7, "mountsToSkip": ["/nonexistent/*"]],
+            to: directory.appendingPathComponent("c.json"))
         let conf = directory.appendingPathComponent("vmbackup.conf")
         try "[SnapshotThread]\n; operator fix\ntimeout = 90\nseqsnapshot = 2\nMountsToSkip = /nope # old\n".write(
             to: conf, atomically: true, encoding: .utf8)
@@ -95,7 +96,9 @@ struct JobPlanEndToEndTests {
         #expect(source("freezeLockWaitSeconds")?["kind"] as? String == "vmsnapConfig")
         #expect(source("freezeTimeoutSeconds")?["line"] as? Int == 3)
         #expect(source("writeLog")?["kind"] as? String == "default")
-        let broken = try BuiltBinary.run(["config", "show", "--vmbackup-conf", directory.appendingPathComponent("no").path])
+        let broken = try BuiltBinary.run([
+            "config", "show", "--vmbackup-conf", directory.appendingPathComponent("no").path,
+        ])
         #expect(broken.status == 1 && broken.stderr.contains("no such file"), "\(broken.stderr)")
     }
 
@@ -117,5 +120,40 @@ struct JobPlanEndToEndTests {
         let log = try String(contentsOf: plugin.appendingPathComponent("log/extension.log"), encoding: .utf8)
         #expect(log.contains("uploadStatusAndLog off (status file only) [\(conf.path) line 2 UploadStatusAndLog]"))
         #expect(log.contains("snapshotConcurrency 1 at a time"))
+    }
+
+    @Test func aLockfHolderFailsTheJobWith121AfterTheWaitWithoutFreezing() async throws {
+        let filesystems = try LoopFilesystem.create(count: 1)
+        defer { filesystems.forEach { $0.remove() } }
+        let mount = try #require(try LoopFilesystem.testOwnedMounts(filesystems).first)
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let lock = scenario.directory.appendingPathComponent("lock/SafeFreezeLockFile").path
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = [
+            "-c",
+            "import fcntl, os, sys, time\nos.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True)\n"
+                + "f = open(sys.argv[1], 'a+')\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(60)\n",
+            lock,
+        ]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        defer { holder.terminate() }
+        #expect(LineReader(output.fileHandleForReading).next(containing: "locked") != nil)
+        let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
+        let job = try BuiltBinary.run([
+            "snapshot", "--settings", settings.path, "--freeze", "auto", "--mount", mount, "--freeze-lock", lock,
+            "--freeze-lock-wait", "2", "--status-dir", scenario.statusDirectory, "--log-dir", scenario.logDirectory,
+        ])
+        #expect(job.status == 1)
+        let status = try String(contentsOfFile: scenario.statusDirectory + "/0.status", encoding: .utf8)
+        #expect(status.contains(#""code":121"#), "\(status)")
+        let log = try String(contentsOfFile: scenario.logDirectory + "/extension.log", encoding: .utf8)
+        #expect(log.contains("waiting for the freeze lock held by PID \(holder.processIdentifier)"), "\(log)")
+        #expect(!log.contains("freeze: froze"))
+        #expect(scenario.emulator.snapshots(container: scenario.fixture.container, blob: "disk0").isEmpty)
+        #expect(try filesystems[0].startWriter().completed(within: 2))
     }
 }
