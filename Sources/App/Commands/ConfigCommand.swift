@@ -17,7 +17,7 @@ struct ConfigShowCommand: ParsableCommand {
         abstract: "Show the effective job plan: each setting and its source, the mounts frozen and why others are not.",
         discussion: """
             Sources, highest first: the command line, vmsnap's configuration, vmbackup.conf (with its line), the \
-            job's customSettings, the default. Without --freeze it shows the job the guest agent runs (handler \
+            default. Without --freeze it shows the job the guest agent runs (handler \
             enable: discovered mounts frozen). Exits 1 when a file is broken or a --mount is not a mount point.
             """)
 

@@ -121,7 +121,6 @@ extension JobPlan {
                 members["path"] = .string(path)
                 members["line"] = .integer(Int64(line))
                 members["key"] = .string(key)
-            case .customSettings(let key): members["key"] = .string(key)
             case .builtIn: break
             }
             return .object(members)

@@ -2,8 +2,7 @@ import Foundation
 
 extension JobPlan {
     /// Resolves the plan. One precedence rule for every setting: the command line, then vmsnap's configuration
-    /// (only the keys the file sets), then /etc/azure/vmbackup.conf, then the job's customSettings, then vmsnap's
-    /// default. Skip lists are not overridden but added up: `mountsToSkip` (vmsnap's configuration) and
+    /// (only the keys the file sets), then /etc/azure/vmbackup.conf, then vmsnap's default. Skip lists are not overridden but added up: `mountsToSkip` (vmsnap's configuration) and
     /// `MountsToSkip` (vmbackup.conf) both apply, each reason shown with its source. No value lengthens a freeze past
     /// `VMSnapConfiguration.freezeTimeoutRange`.
     public static func resolve(sources: JobPlanSources, overrides: JobPlanOverrides) throws(JobPlanError) -> JobPlan {

@@ -1,5 +1,6 @@
 /// Where an effective job setting came from, in precedence order: the command line beats vmsnap's configuration,
-/// which beats /etc/azure/vmbackup.conf, which beats the job's customSettings, which beats the built-in default.
+/// which beats /etc/azure/vmbackup.conf, which beats the built-in default. (The job's customSettings compete only with
+/// vmbackup.conf's SnapshotMethod, through takeSnapshotFrom: vmsnap takes guest snapshots only and reads neither.)
 public enum SettingSource: Sendable, Equatable, CustomStringConvertible {
     /// A command-line flag, e.g. `--freeze-timeout-seconds`.
     case commandLine(String)
@@ -7,8 +8,6 @@ public enum SettingSource: Sendable, Equatable, CustomStringConvertible {
     case vmsnapConfiguration(path: String, key: String)
     /// A key of vmbackup.conf, with its line.
     case vmbackupConf(path: String, line: Int, key: String)
-    /// The job's public settings (customSettings).
-    case customSettings(String)
     /// vmsnap's built-in default (or rule).
     case builtIn
 
@@ -17,18 +16,16 @@ public enum SettingSource: Sendable, Equatable, CustomStringConvertible {
         case .commandLine(let flag): "command line \(flag)"
         case .vmsnapConfiguration(let path, let key): "vmsnap config \(path) \(key)"
         case .vmbackupConf(let path, let line, let key): "\(path) line \(line) \(key)"
-        case .customSettings(let key): "customSettings \(key)"
         case .builtIn: "default"
         }
     }
 
-    /// A short name for JSON: `commandLine`, `vmsnapConfig`, `vmbackupConf`, `customSettings` or `default`.
+    /// A short name for JSON: `commandLine`, `vmsnapConfig`, `vmbackupConf` or `default`.
     public var kind: String {
         switch self {
         case .commandLine: "commandLine"
         case .vmsnapConfiguration: "vmsnapConfig"
         case .vmbackupConf: "vmbackupConf"
-        case .customSettings: "customSettings"
         case .builtIn: "default"
         }
     }
