@@ -119,6 +119,13 @@ import Testing
         try GoldenGrid.check(settings, "settings-160x24")
         #expect(settings.lines.joined().contains("sig=REDACTED"))
         #expect(!settings.lines.joined().contains("SECRET"))
+        withSettings.jobPlanText = "Mounts frozen, in order:\n  /data  (xfs /dev/sdc1)\n"
+        let planned = GoldenGrid.render(withSettings, state: state, width: 160, height: 24).lines
+        #expect(planned.contains { $0.contains("Job plan and newest settings, redacted") })
+        let rows = planned.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " │")) }
+        #expect(
+            rows.firstIndex { $0.hasPrefix("/data  (xfs") }! < rows.firstIndex { $0.hasPrefix("Newest settings:") }!,
+            "the plan first, then the settings")
         state.overlay = .explain(["SnapshotCountExceeded", "76", "761"])
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "explain-80x24")
     }

@@ -85,8 +85,14 @@ struct MonitorCommand: AsyncParsableCommand {
         let configuration = try sources.configuration()
         let locations = sources.locations(configuration)
         if configuration?.theme == .monochrome { environment["NO_COLOR"] = "1" }
+        // The trigger runs the agent's job: the same plan `handler enable` resolves, confirmed before it runs.
+        let planSources = JobPlanSources(configurationPath: sources.config)
+        let startPlan = Result { () throws(JobPlanError) in
+            try JobPlan.resolve(sources: planSources, overrides: .agentJob())
+        }
         let freezeTimeout =
-            configuration?.freezeTimeoutSeconds ?? VMSnapConfiguration.defaults.freezeTimeoutSeconds
+            (try? startPlan.get())?.freezeTimeoutSeconds.value ?? configuration?.freezeTimeoutSeconds
+            ?? VMSnapConfiguration.defaults.freezeTimeoutSeconds
         let plugin = locations.pluginDirectory.map(PluginDirectory.init(path:))
         var model = DashboardModel(
             vmName: ProcessInfo.processInfo.hostName, freezeTimeout: freezeTimeout, sources: locations.freshness(),
@@ -95,10 +101,12 @@ struct MonitorCommand: AsyncParsableCommand {
                 ? "read-only: triggering is disabled (--read-only)" : "no settings in the plugin directory to run")
         model.settings = plugin?.redactedNewestSettings()
         if let problem = plugin?.environmentProblem { model.notice = (problem, .warning, Date()) }
+        switch startPlan {
+        case .success(let plan): model.jobPlanText = plan.text()
+        case .failure(let error): model.jobPlanText = "The job plan cannot be made: \(error)\n"
+        }
         let feed = DashboardFeed(model)
-        // The trigger runs the agent's job: the same plan `handler enable` resolves, confirmed before it runs.
-        let planner = TriggerPlanner(
-            feed: feed, sources: JobPlanSources(configurationPath: sources.config), overrides: .agentJob())
+        let planner = TriggerPlanner(feed: feed, sources: planSources, overrides: .agentJob())
         let driver = LiveJobDriver(feed: feed, freezeTimeout: freezeTimeout) {
             guard let plugin else { throw ValidationError("no plugin directory") }
             let plan = try planner.confirmedPlan()

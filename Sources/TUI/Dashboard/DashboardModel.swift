@@ -21,6 +21,8 @@ public struct DashboardModel: Sendable {
     public var logName: String
     /// The newest settings file, redacted.
     public var settings: String?
+    /// The job plan on this machine as `vmsnap config show` prints it, for the settings overlay.
+    public var jobPlanText: String?
     /// Whether triggering a snapshot is possible from here (a job source exists and not read-only).
     public var canTrigger: Bool
     /// Why triggering is impossible, when it is.

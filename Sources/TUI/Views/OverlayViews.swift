@@ -15,7 +15,7 @@ enum OverlayViews {
         ("w", "wrap long log lines"),
         ("l", "log level filter: all, >= INF, >= WRN, ERR"),
         ("e", "explain the error code in view (meaning and what to do)"),
-        ("i", "the newest job settings (protected settings hidden, signatures redacted)"),
+        ("i", "the job plan and the newest settings (secrets hidden)"),
         ("t", "trigger a snapshot now (asks first; not with --read-only)"),
         ("?", "this help"),
         ("q", "quit"),
@@ -28,7 +28,7 @@ enum OverlayViews {
         switch state.overlay {
         case .none: return
         case .help: renderHelp(into: &grid, body: body, context: context)
-        case .settings: renderSettings(model.settings, into: &grid, body: body, context: context)
+        case .settings: renderSettings(model, into: &grid, body: body, context: context)
         case .confirmTrigger: renderConfirm(model, into: &grid, body: body, context: context)
         case .confirmQuit: renderQuitQuestion(into: &grid, body: body, context: context)
         case .detail(let index):
@@ -83,11 +83,13 @@ enum OverlayViews {
     }
 
     private static func renderSettings(
-        _ settings: String?, into grid: inout CellGrid, body: Rect, context: RenderContext
+        _ model: DashboardModel, into grid: inout CellGrid, body: Rect, context: RenderContext
     ) {
         let rect = Rect(x: body.x + 1, y: body.y, width: body.width - 2, height: body.height)
-        grid.box(rect, title: "Newest settings, redacted  (Esc back)", glyphs: context.glyphs)
-        let text = Redactor.redact(settings ?? "no settings file in the plugin directory")
+        let title = model.jobPlanText == nil ? "Newest settings, redacted" : "Job plan and newest settings, redacted"
+        grid.box(rect, title: "\(title)  (Esc back)", glyphs: context.glyphs)
+        let settings = model.settings ?? "no settings file in the plugin directory"
+        let text = Redactor.redact(model.jobPlanText.map { $0 + "\nNewest settings:\n" + settings } ?? settings)
         var y = rect.y + 1
         for row in text.split(separator: "\n", omittingEmptySubsequences: false) where y < rect.bottom - 1 {
             grid.putFitted(String(row), x: rect.x + 2, y: y, width: rect.width - 4, glyphs: context.glyphs)
