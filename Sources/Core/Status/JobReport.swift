@@ -81,8 +81,8 @@ public struct JobReport: Sendable, Equatable {
                 name: ExtensionIdentity.name, operation: "Enable", status: status, substatus: [], code: String(code),
                 taskId: taskID, formattedMessage: .init(lang: "en-US", message: message),
                 storageDetails: .init(
-                    partitionCount: 1, totalUsedSizeInBytes: facts.usedBytes ?? 0, isStoragespacePresent: false,
-                    isSizeComputationFailed: facts.usedBytes == nil),
+                    partitionCount: facts.storage.partitionCount, totalUsedSizeInBytes: facts.storage.totalUsedBytes,
+                    isStoragespacePresent: false, isSizeComputationFailed: facts.storage.sizeComputationFailed),
                 commandStartTimeUTCTicks: commandStartTicks ?? "",
                 telemetryData: telemetry.map { .init(key: $0, value: $1) },
                 uniqueMachineId: facts.uniqueMachineID,
