@@ -70,6 +70,7 @@ struct HandlerCommand: AsyncParsableCommand {
                 statusDirectory: folders.statusFolder, logDirectory: folders.logFolder,
                 stateDirectory: handler.directory)
             var log = handler.log
+            var eventFiles = true
             do {
                 let plan = try JobPlan.resolve(
                     sources: JobPlanSources(configurationPath: config, vmbackupConfPath: vmbackupConf),
@@ -78,6 +79,7 @@ struct HandlerCommand: AsyncParsableCommand {
                     statusDirectory: folders.statusFolder, logDirectory: folders.logFolder,
                     stateDirectory: handler.directory)
                 if !plan.writeLog.value { log = ExtensionLog(directory: nil) }
+                eventFiles = plan.eventFiles.value
                 plan.log(to: log)
             } catch {
                 rejection = JobFailure(code: 11, message: error.jobMessage)
@@ -85,6 +87,18 @@ struct HandlerCommand: AsyncParsableCommand {
             let job = SnapshotJob.load(
                 settingsPath: handler.directory, options: options, log: log, rejection: rejection)
             _ = await JobConsole.run(job, json: json)
+            if eventFiles, let folder = folders.eventsFolder {
+                // After the job: the thaw is done, the events folder can be written.
+                let events = GuestAgentEvents(
+                    folder: folder, version: "\(ExtensionIdentity.name)-\(ExtensionIdentity.version)",
+                    operationID: job.settings.taskID)
+                events.removeStale()
+                do {
+                    try events.write(logLines: log.jobLog.split(separator: "\n").map(String.init))
+                } catch {
+                    log.write("WARNING: guest-agent event file not written in \(folder): \(error)")
+                }
+            }
             if let rejection {
                 FileHandle.standardError.write(Data("error: \(rejection.message)\n".utf8))
                 throw ExitCode(1)

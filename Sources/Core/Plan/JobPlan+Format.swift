@@ -54,6 +54,9 @@ extension JobPlan {
             SettingRow(
                 name: "writeLog", value: writeLog.value ? "on" : "off (no extension.log)", json: .bool(writeLog.value),
                 source: writeLog.source),
+            SettingRow(
+                name: "eventFiles", value: eventFiles.value ? "on (warnings and errors)" : "off",
+                json: .bool(eventFiles.value), source: eventFiles.source),
         ]
     }
 

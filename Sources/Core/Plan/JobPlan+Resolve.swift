@@ -137,6 +137,11 @@ extension JobPlan {
             }
             return Sourced(true, .builtIn)
         }
+        let writeLog = flag(.writeLog)
+        var eventFiles = writeLog.value ? Sourced(true, .builtIn) : Sourced(false, writeLog.source)
+        if let (entry, source) = fromConf(.disableLogging), case .integer(let value) = entry.value {
+            eventFiles = writeLog.value ? Sourced(value == 0, source) : eventFiles
+        }
 
         return JobPlan(
             freeze: freeze, mounts: mounts,
@@ -144,7 +149,7 @@ extension JobPlan {
             freezeTimeoutSeconds: timeout, freezeWaitSeconds: freezeWait, freezeLockWaitSeconds: lockWait,
             freezeLockPath: lockPath, expediteRcu: expedite, scriptConfigPath: scriptPath,
             scripts: readsScripts ? ScriptPlugin(configPath: scriptPath.value) : nil, snapshotConcurrency: concurrency,
-            uploadStatusAndLog: flag(.uploadStatusAndLog), writeLog: flag(.writeLog),
+            uploadStatusAndLog: flag(.uploadStatusAndLog), writeLog: writeLog, eventFiles: eventFiles,
             configurationPath: configurationFile, vmbackupConf: conf, warnings: warnings)
     }
 }

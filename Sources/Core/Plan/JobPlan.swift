@@ -31,6 +31,8 @@ public struct JobPlan: Sendable, Equatable {
     public var uploadStatusAndLog: Sourced<Bool>
     /// Whether extension.log is written.
     public var writeLog: Sourced<Bool>
+    /// Whether the job's warnings and errors become guest-agent event files (in HandlerEnvironment's eventsFolder).
+    public var eventFiles: Sourced<Bool>
     /// The vmsnap configuration file that was read, if any.
     public var configurationPath: String?
     /// The vmbackup.conf that was read, if any.

@@ -63,12 +63,13 @@ public enum VMBackupConfKey: String, Sendable, CaseIterable {
     /// What vmsnap does with the key; nil for the keys that change the job (they show as effective settings).
     public var ignoredBecause: String? {
         switch self {
-        case .timeout, .safeFreezeWaitInSeconds, .mountsToSkip, .seqsnapshot, .writeLog, .uploadStatusAndLog:
+        case .timeout, .safeFreezeWaitInSeconds, .mountsToSkip, .seqsnapshot, .writeLog, .uploadStatusAndLog,
+            .disableLogging:
             nil
         case .snapshotMethod:
             "vmsnap takes guest (blob) snapshots only; the host path is the backup service's"
         case .loggingOff: "vmsnap never drops lines logged while frozen: it writes them after the thaw"
-        case .disableLogging, .asyncEventLogging: "vmsnap writes no guest-agent event files"
+        case .asyncEventLogging: "vmsnap writes its event files once, when the job has ended (never while frozen)"
         case .onlyLocalFilesystems: "vmsnap never runs df and never blocks on network filesystems"
         case .sudoOff: "vmsnap runs neither lsscsi nor pvs"
         case .onAppFailureDoFsFreeze, .onAppSuccessDoFsFreeze:

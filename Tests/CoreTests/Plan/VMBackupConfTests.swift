@@ -55,6 +55,7 @@ struct VMBackupConfTests {
         #expect(conf.warnings.isEmpty, "\(conf.warnings)")
         let effective: Set<VMBackupConfKey> = [
             .timeout, .safeFreezeWaitInSeconds, .mountsToSkip, .seqsnapshot, .writeLog, .uploadStatusAndLog,
+            .disableLogging,
         ]
         for key in VMBackupConfKey.allCases {
             #expect((key.ignoredBecause == nil) == effective.contains(key), "\(key.rawValue) says what vmsnap does")

@@ -156,4 +156,36 @@ struct JobPlanEndToEndTests {
         #expect(scenario.emulator.snapshots(container: scenario.fixture.container, blob: "disk0").isEmpty)
         #expect(try filesystems[0].startWriter().completed(within: 2))
     }
+
+    @Test func handlerEnableWritesGuestAgentEventFilesUnlessDisableLogging() async throws {
+        for disabled in [false, true] {
+            let scenario = try await SnapshotScenario.start(disks: 2)
+            defer { Task { try await scenario.stop() } }
+            scenario.emulator.setFaults([
+                FaultRule(blob: "disk1", operation: .snapshot, action: .failFirst(1, status: 503, code: "ServerBusy"))
+            ])
+            let plugin = try scenario.pluginDirectory(sequenceNumber: 1)
+            let conf = scenario.directory.appendingPathComponent("vmbackup.conf")
+            try "[SnapshotThread]\ndisable_logging = \(disabled ? 1 : 0)\n".write(
+                to: conf, atomically: true, encoding: .utf8)
+            let enable = try BuiltBinary.run(
+                ["handler", "enable", "--freeze", "off", "--vmbackup-conf", conf.path],
+                environment: ["ConfigSequenceNumber": "1"], currentDirectory: plugin)
+            #expect(enable.status == 0, "\(enable.stderr)")
+            let folder = plugin.appendingPathComponent("events")
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            if disabled {
+                #expect(files.isEmpty, "disable_logging = 1: no event files, \(files)")
+                continue
+            }
+            #expect(files.count == 1 && files[0].hasSuffix(".json") && Int64(files[0].dropLast(5)) != nil, "\(files)")
+            let data = try Data(contentsOf: folder.appendingPathComponent(files[0]))
+            let events = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: String]])
+            #expect(events.first?["OperationId"] == scenario.taskID)
+            #expect(events.first?["Version"] == "Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.0")
+            let messages = events.compactMap { $0["Message"] }.joined()
+            #expect(messages.contains("[Warning]:\tdisk 1 ") && messages.contains("HTTP 503"), "\(messages)")
+            #expect(!scenario.leaksSignature(messages))
+        }
+    }
 }
