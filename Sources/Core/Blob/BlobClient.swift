@@ -1,5 +1,6 @@
 import CVMSnapCurl
 import Foundation
+import Synchronization
 
 /// Asynchronous Azure Blob Storage client over libcurl: one multi handle on its own thread, connections kept
 /// alive and reused per host, HTTP/2 when offered, TLS verified, SAS queries sent byte-for-byte.
@@ -39,6 +40,8 @@ public final class BlobClient: Sendable {
 
     public let configuration: Configuration
     private let loop: CurlEventLoop
+    /// Document targets (status and log blobs) already looked at: blob URI -> whether it is a page blob.
+    let documentTargets = Mutex<[String: Bool]>([:])
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -136,7 +139,7 @@ public final class BlobClient: Sendable {
                 method: .head, url: uri.blobURI, headers: [], body: Data(), timeout: timeout, freshConnection: true))
     }
 
-    private func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {
+    func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {
         let transfer = CurlTransfer(request)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in

@@ -434,7 +434,7 @@ public final class SnapshotJob: Sendable {
         guard let logsBlob = settings.logsBlob else { return }
         let body = Data(log.jobLog.utf8)
         let outcome = await options.retry.run(until: deadline) { [client] timeout async throws(BlobTransportError) in
-            try await client.putBlockBlob(
+            try await client.putDocument(
                 logsBlob, body: body, contentType: "text/plain; charset=utf-8", timeout: timeout)
         }
         if !outcome.succeeded { logger.error("log upload failed: \(StatusReporter.describe(outcome))") }
