@@ -67,8 +67,9 @@ public struct JobReport: Sendable, Equatable {
             ("extensionVersion", ExtensionIdentity.version), ("osVersion", facts.osVersion),
             ("kernelVersion", facts.kernelVersion), ("platformArchitecture", "64bit"),
             ("snapshotCreator", "guestExtension"), ("prePostEnabled", prePostEnabled ? "True" : "False"),
-            ("consistencyType", consistency.rawValue), ("extErrorCode", code <= 1 ? "success" : String(code)),
+            ("consistencyType", consistency.rawValue),
         ]
+        if finished { telemetry.append(("extErrorCode", extErrorCode)) }
         let timings = [
             ("FreezeTime", freezeDuration), ("ThawTime", thawDuration), ("snapshotTimeTaken", snapshotDuration),
         ]
@@ -97,6 +98,12 @@ public struct JobReport: Sendable, Equatable {
                     stage: stage, finished: finished, updatedUTC: updated.formatted(.iso8601), disks: disks,
                     stages: stages,
                     note: statusUploadFailure.map { "terminal status upload failed: \($0)" })))
+    }
+
+    /// The peer's `extErrorCode`: the NAME of the job's code, the health code's (761) for a partial failure.
+    var extErrorCode: String {
+        let telling = healthStatusCode > 1 && healthStatusCode != code ? healthStatusCode : code
+        return ErrorCatalog.resultCode(telling)?.name ?? String(telling)
     }
 
     /// `H:MM:SS.ffffff`, the Python timedelta form the peer reports.
