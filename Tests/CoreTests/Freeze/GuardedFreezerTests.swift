@@ -223,35 +223,10 @@ struct GuardedFreezerTests {
         }
     }
 
-    /// A process holding the freeze lock with POSIX lockf (as the peer and Site Recovery take it), released after
-    /// `seconds`; the returned process has printed "locked" once it holds the lock.
-    private func lockfHolder(_ lockPath: String, seconds: Double) throws -> (Process, Pipe) {
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = [
-            "-c",
-            """
-            import fcntl, os, sys, time
-            os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True)
-            f = open(sys.argv[1], "a+")
-            fcntl.lockf(f, fcntl.LOCK_EX)
-            print("locked", flush=True)
-            time.sleep(float(sys.argv[2]))
-            """,
-            lockPath, String(seconds),
-        ]
-        let output = Pipe()
-        holder.standardOutput = output
-        try holder.run()
-        let line = LineReader(output.fileHandleForReading).next(containing: "locked")
-        #expect(line != nil, "the lockf holder did not take the lock")
-        return (holder, output)
-    }
-
     @Test func aLockfHolderMakesTheJobWaitThenFail121WithoutFreezing() async throws {
         try await LoopFilesystem.withTestMounts(1) { filesystems, mounts, lockPath in
-            let (holder, _) = try lockfHolder(lockPath, seconds: 30)
-            defer { holder.terminate() }
+            let holder = try LockfHolder.start(lockPath, seconds: 30)
+            defer { holder.stop() }
             var waiting = freezer(mounts, lockPath: lockPath)
             waiting.lockWait = .seconds(2)
             let notices = Mutex<[String]>([])
@@ -262,20 +237,20 @@ struct GuardedFreezerTests {
                 }
             }
             #expect(failure?.code == 121)
-            #expect(failure?.message.contains("held by process \(holder.processIdentifier)") == true, "\(failure!)")
+            #expect(failure?.message.contains("held by process \(holder.processID)") == true, "\(failure!)")
             #expect(writer.completed(within: 2), "nothing was frozen while waiting for the lock")
             let heard = notices.withLock { $0 }
             #expect(heard.count >= 1, "each retry is reported")
             #expect(
-                heard.allSatisfy { $0.hasPrefix("waiting for the freeze lock held by PID \(holder.processIdentifier)") }
+                heard.allSatisfy { $0.hasPrefix("waiting for the freeze lock held by PID \(holder.processID)") }
             )
         }
     }
 
     @Test func aLockfHolderThatReleasesInTimeLetsTheJobFreeze() async throws {
         try await LoopFilesystem.withTestMounts(1) { filesystems, mounts, lockPath in
-            let (holder, _) = try lockfHolder(lockPath, seconds: 1.5)
-            defer { holder.terminate() }
+            let holder = try LockfHolder.start(lockPath, seconds: 1.5)
+            defer { holder.stop() }
             var waiting = freezer(mounts, lockPath: lockPath)
             waiting.lockWait = .seconds(20)
             let frozen = try await waiting.freezeGuarded(timeout: .seconds(30))

@@ -102,17 +102,24 @@ struct JobPlanEndToEndTests {
         #expect(broken.status == 1 && broken.stderr.contains("no such file"), "\(broken.stderr)")
     }
 
+    /// Runs `handler enable --freeze off` in the scenario's plugin directory with a vmbackup.conf of `conf`.
+    private func enable(_ scenario: SnapshotScenario, sequenceNumber: Int, conf: String) throws -> URL {
+        let plugin = try scenario.pluginDirectory(sequenceNumber: sequenceNumber)
+        let file = scenario.directory.appendingPathComponent("vmbackup.conf")
+        try conf.write(to: file, atomically: true, encoding: .utf8)
+        let enable = try BuiltBinary.run(
+            ["handler", "enable", "--freeze", "off", "--vmbackup-conf", file.path],
+            environment: ["ConfigSequenceNumber": String(sequenceNumber)], currentDirectory: plugin)
+        #expect(enable.status == 0, "\(enable.stderr)")
+        return plugin
+    }
+
     @Test func uploadStatusAndLogFalseKeepsTheStatusFileOnly() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
-        let plugin = try scenario.pluginDirectory(sequenceNumber: 2)
+        let plugin = try enable(
+            scenario, sequenceNumber: 2, conf: "[SnapshotThread]\nUploadStatusAndLog = False\nseqsnapshot = 1\n")
         let conf = scenario.directory.appendingPathComponent("vmbackup.conf")
-        try "[SnapshotThread]\nUploadStatusAndLog = False\nseqsnapshot = 1\n".write(
-            to: conf, atomically: true, encoding: .utf8)
-        let enable = try BuiltBinary.run(
-            ["handler", "enable", "--freeze", "off", "--vmbackup-conf", conf.path],
-            environment: ["ConfigSequenceNumber": "2"], currentDirectory: plugin)
-        #expect(enable.status == 0, "\(enable.stderr)")
         let status = try String(contentsOf: plugin.appendingPathComponent("status/2.status"), encoding: .utf8)
         #expect(status.contains(#""status":"success""#))
         #expect(scenario.blob(SnapshotScenario.statusBlob) == nil, "no status blob upload")
@@ -129,19 +136,8 @@ struct JobPlanEndToEndTests {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
         let lock = scenario.directory.appendingPathComponent("lock/SafeFreezeLockFile").path
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = [
-            "-c",
-            "import fcntl, os, sys, time\nos.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True)\n"
-                + "f = open(sys.argv[1], 'a+')\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(60)\n",
-            lock,
-        ]
-        let output = Pipe()
-        holder.standardOutput = output
-        try holder.run()
-        defer { holder.terminate() }
-        #expect(LineReader(output.fileHandleForReading).next(containing: "locked") != nil)
+        let holder = try LockfHolder.start(lock, seconds: 60)
+        defer { holder.stop() }
         let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
         let job = try BuiltBinary.run([
             "snapshot", "--settings", settings.path, "--freeze", "auto", "--mount", mount, "--freeze-lock", lock,
@@ -151,7 +147,7 @@ struct JobPlanEndToEndTests {
         let status = try String(contentsOfFile: scenario.statusDirectory + "/0.status", encoding: .utf8)
         #expect(status.contains(#""code":121"#), "\(status)")
         let log = try String(contentsOfFile: scenario.logDirectory + "/extension.log", encoding: .utf8)
-        #expect(log.contains("waiting for the freeze lock held by PID \(holder.processIdentifier)"), "\(log)")
+        #expect(log.contains("waiting for the freeze lock held by PID \(holder.processID)"), "\(log)")
         #expect(!log.contains("freeze: froze"))
         #expect(scenario.emulator.snapshots(container: scenario.fixture.container, blob: "disk0").isEmpty)
         #expect(try filesystems[0].startWriter().completed(within: 2))
@@ -164,14 +160,8 @@ struct JobPlanEndToEndTests {
             scenario.emulator.setFaults([
                 FaultRule(blob: "disk1", operation: .snapshot, action: .failFirst(1, status: 503, code: "ServerBusy"))
             ])
-            let plugin = try scenario.pluginDirectory(sequenceNumber: 1)
-            let conf = scenario.directory.appendingPathComponent("vmbackup.conf")
-            try "[SnapshotThread]\ndisable_logging = \(disabled ? 1 : 0)\n".write(
-                to: conf, atomically: true, encoding: .utf8)
-            let enable = try BuiltBinary.run(
-                ["handler", "enable", "--freeze", "off", "--vmbackup-conf", conf.path],
-                environment: ["ConfigSequenceNumber": "1"], currentDirectory: plugin)
-            #expect(enable.status == 0, "\(enable.stderr)")
+            let plugin = try enable(
+                scenario, sequenceNumber: 1, conf: "[SnapshotThread]\ndisable_logging = \(disabled ? 1 : 0)\n")
             let folder = plugin.appendingPathComponent("events")
             let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             if disabled {
