@@ -119,6 +119,42 @@ import Testing
         #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n")
     }
 
+    @Test func monitorsConfirmationListsTheAgentJobsPlanAndQuitAsksWhileNothingRuns() async throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scenario = try await SnapshotScenario.start(disks: 2)
+        defer { Task { try await scenario.stop() } }
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 1)
+        let config = try SettingsFixtures.write(
+            ["freezeTimeoutSeconds": 42, "mountsToSkip": ["/nonexistent"]],
+            to: directory.appendingPathComponent("c.json"))
+        // The agent's job on this machine, as `config show` (the resolver handler enable uses) plans it.
+        let show = try BuiltBinary.run(["config", "show", "--json", "--config", config.path])
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        let mounts = try #require(plan["mountsToFreeze"] as? [String])
+        let session = try TmuxSession(
+            command: wrapped(
+                "'\(BuiltBinary.vmsnap.path)' monitor --config '\(config.path)' --plugin-dir '\(plugin.path)' "
+                    + "--log-dir '\(directory.path)'", in: directory),
+            width: 120, height: 40, environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        defer { session.kill() }
+        #expect(session.wait(for: "Disks").met)
+        try session.send("t")
+        let confirm = session.wait(for: "Scripts: ")
+        let dialog = confirm.screen.joined(separator: "\n")
+        #expect(confirm.met, "\(dialog)")
+        if mounts.isEmpty {
+            #expect(dialog.contains("no filesystem qualifies"), "\(dialog)")
+        } else {
+            #expect(dialog.contains("for at most 42 s:"), "\(dialog)")
+            for mount in mounts { #expect(dialog.contains("- \(mount) "), "\(mount) listed:\n\(dialog)") }
+        }
+        try session.send("n")
+        #expect(session.wait(for: "snapshot not triggered").met)
+        try session.send("q")
+        #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n", "no job runs: q quits at once")
+    }
+
     @Test func terminationSignalRestoresTheTerminal() throws {
         let directory = try workDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
