@@ -185,7 +185,8 @@ struct GuardedFreezerTests {
         }
     }
 
-    @Test func aFreezeBlockedPastTheDeadlineIs122AndLeavesNothingFrozen() async throws {
+    @Test(arguments: [false, true])
+    func aFreezeBlockedPastTheDeadlineIs122AndLeavesNothingFrozen(bySafeFreezeWait: Bool) async throws {
         // `stacked` lives in an image on `base`: with `base` frozen, flushing `stacked` blocks in the kernel.
         try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let stackedList = try LoopFilesystem.create(count: 1, imageDirectory: mounts[0])
@@ -197,10 +198,14 @@ struct GuardedFreezerTests {
             let stacked = try LoopFilesystem.testOwnedMounts(stackedList)[0]
             try Data(repeating: 7, count: 1 << 20).write(to: URL(fileURLWithPath: stacked + "/dirty"))
             #expect(try ProcessOutput.run(fsfreeze, ["-f", mounts[0]]).status == 0)
+            // vmbackup.conf SafeFreezeWaitInSeconds: the freeze must complete within 1 s of a 30 s freeze timeout.
+            var guarded = freezer([mounts[1], stacked], lockPath: lockPath)
+            guarded.freezeWait = bySafeFreezeWait ? .seconds(1) : nil
             let failure = await #expect(throws: JobFailure.self) {
-                _ = try await freezer([mounts[1], stacked], lockPath: lockPath).freezeGuarded(timeout: .seconds(1))
+                _ = try await guarded.freezeGuarded(timeout: .seconds(bySafeFreezeWait ? 30 : 1))
             }
             #expect(failure?.code == 122)
+            #expect(failure?.message.contains("within the freeze wait of 1.0 s") == bySafeFreezeWait, "\(failure!)")
             #expect(try filesystems[1].startWriter().completed(within: 5), "a mount stayed frozen after the deadline")
             #expect(try ProcessOutput.run(fsfreeze, ["-u", mounts[0]]).status == 0)
             #expect(try stackedList[0].startWriter().completed(within: 5), "the blocked mount stayed frozen")
