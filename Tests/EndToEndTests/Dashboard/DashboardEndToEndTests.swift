@@ -155,6 +155,35 @@ import Testing
         #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n", "no job runs: q quits at once")
     }
 
+    @Test func aTriggeredJobShowsItWaitsForTheFreezeLockThenFreezes() throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let filesystems = try LoopFilesystem.create(count: 1)
+        defer { filesystems.forEach { $0.remove() } }
+        let mount = try #require(try LoopFilesystem.testOwnedMounts(filesystems).first)
+        let lock = directory.appendingPathComponent("lock/SafeFreezeLockFile").path
+        let session = try TmuxSession(
+            command: wrapped(
+                "'\(BuiltBinary.vmsnap.path)' demo --disks 1 --freeze-mount '\(mount)' --freeze-lock '\(lock)'",
+                in: directory),
+            width: 140, height: 40,
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "TMPDIR": directory.path])
+        defer { session.kill() }
+        #expect(session.wait(for: "previous job").met)
+        let holder = try LockfHolder.start(lock, seconds: 4)
+        defer { holder.stop() }
+        try session.send("t")
+        #expect(session.wait(for: "Scripts: ").met)
+        try session.send("y")
+        let waiting = session.wait(timeout: 20) { $0.joined().contains("waiting for the freeze lock held by PID") }
+        #expect(waiting.met, "the dashboard shows the wait:\n\(waiting.screen.joined(separator: "\n"))")
+        #expect(waiting.screen.joined().contains("PID \(holder.processID)"))
+        let finished = session.wait(timeout: 40) { $0.joined().contains("snapshot finished: success") }
+        #expect(finished.met, "the job freezes once the holder lets go:\n\(finished.screen.joined(separator: "\n"))")
+        try session.send("q")
+        #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n")
+    }
+
     @Test func terminationSignalRestoresTheTerminal() throws {
         let directory = try workDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
