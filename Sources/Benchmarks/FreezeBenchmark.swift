@@ -78,8 +78,10 @@ private final class RecordingFreezer: FilesystemFreezer {
 
     var lastReport: FreezeGuardMessage? { report.withLock { $0 } }
 
-    func freeze(timeout: Duration) async throws -> any FrozenFilesystems {
-        RecordingFrozen(frozen: try await freezer.freezeGuarded(timeout: timeout), owner: self)
+    func freeze(timeout: Duration, notice: @escaping @Sendable (String) -> Void) async throws
+        -> any FrozenFilesystems
+    {
+        RecordingFrozen(frozen: try await freezer.freezeGuarded(timeout: timeout, notice: notice), owner: self)
     }
 
     fileprivate func record(_ message: FreezeGuardMessage) { report.withLock { $0 = message } }
@@ -90,6 +92,7 @@ private struct RecordingFrozen: FrozenFilesystems {
     let owner: RecordingFreezer
 
     var mounts: [String] { frozen.mounts }
+    var lockWait: Duration { frozen.lockWait }
 
     func thaw() async -> ThawReport {
         let message = await frozen.thawWithDetails()

@@ -109,7 +109,7 @@ public enum UIBenchmark {
         let polling = Task { await DashboardSources.run(locations: locations, fetcher: fetcher, feed: feed) }
         let screen = HeadlessScreen(width: 120, height: 40)
         let runner = DashboardRunner(
-            feed: feed, environment: [:], explain: CodeExplanation.lookup, onTrigger: {})
+            feed: feed, environment: [:], explain: CodeExplanation.lookup, prepareTrigger: {}, onTrigger: {})
         let before = cpuSeconds()
         let began = Date()
         let ui = Thread { runner.runLoop(on: screen) }

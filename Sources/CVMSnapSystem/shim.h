@@ -1,5 +1,6 @@
 // Thin shim over Linux calls the Glibc module cannot import (variadic prctl, the FIFREEZE/FITHAW ioctl macros,
-// pipe2, syncfs and posix_spawn_file_actions_addclosefrom_np which glibc declares only under _GNU_SOURCE).
+// pipe2, syncfs and posix_spawn_file_actions_addclosefrom_np which glibc declares only under _GNU_SOURCE, fcntl
+// record locks).
 #ifndef VMSNAP_SYSTEM_SHIM_H
 #define VMSNAP_SYSTEM_SHIM_H
 #include <fcntl.h>
@@ -19,4 +20,20 @@ static inline int vmsnap_spawn_close_from(posix_spawn_file_actions_t *actions, i
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
 static inline int vmsnap_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+// An exclusive POSIX record lock on the whole file, the kind lockf() and fcntl() take (not flock()): 0 when taken,
+// -1 with errno EAGAIN or EACCES while another process holds it.
+static inline int vmsnap_record_lock(int fd) {
+    struct flock lock = {0};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    return fcntl(fd, F_SETLK, &lock);
+}
+// The process holding a record lock that conflicts with an exclusive one: its pid, 0 when none, -1 on error.
+static inline int vmsnap_record_lock_holder(int fd) {
+    struct flock lock = {0};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    if (fcntl(fd, F_GETLK, &lock) != 0) return -1;
+    return lock.l_type == F_UNLCK ? 0 : lock.l_pid;
+}
 #endif

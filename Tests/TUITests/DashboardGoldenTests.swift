@@ -105,12 +105,28 @@ import Testing
         state.overlay = .help
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "help-80x24")
         state.overlay = .confirmTrigger
-        try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "confirm-80x24")
+        var unfrozen = model
+        unfrozen.triggerPlan = TriggerPlan(
+            freezing: false, mounts: [], freezeTimeoutSeconds: 60, scripts: "none (no script configuration is read)")
+        try GoldenGrid.check(GoldenGrid.render(unfrozen, state: state, width: 80, height: 24), "confirm-80x24")
         var freezing = model
-        freezing.freezePlan = .mounts(["/data", "/var/lib/db"])
+        freezing.triggerPlan = TriggerPlan(
+            freezing: true, mounts: ["/data", "/var/lib/db", "/"], freezeTimeoutSeconds: 45,
+            scripts: "pre /opt/pre.sh, post /opt/post.sh (timeout 30 s)")
         let named = GoldenGrid.render(freezing, state: state, width: 80, height: 24)
         try GoldenGrid.check(named, "confirm-freeze-mounts-80x24")
-        #expect(named.lines.joined().contains("Freezes only /data, /var/lib/db."))
+        let text = named.lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
+        #expect(text.contains("Freezes 3 filesystems for at most 45 s:"))
+        for mount in ["/data", "/var/lib/db", "/"] { #expect(named.lines.contains { $0.contains("│ - \(mount) ") }) }
+        #expect(text.contains("Scripts: pre /opt/pre.sh, post /opt/post.sh (timeout 30 s)"))
+        var broken = model
+        broken.triggerPlan = .unavailable("--mount /nope: not a mount point (see /proc/self/mountinfo)")
+        let refused = GoldenGrid.render(broken, state: state, width: 80, height: 24).lines.joined()
+        #expect(refused.contains("Cannot trigger a snapshot") && refused.contains("/nope: not a mount point"))
+        #expect(!refused.contains("[y] yes"))
+        state.overlay = .confirmQuit
+        let quitting = GoldenGrid.render(model, state: state, width: 80, height: 24).lines.joined()
+        #expect(quitting.contains("Quit while a job runs?") && quitting.contains("[y] yes"))
         state.overlay = .detail(2)
         try GoldenGrid.check(GoldenGrid.render(model, state: state, width: 80, height: 24), "detail-80x24")
         var withSettings = model
@@ -123,6 +139,13 @@ import Testing
         try GoldenGrid.check(settings, "settings-160x24")
         #expect(settings.lines.joined().contains("sig=REDACTED"))
         #expect(!settings.lines.joined().contains("SECRET"))
+        withSettings.jobPlanText = "Mounts frozen, in order:\n  /data  (xfs /dev/sdc1)\n"
+        let planned = GoldenGrid.render(withSettings, state: state, width: 160, height: 24).lines
+        #expect(planned.contains { $0.contains("Job plan and newest settings, redacted") })
+        let rows = planned.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " │")) }
+        #expect(
+            rows.firstIndex { $0.hasPrefix("/data  (xfs") }! < rows.firstIndex { $0.hasPrefix("Newest settings:") }!,
+            "the plan first, then the settings")
         state.overlay = .none
         _ = state.update(.key(.character("e")), model: model, now: GoldenGrid.now)
         #expect(

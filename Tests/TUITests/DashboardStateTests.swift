@@ -18,12 +18,45 @@ import Testing
     @Test func triggerAsksFirstAndDefaultsToNo() throws {
         let model = try model()
         var state = DashboardState()
-        #expect(state.update(.key(.character("t")), model: model, now: now) == nil)
+        #expect(state.update(.key(.character("t")), model: model, now: now) == .prepareTrigger)
         #expect(state.overlay == .confirmTrigger)
         #expect(state.update(.key(.enter), model: model, now: now) == nil, "Enter means the default: No")
         #expect(state.overlay == .none && state.toast?.text == "snapshot not triggered")
         _ = state.update(.key(.character("t")), model: model, now: now)
         #expect(state.update(.key(.character("y")), model: model, now: now) == .trigger)
+    }
+
+    @Test func aPlanThatCannotBeMadeIsNeverTriggered() throws {
+        var model = try model()
+        model.triggerPlan = .unavailable("vmsnap configuration: broken")
+        var state = DashboardState()
+        _ = state.update(.key(.character("t")), model: model, now: now)
+        #expect(state.update(.key(.character("y")), model: model, now: now) == nil)
+    }
+
+    private func running(_ model: DashboardModel) -> DashboardModel {
+        var model = model
+        model.live = JobSnapshot(origin: .liveJob, taskID: "task-7", status: "transitioning", code: 4)
+        return model
+    }
+
+    @Test func triggerWhileAJobRunsSaysSoWithoutAsking() throws {
+        let model = running(try model())
+        var state = DashboardState()
+        #expect(state.update(.key(.character("t")), model: model, now: now) == nil)
+        #expect(state.overlay == .none)
+        #expect(state.toast?.text == "a snapshot job is already running (task task-7): wait for it to finish")
+    }
+
+    @Test func quitWhileAJobRunsAsksFirst() throws {
+        let model = running(try model())
+        var state = DashboardState()
+        #expect(state.update(.key(.character("q")), model: model, now: now) == nil)
+        #expect(state.overlay == .confirmQuit)
+        #expect(state.update(.key(.escape), model: model, now: now) == nil, "anything but y stays")
+        #expect(state.overlay == .none)
+        _ = state.update(.key(.character("q")), model: model, now: now)
+        #expect(state.update(.key(.character("y")), model: model, now: now) == .quit)
     }
 
     @Test func readOnlyNeverTriggers() throws {

@@ -5,8 +5,29 @@ import Foundation
 /// `vmsnap config ...`: inspect and check inputs.
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "config", abstract: "Check job settings and vmsnap's configuration.",
-        subcommands: [ConfigValidateCommand.self])
+        commandName: "config", abstract: "Check job settings and vmsnap's configuration; show the job plan.",
+        subcommands: [ConfigValidateCommand.self, ConfigShowCommand.self])
+}
+
+/// `vmsnap config show [--json]`: the job plan a snapshot would run with on this machine: every effective setting
+/// with its source, the mounts frozen and every reason each other mount is skipped.
+struct ConfigShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show the effective job plan: each setting and its source, the mounts frozen and why others are not.",
+        discussion: """
+            Sources, highest first: the command line, vmsnap's configuration, vmbackup.conf (with its line), the \
+            default. Without --freeze it shows the job the guest agent runs (handler \
+            enable: discovered mounts frozen). Exits 1 when a file is broken or a --mount is not a mount point.
+            """)
+
+    @OptionGroup var plan: JobPlanOptions
+    @Flag(help: "Print the plan as JSON.") var json = false
+
+    func run() throws {
+        let resolved = try plan.resolve(freezesByDefault: true)
+        print(json ? resolved.json() : resolved.text(), terminator: json ? "\n" : "")
+    }
 }
 
 /// `vmsnap config validate FILE|DIR [--json]`: a redacted summary of job settings (any form, or a plugin

@@ -55,23 +55,31 @@ struct DemoCommand: AsyncParsableCommand {
             sources: locations.freshness(), canTrigger: !readOnly,
             triggerUnavailableReason: "read-only: triggering is disabled (--read-only)")
         model.settings = PluginDirectory(path: demo.pluginDirectory).redactedNewestSettings()
-        model.freezePlan = freezeMounts.isEmpty ? .off : .mounts(freezeMounts)
         let feed = DashboardFeed(model)
-        let freezer = freezeMounts.isEmpty ? nil : GuardedFreezer(mounts: freezeMounts, lockPath: freezeLock)
+        // The sample VM reads none of this machine's files: only the named mounts are ever frozen.
+        var planSources = JobPlanSources()
+        planSources.readsMachineFiles = false
+        let planner = TriggerPlanner(
+            feed: feed, sources: planSources,
+            overrides: JobPlanOverrides(
+                freeze: freezeMounts.isEmpty ? nil : true, freezesByDefault: false, mounts: freezeMounts,
+                freezeLockPath: freezeLock,
+                mountFlag: "--freeze-mount"))
         let driver = LiveJobDriver(feed: feed, freezeTimeout: freezeTimeout) {
             let settings = try demo.nextJobSettings()
-            let options = SnapshotJobOptions(
-                freezeTimeout: .seconds(freezeTimeout),
+            let options = try planner.confirmedPlan().options(
                 statusDirectory: (demo.pluginDirectory as NSString).appendingPathComponent("status"),
-                logDirectory: demo.logDirectory, freezer: freezer)
+                logDirectory: demo.logDirectory)
             return SnapshotJob(settings: settings, options: options)
         }
         let fetcher = BlobStatusFetcher(uri: try SASBlobURI(demo.statusBlobReadURI))
         let polling = Task { await DashboardSources.run(locations: locations, fetcher: fetcher, feed: feed) }
         defer { polling.cancel() }
         try await DashboardRunner(
-            feed: feed, environment: environment, explain: CodeExplanation.lookup, onTrigger: { driver.trigger() }
+            feed: feed, environment: environment, explain: CodeExplanation.lookup, prepareTrigger: planner.prepare,
+            onTrigger: { driver.trigger() }
         ).run()
+        await driver.finish(reason: "the dashboard quit")
         try? await demo.emulator.stop()
     }
 }

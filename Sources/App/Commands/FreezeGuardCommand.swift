@@ -25,6 +25,12 @@ struct FreezeGuardCommand: ParsableCommand {
     @Option(help: "The expedited-RCU knob.")
     var rcuExpeditedFile = GuardedFreezer.defaultRCUExpeditedPath
 
+    @Option(help: "Milliseconds to wait for a freeze lock another process holds (retrying every second).")
+    var lockWaitMs = 0
+
+    @Option(help: "Milliseconds from arming until every mount must be frozen (default: the timeout).")
+    var freezeWaitMs: Int?
+
     @Argument(help: "Mount points in freeze order.")
     var mounts: [String] = []
 
@@ -36,6 +42,7 @@ struct FreezeGuardCommand: ParsableCommand {
         FreezeGuard.run(
             FreezeGuardRequest(
                 mounts: mounts, timeout: .milliseconds(timeoutMs), parentPID: parentPid, lockPath: lockFile,
-                rcuExpeditedPath: expediteRcu ? rcuExpeditedFile : nil))
+                rcuExpeditedPath: expediteRcu ? rcuExpeditedFile : nil, lockWait: .milliseconds(max(0, lockWaitMs)),
+                freezeWait: freezeWaitMs.map { .milliseconds(max(1, $0)) }))
     }
 }

@@ -45,41 +45,64 @@ struct HandlerCommand: AsyncParsableCommand {
         }
     }
 
-    /// `enable`: runs the job of config/<ConfigSequenceNumber>.settings, freezing discovered mounts and running
-    /// the scripts of /etc/azure/VMSnapshotScriptPluginConfig.json.
+    /// `enable`: runs the job of config/<ConfigSequenceNumber>.settings with the agent's job plan (discovered mounts
+    /// frozen, the scripts of VMSnapshotScriptPluginConfig.json, vmsnap's configuration and vmbackup.conf).
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the snapshot job of config/<$ConfigSequenceNumber>.settings.",
             discussion: """
                 Exits 0 once a terminal status is written: the status file carries the job's outcome. A broken \
-                vmsnap configuration (--config, default \(VMSnapConfiguration.defaultPath) when it exists) ends the \
-                job with code 11 naming the file and key, and exits 1.
+                vmsnap configuration (--config, default \(VMSnapConfiguration.defaultPath) when it exists) or a \
+                missing --vmbackup-conf ends the job with code 11 naming the file and key, and exits 1.
                 """)
 
         @Flag(help: "Print one JSON object per event per line.") var json = false
         @Option(help: "Freeze filesystems (auto: discovered mounts, as the agent runs it) or not (off).")
-        var freeze: SnapshotCommand.FreezeMode = .auto
-        @Option(help: "vmsnap's configuration file (freezeTimeoutSeconds, mountsToSkip, caBundle).")
-        var config: String?
+        var freeze: JobPlanOptions.FreezeMode?
+        @Option(help: "vmsnap's configuration file (see config.example.json).") var config: String?
+        @Option(help: "vmbackup.conf (default: \(VMBackupConf.defaultPath) when it exists).") var vmbackupConf: String?
 
         func run() async throws {
             let handler = try Handler()
-            var configuration = VMSnapConfiguration.defaults
+            let folders = handler.environment
             var rejection: JobFailure?
+            var options = SnapshotJobOptions(
+                statusDirectory: folders.statusFolder, logDirectory: folders.logFolder,
+                stateDirectory: handler.directory)
+            var log = handler.log
+            var eventFiles = true
+            var trustConfiguration = VMSnapConfiguration.defaults
             do {
-                configuration = try VMSnapConfiguration.load(commandLinePath: config)
+                let plan = try JobPlan.resolve(
+                    sources: JobPlanSources(configurationPath: config, vmbackupConfPath: vmbackupConf),
+                    overrides: JobPlanOverrides.agentJob(freeze: freeze.map { $0 == .auto }))
+                options = plan.options(
+                    statusDirectory: folders.statusFolder, logDirectory: folders.logFolder,
+                    stateDirectory: handler.directory)
+                if !plan.writeLog.value { log = ExtensionLog(directory: nil) }
+                eventFiles = plan.eventFiles.value
+                trustConfiguration = plan.configuration
+                plan.log(to: log)
             } catch {
-                rejection = JobFailure(code: 11, message: "vmsnap configuration: \(error.description)")
+                rejection = JobFailure(code: 11, message: error.jobMessage)
             }
-            let options = SnapshotJobOptions(
-                freezeTimeout: configuration.freezeTimeout(commandLineSeconds: nil),
-                statusDirectory: handler.environment.statusFolder, logDirectory: handler.environment.logFolder,
-                stateDirectory: handler.directory, freezer: freeze == .auto ? configuration.freezer(mounts: nil) : nil,
-                scripts: ScriptPlugin())
             let job = SnapshotJob.load(
                 settingsPath: handler.directory, options: options,
-                client: configuration.blobClient(commandLineBundle: nil), log: handler.log, rejection: rejection)
+                client: trustConfiguration.blobClient(commandLineBundle: nil),
+                log: log, rejection: rejection)
             _ = await JobConsole.run(job, json: json)
+            if eventFiles, let folder = folders.eventsFolder {
+                // After the job: the thaw is done, the events folder can be written.
+                let events = GuestAgentEvents(
+                    folder: folder, version: "\(ExtensionIdentity.name)-\(ExtensionIdentity.version)",
+                    operationID: job.settings.taskID)
+                events.removeStale()
+                do {
+                    try events.write(logLines: log.jobLog.split(separator: "\n").map(String.init))
+                } catch {
+                    log.write("WARNING: guest-agent event file not written in \(folder): \(error)")
+                }
+            }
             if let rejection {
                 TerminalOutput.standardError("error: \(rejection.message)\n")
                 throw ExitCode(1)

@@ -97,8 +97,14 @@ struct MonitorCommand: AsyncParsableCommand {
         }
         let configuration = try sources.configuration()
         let locations = sources.locations(configuration)
+        // The trigger runs the agent's job: the same plan `handler enable` resolves, confirmed before it runs.
+        let planSources = JobPlanSources(configurationPath: sources.config)
+        let startPlan = Result { () throws(JobPlanError) in
+            try JobPlan.resolve(sources: planSources, overrides: .agentJob())
+        }
         let freezeTimeout =
-            configuration?.freezeTimeoutSeconds ?? VMSnapConfiguration.defaults.freezeTimeoutSeconds
+            (try? startPlan.get())?.freezeTimeoutSeconds.value ?? configuration?.freezeTimeoutSeconds
+            ?? VMSnapConfiguration.defaults.freezeTimeoutSeconds
         let plugin = locations.pluginDirectory.map(PluginDirectory.init(path:))
         var model = DashboardModel(
             vmName: ProcessInfo.processInfo.hostName, freezeTimeout: freezeTimeout, sources: locations.freshness(),
@@ -106,18 +112,21 @@ struct MonitorCommand: AsyncParsableCommand {
             triggerUnavailableReason: readOnly
                 ? "read-only: triggering is disabled (--read-only)" : "no settings in the plugin directory to run")
         model.settings = plugin?.redactedNewestSettings()
-        model.freezePlan = .discovered
         if let problem = plugin?.environmentProblem { model.notice = (problem, .warning, Date()) }
+        switch startPlan {
+        case .success(let plan): model.jobPlanText = plan.text()
+        case .failure(let error): model.jobPlanText = "The job plan cannot be made: \(error)\n"
+        }
         let feed = DashboardFeed(model)
-        let mountsToSkip = configuration?.mountsToSkip ?? []
+        let planner = TriggerPlanner(feed: feed, sources: planSources, overrides: .agentJob())
         let driver = LiveJobDriver(feed: feed, freezeTimeout: freezeTimeout) {
             guard let plugin else { throw ValidationError("no plugin directory") }
-            return plugin.snapshotJob(
-                options: SnapshotJobOptions(
-                    freezeTimeout: .seconds(freezeTimeout),
-                    logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent },
-                    freezer: GuardedFreezer(mountsToSkip: mountsToSkip)),
-                client: sources.trust.blobClient(configuration))
+            let plan = try planner.confirmedPlan()
+            let options = plan.options(
+                logDirectory: locations.logFile.map { ($0 as NSString).deletingLastPathComponent })
+            let log = ExtensionLog(directory: options.logDirectory)
+            plan.log(to: log)
+            return plugin.snapshotJob(options: options, client: sources.trust.blobClient(configuration), log: log)
         }
         let polling = Task {
             await DashboardSources.run(
@@ -127,8 +136,9 @@ struct MonitorCommand: AsyncParsableCommand {
         try await DashboardRunner(
             feed: feed, environment: environment, zone: sources.zone(configuration),
             palette: Palette(rawValue: (configuration?.theme ?? .dark).rawValue) ?? .dark,
-            explain: CodeExplanation.lookup,
+            explain: CodeExplanation.lookup, prepareTrigger: planner.prepare,
             onTrigger: { driver.trigger() }
         ).run()
+        await driver.finish(reason: "the dashboard quit")
     }
 }

@@ -11,32 +11,18 @@ struct SnapshotCommand: AsyncParsableCommand {
         discussion: """
             --settings takes every form 'config validate' takes (config/N.settings, HandlerEnvironment.json, the ARM \
             resource form, ...); --plugin-dir reads HandlerEnvironment.json and config/ from the handler directory. \
-            Settings of vmsnap's own configuration (--config, default \(VMSnapConfiguration.defaultPath) when it \
-            exists: freezeTimeoutSeconds, mountsToSkip, caBundle) apply unless a flag overrides them. Exits 0 when the job \
-            succeeded, 1 otherwise.
+            The job plan (mounts to freeze, timeouts, freeze lock, scripts, uploads) comes from the command line, \
+            then vmsnap's configuration (--config, default \(VMSnapConfiguration.defaultPath) when it exists), then \
+            vmbackup.conf (--vmbackup-conf, default \(VMBackupConf.defaultPath) when it exists), then the defaults; \
+            'vmsnap config show' prints it. Storage endpoints are verified against --ca-bundle, else the \
+            configuration's caBundle. Exits 0 when the job succeeded, 1 otherwise.
             """)
-
-    /// How filesystems are made consistent.
-    enum FreezeMode: String, ExpressibleByArgument, CaseIterable {
-        case off, auto
-    }
 
     @Option(help: "A settings file in any accepted form.") var settings: String?
     @Option(help: "The extension's handler directory (HandlerEnvironment.json, config/, status/).")
     var pluginDir: String?
     @Flag(help: "Print one JSON object per event per line.") var json = false
-    @Option(help: "Freeze filesystems during the snapshot: off or auto.") var freeze: FreezeMode = .off
-    @Option(name: .customLong("mount"), help: "A mount point to freeze (repeatable; default: discovered).")
-    var mounts: [String] = []
-    @Option(help: "Longest freeze, in seconds (default: the configuration's freezeTimeoutSeconds, 60).")
-    var freezeTimeoutSeconds: Int?
-    @Option(help: "vmsnap's configuration file (default: \(VMSnapConfiguration.defaultPath) when it exists).")
-    var config: String?
-    @Option(help: "The exclusive freeze lock (shared with Site Recovery).")
-    var freezeLock = GuardedFreezer.defaultLockPath
-    @Flag(help: "Don't hold rcu_expedited at 1 during FIFREEZE (slower freeze).") var noExpediteRcu = false
-    @Option(help: "VMSnapshotScriptPluginConfig.json with the pre/post scripts (a missing file means none).")
-    var scriptConfig = ScriptPlugin.defaultConfigPath
+    @OptionGroup var plan: JobPlanOptions
     @Option(help: "With --settings: where <N>.status goes (also keeps the repeat-check state).")
     var statusDir: String?
     @Option(help: "With --settings: where extension.log goes.") var logDir: String?
@@ -50,25 +36,12 @@ struct SnapshotCommand: AsyncParsableCommand {
         guard (settings == nil) != (pluginDir == nil) else {
             throw ValidationError("give exactly one of --settings FILE or --plugin-dir DIR")
         }
-        if !mounts.isEmpty && freeze == .off { throw ValidationError("--mount needs --freeze auto") }
-        if let freezeTimeoutSeconds, !VMSnapConfiguration.freezeTimeoutRange.contains(Double(freezeTimeoutSeconds)) {
-            let range = VMSnapConfiguration.freezeTimeoutRange
-            throw ValidationError(
-                "--freeze-timeout-seconds: expected \(Int(range.lowerBound)) to \(Int(range.upperBound))")
-        }
     }
 
     func run() async throws {
-        // A ConfigurationError is a broken file, not a misused command: it prints without the usage text.
-        let configuration = try VMSnapConfiguration.load(commandLinePath: config)
-        var options = SnapshotJobOptions(
-            freezeTimeout: configuration.freezeTimeout(commandLineSeconds: freezeTimeoutSeconds))
-        if freeze == .auto {
-            options.freezer = configuration.freezer(
-                mounts: mounts, lockPath: freezeLock, expediteGracePeriods: !noExpediteRcu)
-        }
-        options.scripts = ScriptPlugin(configPath: scriptConfig)
+        let plan = try self.plan.resolve(freezesByDefault: false)
         let path: String
+        let options: SnapshotJobOptions
         if let pluginDir {
             let environment: HandlerEnvironment
             do {
@@ -76,19 +49,19 @@ struct SnapshotCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("cannot read \(pluginDir)/\(HandlerEnvironment.fileName): \(error)")
             }
-            options.statusDirectory = environment.statusFolder
-            options.logDirectory = environment.logFolder
-            options.stateDirectory = pluginDir
+            options = plan.options(
+                statusDirectory: environment.statusFolder, logDirectory: environment.logFolder,
+                stateDirectory: pluginDir)
             path = pluginDir
         } else {
-            options.statusDirectory = statusDir
-            options.logDirectory = logDir
-            options.stateDirectory = statusDir
+            options = plan.options(statusDirectory: statusDir, logDirectory: logDir, stateDirectory: statusDir)
             path = settings ?? ""
         }
+        let log = ExtensionLog(directory: options.logDirectory)
+        plan.log(to: log)
         let job = SnapshotJob.load(
             settingsPath: path, sequenceNumber: sequenceNumber, certificateDirectory: certificateDirectory,
-            options: options, client: trust.blobClient(configuration))
+            options: options, client: trust.blobClient(plan.configuration), log: log)
         let result = await JobConsole.run(job, json: json)
         if !JobConsole.succeeded(result) { throw ExitCode(1) }
     }

@@ -55,17 +55,32 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     public var clock: Clock = .local
     /// A PEM file of CA certificates that storage endpoints are verified against instead of the system's.
     public var caBundle: String?
+    /// How long a job waits for the freeze lock another holder (Site Recovery, the peer) has, before code 121.
+    public var freezeLockWaitSeconds: Double = 30
+    /// Whether the freeze guard holds the kernel's `rcu_expedited` at 1 during FIFREEZE (faster freezes).
+    public var expediteRcuDuringFreeze = true
+    /// VMSnapshotScriptPluginConfig.json, when not at its default path.
+    public var scriptConfig: String?
+    /// vmbackup.conf, when not at its default path.
+    public var vmbackupConf: String?
+    /// The keys the file set (the others are defaults), for `config show` and precedence.
+    public private(set) var keysSet: Set<String> = []
 
+    /// Where vmsnap looks for its configuration when the command line names none.
+    public static let defaultPath = "/etc/vmsnap/config.json"
     /// The value of `statusBlob` that means "take it from the job's settings".
     public static let discoverKeyword = "discover"
     /// The accepted range of `pollIntervalSeconds`.
     public static let pollIntervalRange: ClosedRange<Double> = 1...3600
     /// The accepted range of `freezeTimeoutSeconds` (the agent kills enable after 300 s).
     public static let freezeTimeoutRange: ClosedRange<Double> = 1...300
+    /// The accepted range of `freezeLockWaitSeconds`.
+    public static let freezeLockWaitRange: ClosedRange<Double> = 0...120
     /// Every key the file may contain.
     public static let keys = [
         "pluginDirectory", "logDirectory", "statusBlob", "pollIntervalSeconds", "freezeTimeoutSeconds",
-        "mountsToSkip", "theme", "timeZone", "caBundle",
+        "mountsToSkip", "theme", "timeZone", "caBundle", "freezeLockWaitSeconds", "expediteRcuDuringFreeze",
+        "scriptConfig", "vmbackupConf",
     ]
 
     /// The values used for keys the file leaves out.
@@ -145,16 +160,19 @@ public struct VMSnapConfiguration: Sendable, Equatable {
             configuration.clock = value
         }
         if let value = read("caBundle", caBundle) { configuration.caBundle = value }
+        if let value = read(
+            "freezeLockWaitSeconds", { node throws(SettingsError) in try seconds(node, freezeLockWaitRange) })
+        {
+            configuration.freezeLockWaitSeconds = value
+        }
+        if let value = read("expediteRcuDuringFreeze", { node throws(SettingsError) in try node.bool() }) {
+            configuration.expediteRcuDuringFreeze = value
+        }
+        if let value = read("scriptConfig", absolutePath) { configuration.scriptConfig = value }
+        if let value = read("vmbackupConf", absolutePath) { configuration.vmbackupConf = value }
+        configuration.keysSet = Set(members.keys).intersection(keys)
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
-    }
-
-    /// Whether a mount point is listed in `mountsToSkip` (exactly, or by a glob).
-    public func skips(mount: String) -> Bool {
-        let normalized = mount.count > 1 && mount.hasSuffix("/") ? String(mount.dropLast()) : mount
-        return mountsToSkip.contains { pattern in
-            pattern == normalized || fnmatch(pattern, normalized, FNM_PATHNAME) == 0
-        }
     }
 
     /// The plugin directory to read: `pluginDirectory` itself, or the most recently modified match of its glob.

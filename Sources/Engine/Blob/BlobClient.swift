@@ -1,6 +1,7 @@
 import Basics
 import CVMSnapCurl
 import Foundation
+import Synchronization
 
 /// Asynchronous Azure Blob Storage client over libcurl: one multi handle on its own thread, connections kept
 /// alive and reused per host, HTTP/2 when offered, TLS verified against one certificate store per process (loaded
@@ -49,6 +50,8 @@ public final class BlobClient: Sendable {
     /// The process's certificate store for `configuration.trustAnchors`, loading from the moment the client
     /// starts (once per process: later clients find it loaded); nil when libcurl is not built on OpenSSL.
     private let trust: Task<Result<TrustStore, TrustStoreError>, Never>?
+    /// Document targets (status and log blobs) already looked at: blob URI -> whether it is a page blob.
+    let documentTargets = Mutex<[String: Bool]>([:])
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -172,7 +175,7 @@ public final class BlobClient: Sendable {
                 freshConnection: true))
     }
 
-    private func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {
+    func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {
         var store: TrustStore?
         if request.url.lowercased().hasPrefix("https:") {
             do throws(TrustStoreError) {

@@ -7,8 +7,8 @@ import Foundation
 /// afterwards on every path. Implementations arm their own deadline before the first FIFREEZE.
 public protocol FilesystemFreezer: Sendable {
     /// Freezes every mount; throws a `JobFailure` (codes 121/122/123/124) when that fails, after thawing
-    /// whatever was already frozen.
-    func freeze(timeout: Duration) async throws -> any FrozenFilesystems
+    /// whatever was already frozen. `notice` hears what the job should log while it waits (e.g. for the freeze lock).
+    func freeze(timeout: Duration, notice: @escaping @Sendable (String) -> Void) async throws -> any FrozenFilesystems
 }
 
 /// A set of filesystems that is currently frozen.
@@ -17,6 +17,12 @@ public protocol FrozenFilesystems: Sendable {
     var mounts: [String] { get }
     /// Thaws in reverse order; never throws, reports each mount's result.
     func thaw() async -> ThawReport
+    /// How long the freezer waited (e.g. for the freeze lock) before arming its deadline.
+    var lockWait: Duration { get }
+}
+
+extension FrozenFilesystems {
+    public var lockWait: Duration { .zero }
 }
 
 /// What thawing found.

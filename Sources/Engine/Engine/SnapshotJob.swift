@@ -43,6 +43,11 @@ public final class SnapshotJob: Sendable {
         settings: JobSettings, options: SnapshotJobOptions = SnapshotJobOptions(), client: BlobClient = BlobClient(),
         log: ExtensionLog? = nil, rejection: JobFailure? = nil
     ) {
+        var settings = settings
+        if !options.uploadsStatusAndLog {
+            settings.statusBlob = nil
+            settings.logsBlob = nil
+        }
         self.settings = settings
         self.options = options
         self.client = client
@@ -258,9 +263,11 @@ public final class SnapshotJob: Sendable {
         let freezeStarted = ContinuousClock.now
         let frozen = try await freeze()
         var snapshotDeadline = deadline
-        if frozen != nil {
-            // The guard's deadline runs from before the first FIFREEZE: every retry must end before it.
-            snapshotDeadline = min(deadline, freezeStarted + options.freezeTimeout - options.freezeMargin)
+        if let frozen {
+            // The guard's deadline runs from before the first FIFREEZE (after its wait for the freeze lock): every
+            // retry must end before it.
+            snapshotDeadline = min(
+                deadline, freezeStarted + frozen.lockWait + options.freezeTimeout - options.freezeMargin)
             do throws(JobFailure) {
                 try checkCommandAge(after: "freezing")
             } catch {
@@ -286,7 +293,8 @@ public final class SnapshotJob: Sendable {
         reporter.hold()
         let started = ContinuousClock.now
         do {
-            let frozen = try await freezer.freeze(timeout: options.freezeTimeout)
+            let frozen = try await freezer.freeze(timeout: options.freezeTimeout) { [logger] in logger.warning("\($0)")
+            }
             let took = ContinuousClock.now - started
             update { $0.freezeDuration = took }
             end(.freeze, true, "froze \(frozen.mounts.joined(separator: ", ")) in \(Self.milliseconds(took)) ms")
@@ -333,8 +341,11 @@ public final class SnapshotJob: Sendable {
         let started = ContinuousClock.now
         let snapshotter = DiskSnapshotter(
             client: client, metadata: settings.backupMetadata, retry: options.retry, logger: logger)
+        let limit = max(1, options.snapshotConcurrency ?? settings.disks.count)
         let clientFailure = await withTaskGroup(of: Bool.self) { group in
+            var refused = false
             for (index, uri) in settings.disks.enumerated() {
+                if index >= limit, let done = await group.next() { refused = refused || done }
                 group.addTask {
                     let (_, clientFailure) = await snapshotter.snapshot(uri, index: index, until: deadline) {
                         progress in
@@ -344,7 +355,7 @@ public final class SnapshotJob: Sendable {
                     return clientFailure
                 }
             }
-            return await group.reduce(false) { $0 || $1 }
+            return await group.reduce(refused) { $0 || $1 }
         }
         let took = ContinuousClock.now - started
         let disks = update { $0.snapshotDuration = took }.disks
@@ -440,7 +451,7 @@ public final class SnapshotJob: Sendable {
         guard let logsBlob = settings.logsBlob else { return }
         let body = Data(log.jobLog.utf8)
         let outcome = await options.retry.run(until: deadline) { [client] timeout async throws(BlobTransportError) in
-            try await client.putBlockBlob(
+            try await client.putDocument(
                 logsBlob, body: body, contentType: "text/plain; charset=utf-8", timeout: timeout)
         }
         if !outcome.succeeded { logger.error("log upload failed: \(StatusReporter.describe(outcome))") }

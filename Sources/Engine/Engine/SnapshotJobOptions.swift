@@ -22,6 +22,11 @@ public struct SnapshotJobOptions: Sendable {
     /// Runs pre/post scripts; nil runs none.
     public var scripts: (any ScriptRunner)?
     public var retry: RetryPolicy
+    /// At most this many snapshot requests at once (vmbackup.conf seqsnapshot 1 or 2: one); nil: every disk at once.
+    public var snapshotConcurrency: Int?
+    /// Whether the status blob and the log blob are uploaded (vmbackup.conf UploadStatusAndLog); the status file
+    /// is written either way.
+    public var uploadsStatusAndLog = true
 
     public init(
         deadline: Duration = .seconds(240), reportingTime: Duration = .seconds(30),

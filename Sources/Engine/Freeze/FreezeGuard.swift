@@ -18,16 +18,22 @@ public struct FreezeGuardRequest: Sendable, Equatable {
     public var lockPath: String
     /// The `rcu_expedited` knob held at 1 (if it was 0) during the FIFREEZE calls; nil: never touch it.
     public var rcuExpeditedPath: String?
+    /// How long to wait for a freeze lock another process holds, retrying every second, before failing with 121.
+    public var lockWait: Duration
+    /// From arming to every mount frozen; later, everything is thawed and the freeze fails with 122.
+    public var freezeWait: Duration?
 
     public init(
         mounts: [String], timeout: Duration, parentPID: pid_t, lockPath: String,
-        rcuExpeditedPath: String? = nil
+        rcuExpeditedPath: String? = nil, lockWait: Duration = .zero, freezeWait: Duration? = nil
     ) {
         self.mounts = mounts
         self.timeout = timeout
         self.parentPID = parentPID
         self.lockPath = lockPath
         self.rcuExpeditedPath = rcuExpeditedPath
+        self.lockWait = lockWait
+        self.freezeWait = freezeWait
     }
 }
 
@@ -69,6 +75,7 @@ public final class FreezeGuard: @unchecked Sendable {
     private var firstThaw: UInt64?
     private var lastThaw: UInt64?
     private var thawOrder: [String] = []
+    private var lockWaited: UInt64 = 0
     private var thawFailures: [String: String] = [:]
 
     private init(request: FreezeGuardRequest, commands: Int32, reports: Int32, wake: PipeDescriptors) {
@@ -84,7 +91,6 @@ public final class FreezeGuard: @unchecked Sendable {
     /// EOF; `reports` receives `FreezeGuardMessage` JSON lines.
     public static func run(_ request: FreezeGuardRequest, commands: Int32 = 0, reports: Int32 = 1) -> Never {
         signal(SIGPIPE, SIG_IGN)
-        let deadline = MonotonicClock.now() + request.timeout.wholeNanoseconds
         guard let wake = try? PipeDescriptors() else {
             report(FreezeGuardMessage(kind: .finished, failureCode: 121, failureMessage: "guard: no pipe"), to: reports)
             exit(1)
@@ -100,11 +106,15 @@ public final class FreezeGuard: @unchecked Sendable {
         _ = vmsnap_set_parent_death_signal(parentDeathSignal)
         guard getppid() == request.parentPID else { exit(0) }  // the job died before the signal was set up
         let freezeGuard = FreezeGuard(request: request, commands: commands, reports: reports, wake: wake)
-        freezeGuard.execute(deadline: deadline)
+        freezeGuard.execute()
     }
 
-    private func execute(deadline: UInt64) -> Never {
+    /// Takes the lock (waiting for it), then arms the deadline before opening and freezing anything.
+    private func execute() -> Never {
         if let failure = acquireLock() { finish(failureCode: 121, failureMessage: failure) }
+        let armed = MonotonicClock.now()
+        let deadline = armed + request.timeout.wholeNanoseconds
+        let freezeDeadline = request.freezeWait.map { min(deadline, armed + $0.wholeNanoseconds) } ?? deadline
         for mount in request.mounts {
             let descriptor = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard descriptor >= 0 else {
@@ -124,11 +134,20 @@ public final class FreezeGuard: @unchecked Sendable {
                     failureCode: 122,
                     failureMessage: "freeze did not complete within \(request.timeout) (\(blockedMounts()))")
             }
+            if !frozenReported && now >= freezeDeadline {
+                let seconds = Double(freezeDeadline - armed) / 1e9
+                _ = thawAll(byDeadline: false)
+                finish(
+                    failureCode: 122,
+                    failureMessage:
+                        "freeze did not complete within the freeze wait of \(seconds) s (\(blockedMounts())); thawed")
+            }
             var fds = [
                 pollfd(fd: commands, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
             ]
-            let waitMilliseconds = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+            let next = frozenReported ? deadline : min(deadline, freezeDeadline)
+            let waitMilliseconds = Int32(clamping: (next - now + 999_999) / 1_000_000)
             guard poll(&fds, 2, waitMilliseconds) > 0 else { continue }
             if fds[1].revents != 0 {
                 for byte in drain(wake.read) where byte != 0 {
@@ -141,7 +160,9 @@ public final class FreezeGuard: @unchecked Sendable {
                     finish(failureCode: 121, failureMessage: failure)
                 }
                 if !frozenReported && lock.withLock({ workerFinished }) {
-                    Self.report(FreezeGuardMessage(kind: .frozen), to: reports)
+                    var frozen = FreezeGuardMessage(kind: .frozen)
+                    frozen.lockWaitNanoseconds = lockWaited
+                    Self.report(frozen, to: reports)
                     frozenReported = true
                 }
             }
@@ -252,22 +273,59 @@ public final class FreezeGuard: @unchecked Sendable {
         }
     }
 
-    /// Takes the exclusive freeze lock without waiting; returns why not when another holder has it.
+    /// Takes the freeze lock (a POSIX record lock, as the peer and Site Recovery take it with lockf), retrying every
+    /// second up to `lockWait` and reporting each retry with the holder's pid; returns why not when it stays held or
+    /// the job asked to stop meanwhile. Held until the guard exits.
     private func acquireLock() -> String? {
         let directory = (request.lockPath as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let descriptor = open(request.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return "cannot open lock \(request.lockPath): \(SystemError.text(errno))" }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            return "another freeze is in progress (lock \(request.lockPath) is held)"
+        let started = MonotonicClock.now()
+        let limit = started + request.lockWait.wholeNanoseconds
+        var holder: Int32 = 0
+        while true {
+            if vmsnap_record_lock(descriptor) == 0 {
+                lockWaited = MonotonicClock.now() - started
+                return nil
+            }
+            guard errno == EAGAIN || errno == EACCES else {
+                return "cannot lock \(request.lockPath): \(SystemError.text(errno))"
+            }
+            holder = vmsnap_record_lock_holder(descriptor)
+            let holderText = holder > 0 ? " by process \(holder)" : ""
+            let now = MonotonicClock.now()
+            guard now < limit else {
+                let waited = Double(now - started) / 1e9
+                return
+                    "another freeze is in progress: the freeze lock \(request.lockPath) is held\(holderText) (waited \(Int(waited.rounded())) s)"
+            }
+            var message = FreezeGuardMessage(kind: .waitingForLock)
+            message.lockHolderPID = holder > 0 ? holder : nil
+            message.lockWaitNanoseconds = now - started
+            Self.report(message, to: reports)
+            var fds = [
+                pollfd(fd: commands, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+            ]
+            let pause = Int32(clamping: min(1_000_000_000, limit - now) / 1_000_000)
+            if poll(&fds, 2, max(1, pause)) > 0 {
+                let signalled =
+                    fds[1].revents != 0
+                    && drain(wake.read).contains { byte in
+                        byte != 0 && !(Int32(byte) == Self.parentDeathSignal && getppid() == request.parentPID)
+                    }
+                if signalled || fds[0].revents != 0 {
+                    return "stopped while waiting for the freeze lock \(request.lockPath) held\(holderText)"
+                }
+            }
         }
-        return nil  // held until the guard exits
     }
 
     /// Restores `rcu_expedited` if a FIFREEZE is still blocked, reports the end (after thawing) and exits once the
     /// worker no longer holds a mount.
     private func finish(failureCode: Int? = nil, failureMessage: String? = nil) -> Never {
-        let message = lock.withLock {
+        var message = lock.withLock {
             stopRequested = true
             expediter.restore()
             return FreezeGuardMessage(
@@ -278,6 +336,7 @@ public final class FreezeGuard: @unchecked Sendable {
                 thawingNanoseconds: firstThaw.map { start in max(lastThaw ?? start, start) - start } ?? 0,
                 thawedByDeadline: thawedByDeadline, gracePeriods: expediter.state)
         }
+        message.lockWaitNanoseconds = lockWaited
         Self.report(message, to: reports)
         while lock.withLock({ workerRunning }) {
             var fds = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]

@@ -7,9 +7,10 @@ import Foundation
 
 /// One JSON line the freeze guard writes on its report pipe.
 public struct FreezeGuardMessage: Codable, Sendable, Equatable {
-    /// `frozen`: every mount is frozen; `finished`: everything is thawed (or nothing was frozen) and the guard exits.
+    /// `waitingForLock`: another process holds the freeze lock and the guard waits for it; `frozen`: every mount is
+    /// frozen; `finished`: everything is thawed (or nothing was frozen) and the guard exits.
     public enum Kind: String, Codable, Sendable {
-        case frozen, finished
+        case waitingForLock, frozen, finished
     }
 
     public var kind: Kind
@@ -30,6 +31,10 @@ public struct FreezeGuardMessage: Codable, Sendable, Equatable {
     public var thawedByDeadline: Bool
     /// What the guard did with the `rcu_expedited` knob (nil: not reported, e.g. an emergency thaw by the job).
     public var gracePeriods: GracePeriodExpediting?
+    /// On `waitingForLock`: the process holding the freeze lock, when the kernel names it.
+    public var lockHolderPID: Int32?
+    /// How long the guard waited for the freeze lock before arming its deadline (on `frozen` and `finished`).
+    public var lockWaitNanoseconds: UInt64 = 0
 
     public init(
         kind: Kind, failureCode: Int? = nil, failureMessage: String? = nil, thawOrder: [String] = [],

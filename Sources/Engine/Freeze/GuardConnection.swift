@@ -22,21 +22,32 @@ final class GuardConnection: @unchecked Sendable {
     let emergency: EmergencyThaw
     /// The guard's process id.
     let processID: pid_t
+    /// Called (on the reader thread) for each of the guard's `waitingForLock` reports.
+    private let onLockWait: @Sendable (FreezeGuardMessage) -> Void
+    private var lockWaited: UInt64 = 0
 
-    private init(commandDescriptor: Int32, emergency: EmergencyThaw, processID: pid_t) {
+    private init(
+        commandDescriptor: Int32, emergency: EmergencyThaw, processID: pid_t,
+        onLockWait: @escaping @Sendable (FreezeGuardMessage) -> Void
+    ) {
         self.commandDescriptor = commandDescriptor
         self.emergency = emergency
         self.processID = processID
+        self.onLockWait = onLockWait
     }
+
+    /// How long the guard waited for the freeze lock before arming its deadline (known once it froze).
+    var lockWait: Duration { .nanoseconds(Int64(clamping: lock.withLock { lockWaited })) }
 
     deinit {
         if commandDescriptor >= 0 { close(commandDescriptor) }
     }
 
     /// Starts the guard executable with `arguments`, its stdin and stdout on fresh pipes.
-    static func start(executable: String, arguments: [String], emergency: EmergencyThaw) throws(SpawnError)
-        -> GuardConnection
-    {
+    static func start(
+        executable: String, arguments: [String], emergency: EmergencyThaw,
+        onLockWait: @escaping @Sendable (FreezeGuardMessage) -> Void = { _ in }
+    ) throws(SpawnError) -> GuardConnection {
         let (commands, reports) = try PipeDescriptors.pair()
         defer {
             close(commands.read)
@@ -53,7 +64,7 @@ final class GuardConnection: @unchecked Sendable {
             throw error
         }
         let connection = GuardConnection(
-            commandDescriptor: commands.write, emergency: emergency, processID: process.pid)
+            commandDescriptor: commands.write, emergency: emergency, processID: process.pid, onLockWait: onLockWait)
         Thread { connection.readReports(from: reports.read, process: process) }.start()
         return connection
     }
@@ -124,10 +135,16 @@ final class GuardConnection: @unchecked Sendable {
                 let line = Data(pending[..<newline])
                 pending.removeSubrange(...newline)
                 guard let message = try? JSONDecoder().decode(FreezeGuardMessage.self, from: line) else { continue }
+                if message.kind == .waitingForLock {
+                    onLockWait(message)
+                    continue
+                }
                 update {
+                    lockWaited = message.lockWaitNanoseconds
                     switch message.kind {
                     case .frozen: frozen = true
                     case .finished: finished = message
+                    case .waitingForLock: break
                     }
                 }
             }

@@ -10,19 +10,22 @@ import Foundation
 ///
 /// The guard thaws on request, at its deadline (armed before the first FIFREEZE), on a signal, and when this
 /// process dies (EOF on its command pipe, and PR_SET_PDEATHSIG). Only one freeze runs at a time on a machine:
-/// the guard holds the lock file the peer shares with Site Recovery while anything is frozen.
+/// the guard holds the lock file the peer shares with Site Recovery while anything is frozen (a POSIX record lock, as
+/// they take it with lockf), waiting up to `lockWait` for another holder.
 public struct GuardedFreezer: FilesystemFreezer {
     /// The lock file the Linux peer and Azure Site Recovery use.
     public static let defaultLockPath = "/etc/azure/MicrosoftRecoverySvcsSafeFreezeLock/SafeFreezeLockFile"
 
-    /// Explicit mount points (`/` is moved last); nil discovers them from mountinfo.
-    public var mounts: [String]?
-    /// Mount points or fnmatch globs discovery leaves out.
-    public var mountsToSkip: [String]
+    /// The mount points to freeze (`/` is moved last); the job plan chooses them.
+    public var mounts: [String]
     /// The `vmsnap` executable that runs `freeze-guard`.
     public var guardExecutable: String
     public var lockPath: String
-    public var mountInfoPath: String
+    /// How long to wait for a freeze lock another process holds (Site Recovery, the peer) before failing with 121.
+    public var lockWait: Duration
+    /// How long FIFREEZE of every mount may take from arming (vmbackup.conf SafeFreezeWaitInSeconds); nil: the
+    /// whole freeze timeout.
+    public var freezeWait: Duration?
     /// Whether the guard holds `rcu_expedited` at 1 (if it was 0) during its FIFREEZE calls, which makes each
     /// FIFREEZE take about a millisecond instead of tens; the previous value is always put back.
     public var expediteGracePeriods: Bool
@@ -30,29 +33,40 @@ public struct GuardedFreezer: FilesystemFreezer {
     public var rcuExpeditedPath: String
 
     public init(
-        mounts: [String]? = nil, mountsToSkip: [String] = [], guardExecutable: String = "/proc/self/exe",
-        lockPath: String = Self.defaultLockPath, mountInfoPath: String = "/proc/self/mountinfo",
-        expediteGracePeriods: Bool = true, rcuExpeditedPath: String = Self.defaultRCUExpeditedPath
+        mounts: [String], guardExecutable: String = "/proc/self/exe", lockPath: String = Self.defaultLockPath,
+        lockWait: Duration = Self.defaultLockWait, freezeWait: Duration? = nil, expediteGracePeriods: Bool = true,
+        rcuExpeditedPath: String = Self.defaultRCUExpeditedPath
     ) {
         self.mounts = mounts
-        self.mountsToSkip = mountsToSkip
         self.guardExecutable = guardExecutable
         self.lockPath = lockPath
-        self.mountInfoPath = mountInfoPath
+        self.lockWait = lockWait
+        self.freezeWait = freezeWait
         self.expediteGracePeriods = expediteGracePeriods
         self.rcuExpeditedPath = rcuExpeditedPath
     }
 
+    /// How long a job waits for the freeze lock unless configured otherwise (the peer waits about as long).
+    public static let defaultLockWait = Duration.seconds(30)
+
     /// The kernel's expedited-RCU knob.
     public static var defaultRCUExpeditedPath: String { GracePeriodExpediter.defaultKnobPath }
 
-    public func freeze(timeout: Duration) async throws -> any FrozenFilesystems {
-        try await freezeGuarded(timeout: timeout)
+    public func freeze(timeout: Duration, notice: @escaping @Sendable (String) -> Void) async throws
+        -> any FrozenFilesystems
+    {
+        try await freezeGuarded(timeout: timeout, notice: notice)
     }
 
-    /// Freezes every mount; on failure the guard has already thawed what it froze.
-    public func freezeGuarded(timeout: Duration) async throws(JobFailure) -> GuardedFrozenFilesystems {
-        let mountList = try resolveMounts()
+    /// Freezes every mount; on failure the guard has already thawed what it froze. `notice` hears of each retry
+    /// for a freeze lock another process holds ("waiting for the freeze lock held by PID N").
+    public func freezeGuarded(timeout: Duration, notice: @escaping @Sendable (String) -> Void = { _ in })
+        async throws(JobFailure) -> GuardedFrozenFilesystems
+    {
+        if let relative = mounts.first(where: { !$0.hasPrefix("/") }) {
+            throw JobFailure(code: 123, message: "mount point '\(relative)' is not an absolute path")
+        }
+        let mountList = MountPlanner.rootLast(mounts)
         guard access(guardExecutable, X_OK) == 0 else {
             throw JobFailure(code: 124, message: "the freeze guard \(guardExecutable) is missing or not executable")
         }
@@ -60,8 +74,10 @@ public struct GuardedFreezer: FilesystemFreezer {
         let arguments =
             [
                 "freeze-guard", "--timeout-ms", String(max(1, timeout.wholeNanoseconds / 1_000_000)), "--parent-pid",
-                String(getpid()), "--lock-file", lockPath,
+                String(getpid()), "--lock-file", lockPath, "--lock-wait-ms",
+                String(lockWait.wholeNanoseconds / 1_000_000),
             ]
+            + (freezeWait.map { ["--freeze-wait-ms", String(max(1, $0.wholeNanoseconds / 1_000_000))] } ?? [])
             + (expediteGracePeriods
                 ? ["--expedite-rcu", "--rcu-expedited-file", rcuExpeditedPath] : ["--no-expedite-rcu"])
             + ["--"] + mountList
@@ -72,7 +88,13 @@ public struct GuardedFreezer: FilesystemFreezer {
         let connection: GuardConnection
         do {
             connection = try GuardConnection.start(
-                executable: guardExecutable, arguments: arguments, emergency: emergency)
+                executable: guardExecutable, arguments: arguments, emergency: emergency
+            ) { [lockPath, lockWait] message in
+                let holder = message.lockHolderPID.map { " held by PID \($0)" } ?? ""
+                let waited = Int((Double(message.lockWaitNanoseconds) / 1e9).rounded())
+                notice(
+                    "waiting for the freeze lock\(holder) (\(lockPath)): \(waited) of \(lockWait.components.seconds) s")
+            }
         } catch {
             throw JobFailure(code: 124, message: "cannot start the freeze guard: \(error)")
         }
@@ -88,20 +110,6 @@ public struct GuardedFreezer: FilesystemFreezer {
         if !report.thawFailures.isEmpty { message += "; thaw problems: \(report.thawSummary)" }
         throw JobFailure(code: report.failureCode.map { ResultCode($0) } ?? .freezeFailed, message: message)
     }
-
-    private func resolveMounts() throws(JobFailure) -> [String] {
-        if let mounts {
-            if let relative = mounts.first(where: { !$0.hasPrefix("/") }) {
-                throw JobFailure(code: 123, message: "mount point '\(relative)' is not an absolute path")
-            }
-            return MountDiscovery.rootLast(mounts)
-        }
-        do {
-            return try MountDiscovery.discover(mountsToSkip: mountsToSkip, mountInfoPath: mountInfoPath)
-        } catch {
-            throw JobFailure(code: 121, message: "cannot read \(mountInfoPath): \(error.localizedDescription)")
-        }
-    }
 }
 
 /// Filesystems a freeze guard holds frozen; `thaw` (or releasing this object) makes it thaw them.
@@ -111,6 +119,9 @@ public final class GuardedFrozenFilesystems: FrozenFilesystems {
 
     /// The guard process holding the freeze.
     public var guardProcessID: pid_t { connection.processID }
+
+    /// How long the guard waited for the freeze lock: its deadline was armed this much after it started.
+    public var lockWait: Duration { connection.lockWait }
 
     init(mounts: [String], connection: GuardConnection) {
         self.mounts = mounts

@@ -7,11 +7,11 @@ import Foundation
 /// mode 600, or does not parse, yields its code (317, 318, 305) from `runPreScript` without running anything.
 /// The engine runs the post-script whenever the pre-script ran (`ScriptOutcome.ran`), also when the pre-script
 /// or the snapshot failed.
-public struct ScriptPlugin: ScriptRunner {
+public struct ScriptPlugin: ScriptRunner, Equatable {
     /// Where the Azure Backup documentation puts the config.
     public static let defaultConfigPath = "/etc/azure/VMSnapshotScriptPluginConfig.json"
 
-    private enum State: Sendable {
+    private enum State: Sendable, Equatable {
         case notConfigured
         case invalid(ScriptConfigError)
         case ready(ScriptPluginConfig)
@@ -37,6 +37,12 @@ public struct ScriptPlugin: ScriptRunner {
     /// The validated config, when there is one.
     public var config: ScriptPluginConfig? {
         if case .ready(let config) = state { return config }
+        return nil
+    }
+
+    /// Why the config cannot be used (it fails the job's pre-script phase with this code), when it cannot.
+    public var problem: ScriptConfigError? {
+        if case .invalid(let error) = state { return error }
         return nil
     }
 

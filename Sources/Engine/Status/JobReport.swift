@@ -71,8 +71,8 @@ public struct JobReport: Sendable, Equatable {
             ("kernelVersion", facts.kernelVersion), ("platformArchitecture", "64bit"),
             ("snapshotCreator", "guestExtension"), ("prePostEnabled", prePostEnabled ? "True" : "False"),
             ("consistencyType", consistency.rawValue),
-            ("extErrorCode", code.isSuccess ? "success" : String(code.rawValue)),
         ]
+        if finished { telemetry.append(("extErrorCode", extErrorCode)) }
         let timings = [
             ("FreezeTime", freezeDuration), ("ThawTime", thawDuration), ("snapshotTimeTaken", snapshotDuration),
         ]
@@ -86,8 +86,8 @@ public struct JobReport: Sendable, Equatable {
                 code: String(code.rawValue),
                 taskId: taskID, formattedMessage: .init(lang: "en-US", message: message),
                 storageDetails: .init(
-                    partitionCount: 1, totalUsedSizeInBytes: facts.usedBytes ?? 0, isStoragespacePresent: false,
-                    isSizeComputationFailed: facts.usedBytes == nil),
+                    partitionCount: facts.storage.partitionCount, totalUsedSizeInBytes: facts.storage.totalUsedBytes,
+                    isStoragespacePresent: false, isSizeComputationFailed: facts.storage.sizeComputationFailed),
                 commandStartTimeUTCTicks: commandStartTicks ?? "",
                 telemetryData: telemetry.map { .init(key: $0, value: $1) },
                 uniqueMachineId: facts.uniqueMachineID,
@@ -102,6 +102,12 @@ public struct JobReport: Sendable, Equatable {
                     stage: stage, finished: finished, updatedUTC: updated.formatted(.iso8601), disks: disks,
                     stages: stages, deadlineUTC: deadline.map { StageRecord.timestamp($0) },
                     note: statusUploadFailure.map { "terminal status upload failed: \($0)" })))
+    }
+
+    /// The peer's `extErrorCode`: the NAME of the job's code, the health code's (761) for a partial failure.
+    var extErrorCode: String {
+        let telling = healthStatusCode > 1 && healthStatusCode != code ? healthStatusCode : code
+        return telling.name ?? String(telling.rawValue)
     }
 
     /// `H:MM:SS.ffffff`, the Python timedelta form the peer reports.

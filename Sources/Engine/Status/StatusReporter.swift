@@ -61,7 +61,7 @@ final class StatusReporter: Sendable {
                     return (state.latest, state.generation)
                 }
                 guard let (report, generation) = next, !Task.isCancelled else { continue }
-                _ = try? await client.putBlockBlob(
+                _ = try? await client.putDocument(
                     statusBlob, body: Self.encode(report), contentType: "application/json",
                     timeout: retry.attemptTimeout)
                 shared.state.withLock { state in
@@ -122,7 +122,7 @@ final class StatusReporter: Sendable {
         guard let statusBlob else { return (terminal, false) }
         let body = Self.encode(terminal)
         let outcome = await retry.run(until: deadline) { [client] timeout async throws(BlobTransportError) in
-            try await client.putBlockBlob(statusBlob, body: body, contentType: "application/json", timeout: timeout)
+            try await client.putDocument(statusBlob, body: body, contentType: "application/json", timeout: timeout)
         }
         guard !outcome.succeeded else { return (terminal, true) }
         var failed = terminal

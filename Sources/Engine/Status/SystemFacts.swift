@@ -9,8 +9,8 @@ public struct SystemFacts: Sendable, Equatable {
     public var kernelVersion: String
     /// SMBIOS product UUID (root-readable), empty when unavailable.
     public var uniqueMachineID: String
-    /// Used bytes of the root filesystem; nil when statvfs failed.
-    public var usedBytes: Int?
+    /// The storageDetails figures over every local filesystem.
+    public var storage: StorageSurvey
 
     /// The running machine's facts, read once.
     public static let current = SystemFacts.read()
@@ -34,9 +34,8 @@ public struct SystemFacts: Sendable, Equatable {
         let uuid =
             (try? String(contentsOfFile: productUUID, encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines).lowercased() ?? ""
-        var fs = statvfs()
-        let used = statvfs("/", &fs) == 0 ? Int(fs.f_blocks - fs.f_bfree) * Int(fs.f_frsize) : nil
         return SystemFacts(
-            osVersion: os.isEmpty ? "Linux" : os, kernelVersion: kernel, uniqueMachineID: uuid, usedBytes: used)
+            osVersion: os.isEmpty ? "Linux" : os, kernelVersion: kernel, uniqueMachineID: uuid,
+            storage: StorageSurvey.current())
     }
 }

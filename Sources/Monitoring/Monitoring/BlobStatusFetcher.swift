@@ -17,7 +17,9 @@ public struct BlobStatusFetcher: StatusBlobFetching {
 
     public func fetch(ifNoneMatch etag: String?) async throws -> StatusFetch {
         let response = try await client.get(uri, ifNoneMatch: etag, timeout: timeout)
-        return StatusFetch(
-            status: response.status, etag: response.etag, body: response.body, errorCode: response.errorCode)
+        // A page-blob status target holds the document padded with zeros to a multiple of 512 bytes.
+        var body = response.body
+        while body.last == 0 { body.removeLast() }
+        return StatusFetch(status: response.status, etag: response.etag, body: body, errorCode: response.errorCode)
     }
 }

@@ -73,11 +73,13 @@ public struct PluginDirectory: Sendable, Equatable {
 
     /// The job for the newest settings, through the engine's entry point: settings it refuses still end with a
     /// terminal status in `statusDirectory`, and a repeated task is caught through the state kept in this directory.
-    public func snapshotJob(options: SnapshotJobOptions, client: BlobClient = BlobClient()) -> SnapshotJob {
+    public func snapshotJob(
+        options: SnapshotJobOptions, client: BlobClient = BlobClient(), log: ExtensionLog? = nil
+    ) -> SnapshotJob {
         var options = options
         options.statusDirectory = statusDirectory
         options.stateDirectory = path
-        return SnapshotJob.load(settingsPath: path, options: options, client: client)
+        return SnapshotJob.load(settingsPath: path, options: options, client: client, log: log)
     }
 
     /// Reads the newest status file into a snapshot (nil when there is none).

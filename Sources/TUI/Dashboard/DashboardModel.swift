@@ -23,12 +23,14 @@ public struct DashboardModel: Sendable {
     public var settings: String?
     /// The sequence number of the newest settings file, when there is one.
     public var newestSettingsSequence: Int?
+    /// The job plan on this machine as `vmsnap config show` prints it, for the settings overlay.
+    public var jobPlanText: String?
     /// Whether triggering a snapshot is possible from here (a job source exists and not read-only).
     public var canTrigger: Bool
     /// Why triggering is impossible, when it is.
     public var triggerUnavailableReason: String?
-    /// Which filesystems a triggered snapshot freezes; the confirmation names them.
-    public var freezePlan: FreezePlan = .off
+    /// What a triggered snapshot will do, resolved when `t` is pressed; the confirmation lists it.
+    public var triggerPlan: TriggerPlan?
     public private(set) var logLines: [LogLine] = []
     /// How many lines were dropped from the front of `logLines`; absolute line number = this + index.
     public private(set) var droppedLogLines = 0
@@ -83,21 +85,47 @@ public struct DashboardModel: Sendable {
     }
 }
 
-/// Which filesystems a snapshot triggered from the dashboard freezes.
-public enum FreezePlan: Sendable, Equatable {
-    /// Nothing is frozen.
-    case off
-    /// Exactly these mount points, never any other.
-    case mounts([String])
-    /// The mounted filesystems found when the job runs, except the configuration's `mountsToSkip`.
-    case discovered
+/// What a snapshot triggered from the dashboard will do (from the job plan), as its confirmation lists it.
+public struct TriggerPlan: Sendable, Equatable {
+    /// Whether filesystems are frozen at all.
+    public var freezing: Bool
+    /// The mount points frozen, in freeze order.
+    public var mounts: [String]
+    public var freezeTimeoutSeconds: Double
+    /// The scripts that run, as one line.
+    public var scripts: String
+    /// Why no job can be made, when the plan could not be resolved.
+    public var problem: String?
 
-    /// The confirmation's sentence about freezing.
-    var summary: String {
-        switch self {
-        case .off: "Filesystems are not frozen."
-        case .mounts(let mounts): "Freezes only \(mounts.joined(separator: ", "))."
-        case .discovered: "Freezes the mounted filesystems (except mountsToSkip) unless the job turns freezing off."
-        }
+    public init(
+        freezing: Bool, mounts: [String], freezeTimeoutSeconds: Double, scripts: String, problem: String? = nil
+    ) {
+        self.freezing = freezing
+        self.mounts = mounts
+        self.freezeTimeoutSeconds = freezeTimeoutSeconds
+        self.scripts = scripts
+        self.problem = problem
+    }
+
+    /// The confirmation's account of a job plan.
+    public init(_ plan: JobPlan) {
+        self.init(
+            freezing: plan.freeze.value, mounts: plan.mountsToFreeze,
+            freezeTimeoutSeconds: plan.freezeTimeoutSeconds.value,
+            scripts: plan.scriptsSummary)
+    }
+
+    /// A plan that could not be made.
+    public static func unavailable(_ problem: String) -> TriggerPlan {
+        TriggerPlan(freezing: false, mounts: [], freezeTimeoutSeconds: 0, scripts: "", problem: problem)
+    }
+
+    /// The confirmation's sentence about freezing (the mounts follow it, one per line).
+    var freezeSummary: String {
+        let seconds = RenderContext.fixed(
+            freezeTimeoutSeconds, digits: freezeTimeoutSeconds == freezeTimeoutSeconds.rounded() ? 0 : 1)
+        if !freezing { return "Filesystems are not frozen (freezing is off)." }
+        if mounts.isEmpty { return "Freezing is on, but no filesystem qualifies: nothing is frozen." }
+        return "Freezes \(mounts.count) filesystem\(mounts.count == 1 ? "" : "s") for at most \(seconds) s:"
     }
 }

@@ -13,18 +13,23 @@ public struct DashboardRunner: Sendable {
     public var zone: ClockZone
     public var palette: Palette
     public var explain: @Sendable (String) -> CodeExplanation?
+    /// Called on the UI thread when `t` opened the confirmation: resolves the job plan into the feed's
+    /// `triggerPlan` (reading files only, quickly) before the confirmation is drawn.
+    public var prepareTrigger: @Sendable () -> Void
     /// Called on the UI thread when the operator confirmed a trigger; must return at once.
     public var onTrigger: @Sendable () -> Void
 
     public init(
         feed: DashboardFeed, environment: [String: String], zone: ClockZone = .local, palette: Palette = .dark,
-        explain: @escaping @Sendable (String) -> CodeExplanation?, onTrigger: @escaping @Sendable () -> Void
+        explain: @escaping @Sendable (String) -> CodeExplanation?, prepareTrigger: @escaping @Sendable () -> Void,
+        onTrigger: @escaping @Sendable () -> Void
     ) {
         self.feed = feed
         self.environment = environment
         self.zone = zone
         self.palette = palette
         self.explain = explain
+        self.prepareTrigger = prepareTrigger
         self.onTrigger = onTrigger
     }
 
@@ -59,7 +64,7 @@ public struct DashboardRunner: Sendable {
         var lastSize = (width: -1, height: -1)
         var emptyReads = 0
         while true {
-            let (model, version, quit) = feed.current()
+            var (model, version, quit) = feed.current()
             if quit { return }
             let now = Date()
             let size = screen.size
@@ -101,6 +106,9 @@ public struct DashboardRunner: Sendable {
                 }
                 switch state.update(.key(key), model: model, now: Date()) {
                 case .quit: return
+                case .prepareTrigger:
+                    prepareTrigger()
+                    model = feed.current().model  // the next key (`y`) answers the plan just resolved
                 case .trigger: onTrigger()
                 case nil: break
                 }

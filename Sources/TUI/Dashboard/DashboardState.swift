@@ -20,6 +20,8 @@ public enum Pane: Sendable, Equatable {
 /// What covers the main view.
 public enum Overlay: Sendable, Equatable {
     case none, help, confirmTrigger
+    /// Quitting would cancel the running job: asked first.
+    case confirmQuit
     /// The newest settings file, redacted.
     case settings
     /// The detail of the disk with this index (`DiskProgress.index`).
@@ -30,7 +32,12 @@ public enum Overlay: Sendable, Equatable {
 
 /// What the dashboard asks its runner to do after a message.
 public enum DashboardAction: Sendable, Equatable {
-    case quit, trigger
+    /// Quit the dashboard.
+    case quit
+    /// Resolve the job plan for the confirmation that is now open (into `DashboardModel.triggerPlan`).
+    case prepareTrigger
+    /// Run the confirmed job.
+    case trigger
 }
 
 /// Everything that changes the dashboard's interaction state, handled by the one `DashboardState.update`.
@@ -130,8 +137,15 @@ public struct DashboardState: Sendable {
             return nil
         case .confirmTrigger:
             overlay = .none
-            if key == .character("y") || key == .character("Y") { return .trigger }
+            if (key == .character("y") || key == .character("Y")) && model.triggerPlan?.problem == nil {
+                return .trigger
+            }
             showToast("snapshot not triggered", role: .muted, now: now)
+            return nil
+        case .confirmQuit:
+            overlay = .none
+            if key == .character("y") || key == .character("Y") { return .quit }
+            showToast("still watching the running job", role: .muted, now: now)
             return nil
         case .detail, .explain:
             switch key {
@@ -148,7 +162,9 @@ public struct DashboardState: Sendable {
     private mutating func handleMain(_ key: Key, model: DashboardModel, now: Date) -> DashboardAction? {
         let disks = sortedDisks(model.job?.disks ?? [])
         switch key {
-        case .character("q"): return .quit
+        case .character("q"):
+            guard let live = model.live, !live.isTerminal else { return .quit }
+            overlay = .confirmQuit
         case .character("?"): overlay = .help
         case .character("i"): overlay = .settings
         case .tab, .backTab: focus = focus == .disks ? .log : .disks
@@ -184,8 +200,13 @@ public struct DashboardState: Sendable {
                 overlay = .explain(codes)
             }
         case .character("t"):
-            if model.canTrigger {
+            if let live = model.live, !live.isTerminal {
+                showToast(
+                    "a snapshot job is already running (task \(live.taskID ?? "?")): wait for it to finish",
+                    role: .warning, now: now)
+            } else if model.canTrigger {
                 overlay = .confirmTrigger
+                return .prepareTrigger
             } else {
                 showToast(model.triggerUnavailableReason ?? "triggering is not available", role: .warning, now: now)
             }

@@ -8,6 +8,8 @@ public final class LiveJobDriver: @unchecked Sendable {
     private let makeJob: @Sendable () async throws -> SnapshotJob
     private let lock = NSLock()
     private var running = false
+    private var job: SnapshotJob?
+    private var runner: Task<Void, Never>?
 
     /// `makeJob` prepares the job (loads settings, builds options); its error is shown as a toast.
     public init(
@@ -28,10 +30,21 @@ public final class LiveJobDriver: @unchecked Sendable {
             feed.update { $0.notice = ("a snapshot job is already running", .warning, Date()) }
             return
         }
-        Task {
+        let task = Task {
             await self.runJob()
-            self.lock.withLock { self.running = false }
+            self.lock.withLock {
+                self.running = false
+                self.job = nil
+            }
         }
+        lock.withLock { runner = task }
+    }
+
+    /// Cancels the running job, if any (it thaws and writes its terminal status), and waits for it to end.
+    public func finish(reason: String) async {
+        let (job, task) = lock.withLock { (self.job, runner) }
+        job?.cancel(reason: reason)
+        await task?.value
     }
 
     private func runJob() async {
@@ -42,6 +55,7 @@ public final class LiveJobDriver: @unchecked Sendable {
             feed.update { $0.notice = (Redactor.redact("snapshot not started: \(error)"), .critical, Date()) }
             return
         }
+        lock.withLock { self.job = job }
         let disks = job.settings.disks.enumerated().map { index, uri in
             DiskProgress(
                 index: index, blobURI: uri.blobURI, account: uri.account, container: uri.container,

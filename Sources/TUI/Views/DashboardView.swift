@@ -52,6 +52,7 @@ public enum DashboardView {
         switch state.overlay {
         case .help, .settings: hints = [("Esc", "close"), ("q", "close")]
         case .confirmTrigger: hints = [("y", "trigger"), ("N", "cancel (default)")]
+        case .confirmQuit: hints = [("y", "quit and cancel the job"), ("N", "stay (default)")]
         case .detail, .explain: hints = [("Esc", "back"), ("e", "explain")]
         case .none:
             if state.searchDraft != nil {

@@ -15,7 +15,7 @@ enum OverlayViews {
         ("w", "wrap long log lines"),
         ("l", "log level filter: all, >= INF, >= WRN, ERR"),
         ("e", "explain the error code in view (meaning and what to do)"),
-        ("i", "the newest job settings (protected settings hidden, signatures redacted)"),
+        ("i", "the job plan and the newest settings (secrets hidden)"),
         ("t", "trigger a snapshot now (asks first; not with --read-only)"),
         ("?", "this help"),
         ("q", "quit"),
@@ -28,8 +28,9 @@ enum OverlayViews {
         switch state.overlay {
         case .none: return
         case .help: renderHelp(into: &grid, body: body, context: context)
-        case .settings: renderSettings(model.settings, into: &grid, body: body, context: context)
+        case .settings: renderSettings(model, into: &grid, body: body, context: context)
         case .confirmTrigger: renderConfirm(model, into: &grid, body: body, context: context)
+        case .confirmQuit: renderQuitQuestion(into: &grid, body: body, context: context)
         case .detail(let index):
             guard let disk = model.job?.disks.first(where: { $0.progress.index == index }) else { return }
             renderDetail(disk, into: &grid, body: body, context: context)
@@ -82,11 +83,13 @@ enum OverlayViews {
     }
 
     private static func renderSettings(
-        _ settings: String?, into grid: inout CellGrid, body: Rect, context: RenderContext
+        _ model: DashboardModel, into grid: inout CellGrid, body: Rect, context: RenderContext
     ) {
         let rect = Rect(x: body.x + 1, y: body.y, width: body.width - 2, height: body.height)
-        grid.box(rect, title: "Newest settings, redacted  (Esc back)", glyphs: context.glyphs)
-        let text = Redactor.redact(settings ?? "no settings file in the plugin directory")
+        let title = model.jobPlanText == nil ? "Newest settings, redacted" : "Job plan and newest settings, redacted"
+        grid.box(rect, title: "\(title)  (Esc back)", glyphs: context.glyphs)
+        let settings = model.settings ?? "no settings file in the plugin directory"
+        let text = Redactor.redact(model.jobPlanText.map { $0 + "\nNewest settings:\n" + settings } ?? settings)
         var y = rect.y + 1
         for row in text.split(separator: "\n", omittingEmptySubsequences: false) where y < rect.bottom - 1 {
             grid.putFitted(String(row), x: rect.x + 2, y: y, width: rect.width - 4, glyphs: context.glyphs)
@@ -98,21 +101,62 @@ enum OverlayViews {
         _ model: DashboardModel, into grid: inout CellGrid, body: Rect, context: RenderContext
     ) {
         let disks = model.job?.disks.count ?? 0
-        let width = min(body.width, max(60, DisplayWidth.of(model.freezePlan.summary) + 4))
-        let freezing = CellGrid.wrap(model.freezePlan.summary, width: max(1, width - 4))
-        let rect = centered(body, width: width, height: 5 + freezing.count)
-        grid.box(rect, title: "Trigger a snapshot?", glyphs: context.glyphs, style: .warning)
-        grid.putFitted(
-            "Snapshot \(disks > 0 ? "\(disks) disks" : "the VM's disks") now.", x: rect.x + 2, y: rect.y + 1,
-            width: rect.width - 4, glyphs: context.glyphs)
-        for (i, row) in freezing.enumerated() where rect.y + 2 + i < rect.bottom - 2 {
-            grid.putFitted(
-                row, x: rect.x + 2, y: rect.y + 2 + i, width: rect.width - 4,
-                style: model.freezePlan == .off ? .plain : CellStyle(.warning, .bold), glyphs: context.glyphs)
+        guard let plan = model.triggerPlan else {
+            renderQuestion(
+                "Trigger a snapshot?", ["Working out the job plan..."], warning: 0, answer: "[N] no (any key)",
+                offersYes: false, into: &grid, body: body, context: context)
+            return
         }
-        grid.putSegments(
-            [("[y] yes   ", CellStyle(.warning, .bold)), ("[N] no (Enter, Esc, any other key)", .plain)],
-            x: rect.x + 2, y: rect.bottom - 2, right: rect.x + rect.width - 2)
+        if let problem = plan.problem {
+            renderQuestion(
+                "Cannot trigger a snapshot", ["The job plan cannot be made:", problem], warning: 2,
+                answer: "[N] close (any key)", offersYes: false, into: &grid, body: body, context: context)
+            return
+        }
+        var lines = ["Snapshot \(disks > 0 ? "\(disks) disks" : "the VM's disks") now.", plan.freezeSummary]
+        let room = max(1, body.height - 8)
+        let shown = plan.mounts.count > room ? Array(plan.mounts.prefix(room - 1)) : plan.mounts
+        lines += shown.map { "- \($0)" }
+        if shown.count < plan.mounts.count { lines.append("- ... and \(plan.mounts.count - shown.count) more") }
+        lines.append("Scripts: \(plan.scripts)")
+        renderQuestion(
+            "Trigger a snapshot?", lines, warning: plan.freezing ? 2 + plan.mounts.count : 0,
+            answer: "[N] no (Enter, Esc, any other key)", offersYes: true, into: &grid, body: body, context: context)
+    }
+
+    /// The quit question while a triggered job runs.
+    static let quitLines = [
+        "A snapshot job started here is still running.", "Quitting cancels it: frozen filesystems are thawed and",
+        "the job ends with code 2 and a terminal status.",
+    ]
+
+    private static func renderQuitQuestion(into grid: inout CellGrid, body: Rect, context: RenderContext) {
+        renderQuestion(
+            "Quit while a job runs?", quitLines, warning: 0, answer: "[N] stay (Enter, Esc, any other key)",
+            offersYes: true, into: &grid, body: body, context: context)
+    }
+
+    /// A question box: `lines` (the `warning` lines after the first in the warning colour), then `[y] yes` when
+    /// `offersYes`, and `answer`.
+    private static func renderQuestion(
+        _ title: String, _ lines: [String], warning: Int, answer: String, offersYes: Bool, into grid: inout CellGrid,
+        body: Rect, context: RenderContext
+    ) {
+        let width = min(body.width, max(60, (lines.map(DisplayWidth.of).max() ?? 0) + 4))
+        let rows = lines.enumerated().flatMap { index, line in
+            CellGrid.wrap(line, width: max(1, width - 4)).map { (index, $0) }
+        }
+        let rect = centered(body, width: width, height: 4 + rows.count)
+        grid.box(rect, title: title, glyphs: context.glyphs, style: .warning)
+        for (i, (index, row)) in rows.enumerated() where rect.y + 1 + i < rect.bottom - 2 {
+            let emphasised = index >= 1 && index <= warning
+            grid.putFitted(
+                row, x: rect.x + 2, y: rect.y + 1 + i, width: rect.width - 4,
+                style: emphasised ? CellStyle(.warning, .bold) : .plain, glyphs: context.glyphs)
+        }
+        let answers: [(String, CellStyle)] =
+            (offersYes ? [("[y] yes   ", CellStyle(.warning, .bold))] : []) + [(answer, .plain)]
+        grid.putSegments(answers, x: rect.x + 2, y: rect.bottom - 2, right: rect.x + rect.width - 2)
     }
 
     private static func renderDetail(

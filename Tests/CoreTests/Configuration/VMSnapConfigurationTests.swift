@@ -84,17 +84,6 @@ import Testing
         )
     }
 
-    @Test func mountsToSkipMatchesExactPathsAndGlobs() {
-        var configuration = VMSnapConfiguration.defaults
-        configuration.mountsToSkip = ["/mnt/resource", "/media/*"]
-        #expect(configuration.skips(mount: "/mnt/resource"))
-        #expect(configuration.skips(mount: "/mnt/resource/"))
-        #expect(configuration.skips(mount: "/media/usb0"))
-        #expect(!configuration.skips(mount: "/media/usb0/inner"))
-        #expect(!configuration.skips(mount: "/"))
-        #expect(!configuration.skips(mount: "/mnt"))
-    }
-
     @Test func pluginDirectoryGlobPicksNewestMatch() throws {
         let directory = try SettingsFixtures.temporaryDirectory("plugins")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -156,11 +157,14 @@ struct GuardedFreezerTests {
     @Test func theLockPreventsASecondConcurrentFreeze() async throws {
         try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let first = try await freezer([mounts[0]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+            var impatient = freezer([mounts[1]], lockPath: lockPath)
+            impatient.lockWait = .seconds(1)
             let failure = await #expect(throws: JobFailure.self) {
-                _ = try await freezer([mounts[1]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
+                _ = try await impatient.freezeGuarded(timeout: .seconds(30))
             }
             #expect(failure?.code == 121)
             #expect(failure?.message.contains("another freeze is in progress") == true)
+            #expect(failure?.message.contains("held by process \(first.guardProcessID)") == true, "\(failure!)")
             #expect(try filesystems[1].startWriter().completed(within: 5), "the second freezer froze anyway")
             _ = await first.thaw()
             let again = try await freezer([mounts[1]], lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
@@ -181,7 +185,8 @@ struct GuardedFreezerTests {
         }
     }
 
-    @Test func aFreezeBlockedPastTheDeadlineIs122AndLeavesNothingFrozen() async throws {
+    @Test(arguments: [false, true])
+    func aFreezeBlockedPastTheDeadlineIs122AndLeavesNothingFrozen(bySafeFreezeWait: Bool) async throws {
         // `stacked` lives in an image on `base`: with `base` frozen, flushing `stacked` blocks in the kernel.
         try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let stackedList = try LoopFilesystem.create(count: 1, imageDirectory: mounts[0])
@@ -193,10 +198,14 @@ struct GuardedFreezerTests {
             let stacked = try LoopFilesystem.testOwnedMounts(stackedList)[0]
             try Data(repeating: 7, count: 1 << 20).write(to: URL(fileURLWithPath: stacked + "/dirty"))
             #expect(try ProcessOutput.run(fsfreeze, ["-f", mounts[0]]).status == 0)
+            // vmbackup.conf SafeFreezeWaitInSeconds: the freeze must complete within 1 s of a 30 s freeze timeout.
+            var guarded = freezer([mounts[1], stacked], lockPath: lockPath)
+            guarded.freezeWait = bySafeFreezeWait ? .seconds(1) : nil
             let failure = await #expect(throws: JobFailure.self) {
-                _ = try await freezer([mounts[1], stacked], lockPath: lockPath).freezeGuarded(timeout: .seconds(1))
+                _ = try await guarded.freezeGuarded(timeout: .seconds(bySafeFreezeWait ? 30 : 1))
             }
             #expect(failure?.code == 122)
+            #expect(failure?.message.contains("within the freeze wait of 1.0 s") == bySafeFreezeWait, "\(failure!)")
             #expect(try filesystems[1].startWriter().completed(within: 5), "a mount stayed frozen after the deadline")
             #expect(try ProcessOutput.run(fsfreeze, ["-u", mounts[0]]).status == 0)
             #expect(try stackedList[0].startWriter().completed(within: 5), "the blocked mount stayed frozen")
@@ -216,6 +225,43 @@ struct GuardedFreezerTests {
                 ).freezeGuarded(timeout: .seconds(30))
             }
             #expect(missingGuard?.code == 124)
+        }
+    }
+
+    @Test func aLockfHolderMakesTheJobWaitThenFail121WithoutFreezing() async throws {
+        try await LoopFilesystem.withTestMounts(1) { filesystems, mounts, lockPath in
+            let holder = try LockfHolder.start(lockPath, seconds: 30)
+            defer { holder.stop() }
+            var waiting = freezer(mounts, lockPath: lockPath)
+            waiting.lockWait = .seconds(2)
+            let notices = Mutex<[String]>([])
+            let writer = try filesystems[0].startWriter(file: "during-wait.txt")
+            let failure = await #expect(throws: JobFailure.self) {
+                _ = try await waiting.freezeGuarded(timeout: .seconds(30)) { note in
+                    notices.withLock { $0.append(note) }
+                }
+            }
+            #expect(failure?.code == 121)
+            #expect(failure?.message.contains("held by process \(holder.processID)") == true, "\(failure!)")
+            #expect(writer.completed(within: 2), "nothing was frozen while waiting for the lock")
+            let heard = notices.withLock { $0 }
+            #expect(heard.count >= 1, "each retry is reported")
+            #expect(
+                heard.allSatisfy { $0.hasPrefix("waiting for the freeze lock held by PID \(holder.processID)") }
+            )
+        }
+    }
+
+    @Test func aLockfHolderThatReleasesInTimeLetsTheJobFreeze() async throws {
+        try await LoopFilesystem.withTestMounts(1) { filesystems, mounts, lockPath in
+            let holder = try LockfHolder.start(lockPath, seconds: 1.5)
+            defer { holder.stop() }
+            var waiting = freezer(mounts, lockPath: lockPath)
+            waiting.lockWait = .seconds(20)
+            let frozen = try await waiting.freezeGuarded(timeout: .seconds(30))
+            #expect(frozen.lockWait > .milliseconds(500), "the guard waited for the holder: \(frozen.lockWait)")
+            #expect(!(try filesystems[0].startWriter().completed(within: 0.3)), "frozen after the wait")
+            #expect(await frozen.thaw().failures.isEmpty)
         }
     }
 }

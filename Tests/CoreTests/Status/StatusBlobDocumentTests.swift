@@ -44,4 +44,30 @@ import Testing
         let message = try JSONSerialization.jsonObject(with: Data(document.status.formattedMessage.message.utf8))
         #expect((message as? [String: Any])?["snapshotConsistency"] != nil)
     }
+
+    @Test func extErrorCodeIsTheNameTheServiceReadsOnTheFinalReportOnly() {
+        func telemetry(_ report: JobReport) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: report.blobDocument().status.telemetryData.map { ($0.key, $0.value) })
+        }
+        var report = JobReport(taskID: "t", commandStartTicks: nil, disks: [])
+        #expect(telemetry(report)["extErrorCode"] == nil, "a running job's report has none")
+        report.finished = true
+        for (code, health, name) in [
+            (1, 1, "success"), (0, 0, "success_appconsistent"), (121, 121, "FailedRetryableFsFreezeFailed"),
+            (76, 76, "FailedRetryableSnapshotFailedNoNetwork"),
+            (76, 761, "FailedRetryableSnapshotFailedRestrictedNetwork"),
+        ] {
+            report.code = ResultCode(code)
+            report.healthStatusCode = ResultCode(health)
+            #expect(telemetry(report)["extErrorCode"] == name, "code \(code), health \(health)")
+        }
+    }
+
+    @Test func storageDetailsCarryThisMachinesSurvey() {
+        let details = JobReport(taskID: "t", commandStartTicks: nil, disks: []).blobDocument().status.storageDetails
+        let survey = SystemFacts.current.storage
+        #expect(
+            details.partitionCount == survey.partitionCount && details.totalUsedSizeInBytes == survey.totalUsedBytes)
+        #expect(details.partitionCount >= 1)
+    }
 }

@@ -95,8 +95,10 @@ import Testing
         #expect(session.wait(for: "previous job").met)
 
         try session.send("t")
-        let confirm = session.wait(for: "Trigger a snapshot?")
-        #expect(confirm.met && confirm.screen.joined().contains("Freezes only \(mount)"), "the dialog names the mount")
+        let confirm = session.wait(for: "Scripts: none")
+        let dialog = confirm.screen.joined(separator: "\n")
+        #expect(confirm.met && dialog.contains("Freezes 1 filesystem for at most 60 s:"), "\(dialog)")
+        #expect(dialog.contains("- \(mount)"), "the dialog lists the mount:\n\(dialog)")
         try session.send("y")
         let finished = session.wait(timeout: 30) { $0.joined().contains("snapshot finished: SUCCEEDED") }
         let text = finished.screen.joined(separator: "\n")
@@ -113,6 +115,71 @@ import Testing
         let log = try #require(files.first { $0.hasSuffix("/extension.log") })
         let lines = try String(contentsOf: directory.appendingPathComponent(log), encoding: .utf8)
         #expect(lines.contains("freeze: froze \(mount) in"), "exactly the given mount was frozen:\n\(lines)")
+        try session.send("q")
+        #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n")
+    }
+
+    @Test func monitorsConfirmationListsTheAgentJobsPlanAndQuitAsksWhileNothingRuns() async throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scenario = try await SnapshotScenario.start(disks: 2)
+        defer { Task { try await scenario.stop() } }
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 1)
+        let config = try SettingsFixtures.write(
+            ["freezeTimeoutSeconds": 42, "mountsToSkip": ["/nonexistent"]],
+            to: directory.appendingPathComponent("c.json"))
+        // The agent's job on this machine, as `config show` (the resolver handler enable uses) plans it.
+        let show = try BuiltBinary.run(["config", "show", "--json", "--config", config.path])
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        let mounts = try #require(plan["mountsToFreeze"] as? [String])
+        let session = try TmuxSession(
+            command: wrapped(
+                "'\(BuiltBinary.vmsnap.path)' monitor --config '\(config.path)' --plugin-dir '\(plugin.path)' "
+                    + "--log-dir '\(directory.path)'", in: directory),
+            width: 120, height: 40, environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        defer { session.kill() }
+        #expect(session.wait(for: "Disks").met)
+        try session.send("t")
+        let confirm = session.wait(for: "Scripts: ")
+        let dialog = confirm.screen.joined(separator: "\n")
+        #expect(confirm.met, "\(dialog)")
+        if mounts.isEmpty {
+            #expect(dialog.contains("no filesystem qualifies"), "\(dialog)")
+        } else {
+            #expect(dialog.contains("for at most 42 s:"), "\(dialog)")
+            for mount in mounts { #expect(dialog.contains("- \(mount) "), "\(mount) listed:\n\(dialog)") }
+        }
+        try session.send("n")
+        #expect(session.wait(for: "snapshot not triggered").met)
+        try session.send("q")
+        #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n", "no job runs: q quits at once")
+    }
+
+    @Test func aTriggeredJobShowsItWaitsForTheFreezeLockThenFreezes() throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let filesystems = try LoopFilesystem.create(count: 1)
+        defer { filesystems.forEach { $0.remove() } }
+        let mount = try #require(try LoopFilesystem.testOwnedMounts(filesystems).first)
+        let lock = directory.appendingPathComponent("lock/SafeFreezeLockFile").path
+        let session = try TmuxSession(
+            command: wrapped(
+                "'\(BuiltBinary.vmsnap.path)' demo --disks 1 --freeze-mount '\(mount)' --freeze-lock '\(lock)'",
+                in: directory),
+            width: 140, height: 40,
+            environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "TMPDIR": directory.path])
+        defer { session.kill() }
+        #expect(session.wait(for: "previous job").met)
+        let holder = try LockfHolder.start(lock, seconds: 4)
+        defer { holder.stop() }
+        try session.send("t")
+        #expect(session.wait(for: "Scripts: ").met)
+        try session.send("y")
+        let waiting = session.wait(timeout: 20) { $0.joined().contains("waiting for the freeze lock held by PID") }
+        #expect(waiting.met, "the dashboard shows the wait:\n\(waiting.screen.joined(separator: "\n"))")
+        #expect(waiting.screen.joined().contains("PID \(holder.processID)"))
+        let finished = session.wait(timeout: 40) { $0.joined().contains("snapshot finished: success") }
+        #expect(finished.met, "the job freezes once the holder lets go:\n\(finished.screen.joined(separator: "\n"))")
         try session.send("q")
         #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n")
     }

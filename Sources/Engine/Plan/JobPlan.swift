@@ -1,0 +1,165 @@
+import Basics
+import Foundation
+
+/// Everything a snapshot job will do that the machine's configuration decides, resolved once from vmsnap's
+/// configuration, /etc/azure/vmbackup.conf, VMSnapshotScriptPluginConfig.json, mountinfo and the command line (see
+/// `JobPlan.resolve`): the mounts it freezes and why every other mount is skipped, timeouts, the freeze lock, the
+/// scripts and the upload targets, each setting with its source. `handler enable`, `snapshot`, `demo`, the
+/// dashboard's trigger and `config show` all use it.
+public struct JobPlan: Sendable, Equatable {
+    /// Whether filesystems are frozen at all.
+    public var freeze: Sourced<Bool>
+    /// Every mount of the machine and what the plan does with it.
+    public var mounts: [MountDecision]
+    /// The mount points to freeze, in freeze order (`/` last); empty when `freeze` is off.
+    public var mountsToFreeze: [String]
+    /// The longest the filesystems stay frozen.
+    public var freezeTimeoutSeconds: Sourced<Double>
+    /// How long FIFREEZE of every mount may take (SafeFreezeWaitInSeconds); nil: the whole freeze timeout.
+    public var freezeWaitSeconds: Sourced<Double?>
+    /// How long to wait for a freeze lock another process holds.
+    public var freezeLockWaitSeconds: Sourced<Double>
+    public var freezeLockPath: Sourced<String>
+    /// Whether `rcu_expedited` is held at 1 during FIFREEZE.
+    public var expediteRcu: Sourced<Bool>
+    /// VMSnapshotScriptPluginConfig.json's path.
+    public var scriptConfigPath: Sourced<String>
+    /// The scripts; nil when the plan reads no script configuration (the demo's sample VM).
+    public var scripts: ScriptPlugin?
+    /// At most this many snapshot requests at once; nil: every disk at once.
+    public var snapshotConcurrency: Sourced<Int?>
+    /// Whether the status blob and the log blob are uploaded.
+    public var uploadStatusAndLog: Sourced<Bool>
+    /// Whether extension.log is written.
+    public var writeLog: Sourced<Bool>
+    /// Whether the job's warnings and errors become guest-agent event files (in HandlerEnvironment's eventsFolder).
+    public var eventFiles: Sourced<Bool>
+    /// The vmsnap configuration file that was read, if any.
+    public var configurationPath: String?
+    /// The vmbackup.conf that was read, if any.
+    public var vmbackupConf: VMBackupConf?
+    /// vmsnap's configuration as read (its defaults without a file): the TLS trust (`caBundle`) comes from it.
+    public var configuration: VMSnapConfiguration = .defaults
+    /// What the operator should know: values capped or refused, vmbackup.conf lines read differently from the peer.
+    public var warnings: [String]
+
+    /// The job's options for this plan.
+    public func options(
+        statusDirectory: String? = nil, logDirectory: String? = nil, stateDirectory: String? = nil,
+        guardExecutable: String = "/proc/self/exe"
+    ) -> SnapshotJobOptions {
+        var options = SnapshotJobOptions(
+            freezeTimeout: .milliseconds(Int((freezeTimeoutSeconds.value * 1000).rounded())),
+            statusDirectory: statusDirectory, logDirectory: writeLog.value ? logDirectory : nil,
+            stateDirectory: stateDirectory, scripts: scripts)
+        if freeze.value {
+            options.freezer = GuardedFreezer(
+                mounts: mountsToFreeze, guardExecutable: guardExecutable, lockPath: freezeLockPath.value,
+                lockWait: .milliseconds(Int((freezeLockWaitSeconds.value * 1000).rounded())),
+                freezeWait: freezeWaitSeconds.value.map { .milliseconds(Int(($0 * 1000).rounded())) },
+                expediteGracePeriods: expediteRcu.value)
+        }
+        options.snapshotConcurrency = snapshotConcurrency.value
+        options.uploadsStatusAndLog = uploadStatusAndLog.value
+        return options
+    }
+
+    /// The scripts the job runs, as one line: "pre /x, post /y (timeout 30 s)", "none (<path> absent)", ...
+    public var scriptsSummary: String {
+        guard let scripts else { return "none (no script configuration is read)" }
+        if let problem = scripts.problem { return "unusable: \(problem.message) (code \(problem.code))" }
+        guard let config = scripts.config else { return "none (\(scriptConfigPath.value) does not exist)" }
+        let parts = [("pre", config.preScript), ("post", config.postScript)].compactMap { name, spec in
+            spec.location.isEmpty ? nil : "\(name) \(spec.location)"
+        }
+        guard !parts.isEmpty else { return "none (\(scriptConfigPath.value) names no script)" }
+        return parts.joined(separator: ", ") + " (timeout \(config.timeout.components.seconds) s)"
+    }
+}
+
+/// Which files and machine state a plan is resolved from.
+public struct JobPlanSources: Sendable, Equatable {
+    /// vmsnap's configuration named on the command line; nil reads `configurationDefaultPath` when it exists.
+    public var configurationPath: String?
+    public var configurationDefaultPath = VMSnapConfiguration.defaultPath
+    /// vmbackup.conf named on the command line; nil reads `vmbackupConfDefaultPath` when it exists.
+    public var vmbackupConfPath: String?
+    public var vmbackupConfDefaultPath = VMBackupConf.defaultPath
+    /// VMSnapshotScriptPluginConfig.json named on the command line; nil: `scriptConfigDefaultPath`.
+    public var scriptConfigPath: String?
+    public var scriptConfigDefaultPath = ScriptPlugin.defaultConfigPath
+    public var mountInfoPath = "/proc/self/mountinfo"
+    /// Where sysfs is (the resource disk is found under bus/vmbus/devices).
+    public var sysfsRoot = "/sys"
+    public var resourceDiskLinks = BlockDevices.resourceDiskLinks
+    /// false: files of the machine that are not named here are not read (the demo's sample VM).
+    public var readsMachineFiles = true
+
+    public init(configurationPath: String? = nil, vmbackupConfPath: String? = nil, scriptConfigPath: String? = nil) {
+        self.configurationPath = configurationPath
+        self.vmbackupConfPath = vmbackupConfPath
+        self.scriptConfigPath = scriptConfigPath
+    }
+}
+
+/// What the command line says about the plan; nil and empty mean "not given".
+public struct JobPlanOverrides: Sendable, Equatable {
+    /// `--freeze auto|off`.
+    public var freeze: Bool?
+    /// Whether the command freezes when `--freeze` is not given (`handler enable` and the trigger do).
+    public var freezesByDefault: Bool
+    /// `--mount` (repeatable): freeze exactly these.
+    public var mounts: [String]
+    public var freezeTimeoutSeconds: Int?
+    public var freezeLockWaitSeconds: Int?
+    public var freezeLockPath: String?
+    /// `--no-expedite-rcu` gives false.
+    public var expediteRcu: Bool?
+    /// The flag that named `mounts` (`--mount`, `--freeze-mount`).
+    public var mountFlag: String
+
+    public init(
+        freeze: Bool? = nil, freezesByDefault: Bool, mounts: [String] = [], freezeTimeoutSeconds: Int? = nil,
+        freezeLockWaitSeconds: Int? = nil, freezeLockPath: String? = nil, expediteRcu: Bool? = nil,
+        mountFlag: String = "--mount"
+    ) {
+        self.freeze = freeze
+        self.freezesByDefault = freezesByDefault
+        self.mounts = mounts
+        self.freezeTimeoutSeconds = freezeTimeoutSeconds
+        self.freezeLockWaitSeconds = freezeLockWaitSeconds
+        self.freezeLockPath = freezeLockPath
+        self.expediteRcu = expediteRcu
+        self.mountFlag = mountFlag
+    }
+}
+
+extension JobPlanOverrides {
+    /// The job the guest agent runs (`handler enable`) and the dashboard triggers: discovered mounts frozen unless
+    /// `freeze` (the command line's `--freeze`) says otherwise.
+    public static func agentJob(freeze: Bool? = nil) -> JobPlanOverrides {
+        JobPlanOverrides(freeze: freeze, freezesByDefault: true)
+    }
+}
+
+/// Why no plan could be made: vmsnap's configuration is broken, or a file or mount named on the command line is not
+/// there.
+public enum JobPlanError: Error, Sendable, CustomStringConvertible {
+    case configuration(ConfigurationError)
+    case commandLine(String)
+
+    public var description: String {
+        switch self {
+        case .configuration(let error): error.description
+        case .commandLine(let message): message
+        }
+    }
+
+    /// The message of the job that reports this problem (code 11).
+    public var jobMessage: String {
+        switch self {
+        case .configuration(let error): "vmsnap configuration: \(error.description)"
+        case .commandLine(let message): "job plan: \(message)"
+        }
+    }
+}
