@@ -40,6 +40,8 @@ public struct JobReport: Sendable, Equatable {
     public var snapshotDuration: Duration?
     /// Why the terminal status document could not be uploaded, once that is known.
     public var statusUploadFailure: String?
+    /// The job's time budget, once the job started.
+    public var budget: StatusBlobDocument.Budget?
     public var updated: Date
 
     /// A job that has just been accepted (code 4, transitioning).
@@ -96,7 +98,7 @@ public struct JobReport: Sendable, Equatable {
                 progress: .init(
                     stage: stage, finished: finished, updatedUTC: updated.formatted(.iso8601), disks: disks,
                     stages: stages,
-                    note: statusUploadFailure.map { "terminal status upload failed: \($0)" })))
+                    note: statusUploadFailure.map { "terminal status upload failed: \($0)" }, budget: budget)))
     }
 
     /// `H:MM:SS.ffffff`, the Python timedelta form the peer reports.
