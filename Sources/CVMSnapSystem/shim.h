@@ -1,5 +1,6 @@
 // Thin shim over Linux calls the Glibc module cannot import (variadic prctl, the FIFREEZE/FITHAW ioctl macros,
-// pipe2, syncfs and posix_spawn_file_actions_addclosefrom_np which glibc declares only under _GNU_SOURCE).
+// pipe2, syncfs, posix_spawn_file_actions_addclosefrom_np and POSIX_SPAWN_SETSID which glibc declares only under
+// _GNU_SOURCE).
 #ifndef VMSNAP_SYSTEM_SHIM_H
 #define VMSNAP_SYSTEM_SHIM_H
 #include <fcntl.h>
@@ -19,4 +20,6 @@ static inline int vmsnap_spawn_close_from(posix_spawn_file_actions_t *actions, i
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
 static inline int vmsnap_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+/* posix_spawn's "start a new session" flag (glibc >= 2.26, declared only under _GNU_SOURCE). */
+static inline short vmsnap_spawn_setsid_flag(void) { return 0x80; }
 #endif

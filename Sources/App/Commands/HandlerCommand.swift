@@ -26,6 +26,29 @@ struct HandlerCommand: AsyncParsableCommand {
             log = ExtensionLog(directory: environment.logFolder)
         }
 
+        /// The agent's folder (Lib.Dir), where it leaves `<THUMBPRINT>.crt/.prv`: the parent of the handler
+        /// directory (`$AZURE_GUEST_AGENT_EXTENSION_PATH` when the agent sets it).
+        var agentDirectory: String {
+            let path = ProcessInfo.processInfo.environment["AZURE_GUEST_AGENT_EXTENSION_PATH"] ?? directory
+            return (path as NSString).deletingLastPathComponent
+        }
+
+        /// Sends SIGTERM to the job holding this directory's lock and waits (at most 14 minutes, under the agent's
+        /// 15-minute disable and update timeouts) until it has ended.
+        func stopRunningJob(command: String) async {
+            guard let pid = JobLock.holder(directory: directory) else {
+                note("\(command): no job running")
+                return
+            }
+            kill(pid, SIGTERM)
+            let deadline = ContinuousClock.now + .seconds(14 * 60)
+            while JobLock.holder(directory: directory) != nil, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            let ended = JobLock.holder(directory: directory) == nil
+            note("\(command): job in process \(pid) \(ended ? "stopped" : "still running after 14 minutes")")
+        }
+
         func note(_ message: String) {
             log.write(message)
             print(message)
@@ -45,21 +68,33 @@ struct HandlerCommand: AsyncParsableCommand {
         }
     }
 
-    /// `enable`: runs the job of config/<ConfigSequenceNumber>.settings, freezing discovered mounts and running
-    /// the scripts of /etc/azure/VMSnapshotScriptPluginConfig.json.
+    /// `enable`: checks the request, writes the transitioning status and starts the job of
+    /// config/<ConfigSequenceNumber>.settings in a detached process, then returns (the agent kills enable after
+    /// 300 s and waits for nothing else while it runs).
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the snapshot job of config/<$ConfigSequenceNumber>.settings.",
+            abstract: "Start the snapshot job of config/<$ConfigSequenceNumber>.settings in the background.",
             discussion: """
-                Exits 0 once a terminal status is written: the status file carries the job's outcome. A broken \
-                vmsnap configuration (--config, default \(VMSnapConfiguration.defaultPath) when it exists) ends the \
-                job with code 11 naming the file and key, and exits 1.
+                Writes status/<N>.status as transitioning (code 4), starts the job in a process of its own session \
+                (it survives the agent killing enable's process group) with every flag given here, and exits 0 at \
+                once; the job writes the terminal status. One job per sequence number: a repeated enable for a \
+                number already started or handled starts nothing. A job for a newer number waits until the running \
+                one has ended (at most its own time budget; then it fails with code 2). A ledger recorded on another \
+                VM (this one restored from a backup, or cloned) is forgotten first. A broken vmsnap configuration \
+                (--config, default \(VMSnapConfiguration.defaultPath) when it exists) ends the job with code 11 \
+                naming the file and key, and exits 1. Certificates for protected settings are read from the agent's \
+                folder, the parent of the handler directory.
                 """)
 
-        @Flag(help: "Print one JSON object per event per line.") var json = false
+        @Flag(help: "Print one JSON object per event per line (for a job that cannot start detached).")
+        var json = false
         @Option(help: "Freeze filesystems (auto: discovered mounts, as the agent runs it) or not (off).")
         var freeze: SnapshotCommand.FreezeMode = .auto
         @Option(help: "vmsnap's configuration file (freezeTimeoutSeconds, mountsToSkip).") var config: String?
+        @Option(help: "VMSnapshotScriptPluginConfig.json with the pre/post scripts (a missing file means none).")
+        var scriptConfig = ScriptPlugin.defaultConfigPath
+        @Flag(help: .hidden) var detachedJob = false
+        @Option(help: .hidden) var sequenceNumber: Int?
 
         func run() async throws {
             let handler = try Handler()
@@ -70,43 +105,127 @@ struct HandlerCommand: AsyncParsableCommand {
             } catch {
                 rejection = JobFailure(code: 11, message: "vmsnap configuration: \(error.description)")
             }
-            let options = SnapshotJobOptions(
+            var options = SnapshotJobOptions(
                 freezeTimeout: configuration.freezeTimeout(commandLineSeconds: nil),
                 statusDirectory: handler.environment.statusFolder, logDirectory: handler.environment.logFolder,
                 stateDirectory: handler.directory, freezer: freeze == .auto ? configuration.freezer(mounts: nil) : nil,
-                scripts: ScriptPlugin())
-            let job = SnapshotJob.load(
-                settingsPath: handler.directory, options: options, log: handler.log, rejection: rejection)
-            _ = await JobConsole.run(job, json: json)
+                scripts: ScriptPlugin(configPath: scriptConfig))
+            options.machineIdentity = VMIdentity.current(agentDirectory: handler.agentDirectory)
             if let rejection {
+                // Only a report: written here, at once, with the settings' status blob.
+                _ = await JobConsole.run(job(handler, options, rejection: rejection), json: json)
                 FileHandle.standardError.write(Data("error: \(rejection.message)\n".utf8))
                 throw ExitCode(1)
             }
+            if detachedJob {
+                try await runDetached(handler, options)
+                return
+            }
+            guard let number = SettingsLoader.sequenceNumber(pluginDirectory: handler.directory) else {
+                // No settings to run: the job only reports that, here.
+                _ = await JobConsole.run(job(handler, options), json: json)
+                return
+            }
+            try await start(handler, options, sequenceNumber: number)
+        }
+
+        /// Claims the sequence number, writes the transitioning status and starts the detached job.
+        private func start(_ handler: Handler, _ options: SnapshotJobOptions, sequenceNumber number: Int) async throws {
+            let ledger = JobLedger(directory: handler.directory, identity: options.machineIdentity)
+            if let reason = ledger.forgetIfMachineChanged() { handler.note("enable: \(reason)") }
+            if ledger.lastSequenceNumber == number {
+                handler.note("enable: sequence number \(number) was already handled: no job started")
+                return
+            }
+            guard try ledger.claim(sequenceNumber: number) else {
+                handler.note("enable: a job for sequence number \(number) was already started: no second job")
+                return
+            }
+            let settings = try? SettingsLoader.parse(
+                path: handler.directory, sequenceNumber: number, certificateDirectory: handler.agentDirectory
+            ).settings
+            let accepted = JobReport(
+                taskID: settings?.taskID ?? "", commandStartTicks: settings?.commandStartTicks, disks: [])
+            try StatusFileWriter(directory: handler.environment.statusFolder, sequenceNumber: number).write(accepted)
+            let arguments =
+                Array(CommandLine.arguments.dropFirst()) + [
+                    "--detached-job", "--sequence-number", String(number),
+                ]
+            do {
+                let pid = try DetachedProcess.start(executable: "/proc/self/exe", arguments: arguments)
+                handler.note("enable: job for sequence number \(number) started in process \(pid)")
+            } catch {
+                handler.note("enable: \(error): the job runs inside enable instead")
+                _ = await JobConsole.run(job(handler, options), json: json)
+            }
+        }
+
+        /// The detached job: waits for an older job of this handler directory, then runs to its terminal status.
+        private func runDetached(_ handler: Handler, _ options: SnapshotJobOptions) async throws {
+            let wait = JobBudget(options).total
+            var rejection: JobFailure?
+            let lock = try await JobLock.acquire(directory: handler.directory, timeout: wait)
+            if lock == nil {
+                rejection = JobFailure(
+                    code: 2, message: "an earlier job of this extension still ran after \(wait): this job did not start"
+                )
+            }
+            _ = await JobConsole.run(job(handler, options, rejection: rejection), json: false, quiet: true)
+            withExtendedLifetime(lock) {}
+        }
+
+        private func job(_ handler: Handler, _ options: SnapshotJobOptions, rejection: JobFailure? = nil)
+            -> SnapshotJob
+        {
+            SnapshotJob.load(
+                settingsPath: handler.directory, sequenceNumber: sequenceNumber,
+                certificateDirectory: handler.agentDirectory, options: options, log: handler.log,
+                rejection: rejection)
         }
     }
 
-    /// `disable`: nothing keeps running between jobs, so there is nothing to stop.
+    /// `disable`: stops a running job (SIGTERM: it thaws, runs the post-script, writes its terminal status) and
+    /// waits for it to end.
     struct Disable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Nothing to stop: jobs run only inside enable.")
-
-        func run() async throws { try Handler().note("disable: nothing to stop") }
-    }
-
-    /// `uninstall`: forgets the handled jobs.
-    struct Uninstall: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Forget the last handled job.")
+        static let configuration = CommandConfiguration(
+            abstract: "Stop the running job, if any, and wait until it has written its terminal status.")
 
         func run() async throws {
             let handler = try Handler()
+            await handler.stopRunningJob(command: "disable")
+        }
+    }
+
+    /// `uninstall`: stops a running job and forgets the handled jobs (the agent then deletes the folder).
+    struct Uninstall: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop the running job and forget handled jobs.")
+
+        func run() async throws {
+            let handler = try Handler()
+            await handler.stopRunningJob(command: "uninstall")
             JobLedger(directory: handler.directory).forget()
             handler.note("uninstall: state removed")
         }
     }
 
-    /// `update`: nothing to migrate.
+    /// `update`: runs in the new version's folder; takes over the old version's ledger so that the enable the agent
+    /// runs next does not repeat a job the old version handled.
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Nothing to migrate between versions.")
+        static let configuration = CommandConfiguration(
+            abstract: "Take over the handled jobs of the version named by $AZURE_GUEST_AGENT_UPDATING_FROM_VERSION.")
 
-        func run() async throws { try Handler().note("update: nothing to migrate") }
+        func run() async throws {
+            let handler = try Handler()
+            guard let old = ProcessInfo.processInfo.environment["AZURE_GUEST_AGENT_UPDATING_FROM_VERSION"],
+                !old.isEmpty
+            else {
+                handler.note("update: no previous version named: nothing to take over")
+                return
+            }
+            let name = handler.environment.name ?? ExtensionIdentity.name
+            let previous = (handler.agentDirectory as NSString).appendingPathComponent("\(name)-\(old)")
+            try JobLedger(directory: handler.directory).takeOver(from: JobLedger(directory: previous))
+            handler.note("update: handled jobs of \(previous) taken over")
+        }
     }
 }

@@ -1,0 +1,123 @@
+import Core
+import Emulator
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `handler enable` as the guest agent runs it: it returns at once and the job goes on in a detached process.
+@Suite struct DetachedEnableTests {
+    /// The pid from enable's "started in process N" line.
+    func jobPID(_ stdout: String) -> pid_t? {
+        guard let range = stdout.range(of: "started in process ") else { return nil }
+        return pid_t(stdout[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    func snapshots(_ scenario: SnapshotScenario) -> Int {
+        scenario.emulator.journal().filter { $0.operation == .snapshot }.count
+    }
+
+    @Test func enableReturnsWithTransitioningStatusAndTheJobFinishesDetached() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 2)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 2000))])
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 1)
+        let enable = try BuiltBinary.run(
+            ["handler", "enable", "--freeze", "off"], environment: ["ConfigSequenceNumber": "1"],
+            currentDirectory: plugin)
+        #expect(enable.status == 0, "\(enable.stderr)")
+        // Enable is back while the snapshots (2 s each) still run: its status says so.
+        #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 1) == "transitioning")
+        let status = try String(contentsOf: plugin.appendingPathComponent("status/1.status"), encoding: .utf8)
+        #expect(status.contains(#""code":4"#))
+        let pid = try #require(jobPID(enable.stdout), "\(enable.stdout)")
+        #expect(getsid(pid) == pid, "the job does not lead a session of its own")
+        let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 1))
+        #expect(terminal.contains(#""code":1"#), "\(terminal)")
+        #expect(snapshots(scenario) == 2)
+        #expect(try scenario.statusDocument()?.status.progress?.finished == true)
+        #expect(try scenario.statusDocument()?.status.progress?.budget?.snapshotSeconds == 240)
+        let log = try String(contentsOf: plugin.appendingPathComponent("log/extension.log"), encoding: .utf8)
+        #expect(log.contains("enable: job for sequence number 1 started in process \(pid)"))
+        #expect(log.contains("job finished: code 1"))
+        #expect(!scenario.leaksSignature(log + enable.stdout + enable.stderr))
+    }
+
+    /// The agent SIGKILLs enable's whole process group at its timeout; the job is in another session.
+    @Test func sigkillOfEnablesProcessGroupChangesNothing() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 3000))])
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 2)
+        let output = plugin.appendingPathComponent("enable.out").path
+        // As the agent runs it: a shell in a process group of its own; it lingers after enable so that the group
+        // is alive when it is killed.
+        let command =
+            "cd '\(plugin.path)' && ConfigSequenceNumber=2 '\(BuiltBinary.vmsnap.path)' handler enable --freeze off"
+            + " > '\(output)' 2>&1; sleep 60"
+        let group = try ChildProcess.spawn(
+            executable: "/bin/sh", arguments: ["-c", command], newProcessGroup: true)
+        var stdout = ""
+        for _ in 0..<600 where jobPID(stdout) == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            stdout = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        }
+        let pid = try #require(jobPID(stdout), "enable printed no job: \(stdout)")
+        #expect(kill(-group.pid, SIGKILL) == 0)
+        group.waitForExit()
+        #expect(ProcessState.isAlive(pid), "the job died with enable's process group")
+        let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 2))
+        #expect(terminal.contains(#""status":"success""#) && terminal.contains(#""code":1"#), "\(terminal)")
+        #expect(snapshots(scenario) == 1)
+        #expect(try scenario.statusDocument()?.status.code == "1")
+    }
+
+    @Test func aSecondEnableForTheSameSequenceStartsNoSecondJob() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 3000))])
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 3)
+        let arguments = ["handler", "enable", "--freeze", "off"]
+        let environment = ["ConfigSequenceNumber": "3"]
+        let first = try BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
+        #expect(jobPID(first.stdout) != nil, "\(first.stdout)")
+        // While the first job runs (its snapshot takes 3 s) ...
+        let running = try BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
+        #expect(running.status == 0)
+        #expect(running.stdout.contains("a job for sequence number 3 was already started: no second job"))
+        #expect(jobPID(running.stdout) == nil)
+        let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 3))
+        // ... and after it finished.
+        let finished = try BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
+        #expect(finished.stdout.contains("sequence number 3 was already handled: no job started"))
+        #expect(try String(contentsOf: plugin.appendingPathComponent("status/3.status"), encoding: .utf8) == terminal)
+        #expect(snapshots(scenario) == 1)
+    }
+
+    /// The documented rule for a newer sequence number: its job waits until the running one has ended.
+    @Test func aNewerSequenceWaitsForTheRunningJob() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 3000))])
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 5)
+        try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/6.settings"))
+        let arguments = ["handler", "enable", "--freeze", "off"]
+        _ = try BuiltBinary.run(arguments, environment: ["ConfigSequenceNumber": "5"], currentDirectory: plugin)
+        let newer = try BuiltBinary.run(arguments, environment: ["ConfigSequenceNumber": "6"], currentDirectory: plugin)
+        #expect(jobPID(newer.stdout) != nil, "\(newer.stdout)")
+        #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 6) == "transitioning")
+        let older = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 5))
+        #expect(older.contains(#""code":1"#))
+        // Same taskId in both settings: the newer job, run after the older one, finds it handled.
+        let later = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 6))
+        #expect(later.contains(#""code":3"#), "\(later)")
+        #expect(snapshots(scenario) == 1, "the repeat ran again")
+        let log = try String(contentsOf: plugin.appendingPathComponent("log/extension.log"), encoding: .utf8)
+        let olderEnd = try #require(log.range(of: "job finished: code 1"))
+        let newerCheck = try #require(log.range(of: "was already handled"))
+        #expect(olderEnd.lowerBound < newerCheck.lowerBound, "the newer job did not wait for the running one")
+    }
+}
