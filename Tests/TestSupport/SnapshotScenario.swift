@@ -59,8 +59,17 @@ public final class SnapshotScenario: Sendable {
     /// The settings as a `config/N.settings`-style file (plain protected settings, no certificate).
     @discardableResult
     public func writeSettingsFile(to url: URL, commandStart: Date = Date()) throws -> URL {
+        try SettingsFixtures.write(
+            ["runtimeSettings": [["handlerSettings": try handlerSettings(commandStart: commandStart)]]], to: url)
+    }
+
+    /// The `handlerSettings` object of this scenario's job: protected settings plain, or encrypted to
+    /// `certificate` with its thumbprint, as the agent hands them over.
+    public func handlerSettings(
+        taskID: String? = nil, commandStart: Date = Date(), certificate: TestCertificate? = nil
+    ) throws -> [String: Any] {
         let publicSettings: [String: Any] = [
-            "locale": "en-us", "taskId": taskID, "commandToExecute": "snapshot",
+            "locale": "en-us", "taskId": taskID ?? self.taskID, "commandToExecute": "snapshot",
             "commandStartTimeUTCTicks": String(Self.ticks(commandStart)),
             "vmType": "microsoft.compute/virtualmachines",
             "objectStr": SettingsFixtures.base64JSON([
@@ -71,9 +80,13 @@ public final class SnapshotScenario: Sendable {
             "objectStr": SettingsFixtures.base64JSON(["blobSASUri": diskURIs]), "logsBlobUri": logURI,
             "statusBlobUri": statusURI,
         ]
-        return try SettingsFixtures.write(
-            SettingsFixtures.runtimeSettings(publicSettings: publicSettings, protectedSettings: protectedSettings),
-            to: url)
+        guard let certificate else {
+            return ["publicSettings": publicSettings, "protectedSettings": protectedSettings]
+        }
+        return [
+            "publicSettings": publicSettings, "protectedSettings": try certificate.encrypt(protectedSettings),
+            "protectedSettingsCertThumbprint": certificate.thumbprint,
+        ]
     }
 
     /// A handler directory in the scratch folder, as the agent lays it out: `HandlerEnvironment.json` and this
