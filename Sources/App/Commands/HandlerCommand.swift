@@ -138,7 +138,7 @@ struct HandlerCommand: AsyncParsableCommand {
                 return
             }
             guard try ledger.claim(sequenceNumber: number) else {
-                handler.note("enable: a job for sequence number \(number) was already started: no second job")
+                handler.note("enable: a job for sequence number \(number) was already started: no job started")
                 return
             }
             let settings = try? SettingsLoader.parse(

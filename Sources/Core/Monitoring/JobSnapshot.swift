@@ -39,6 +39,8 @@ public struct JobSnapshot: Sendable, Equatable {
     public var telemetry: [MetadataEntry]
     /// The freeze window when it is known (live job or telemetry).
     public var freezeWindowSeconds: Double?
+    /// When the job's time budget ends and its terminal status is due (`progress.budget.deadlineUTC`), if known.
+    public var deadline: Date?
 
     public init(
         origin: Origin, extensionName: String? = nil, extensionVersion: String? = nil, operation: String? = nil,
@@ -73,7 +75,8 @@ public struct JobSnapshot: Sendable, Equatable {
     /// The value of a telemetry key, if present.
     public func telemetry(_ key: String) -> String? { telemetry.first { $0.key == key }?.value }
 
-    /// How healthy the job looks at `now` (a transitioning job older than `stuckAfter` is stuck).
+    /// How healthy the job looks at `now`: a transitioning job past its budget's deadline is stuck; without a
+    /// known deadline, one whose document is older than `stuckAfter`.
     public func health(now: Date, stuckAfter: TimeInterval = JobHealth.defaultStuckAfter) -> JobHealth {
         switch status {
         case "success":
@@ -81,6 +84,7 @@ public struct JobSnapshot: Sendable, Equatable {
         case "warning": return .warning
         case "error": return .failed
         default:
+            if let deadline { return now > deadline ? .stuck : .running }
             guard let timestamp else { return .running }
             return now.timeIntervalSince(timestamp) > stuckAfter ? .stuck : .running
         }

@@ -176,7 +176,10 @@ enum HeaderView {
                 glyphs: context.glyphs)
             return
         }
-        let message = job.message.isEmpty ? (job.notes.first ?? "") : job.message
+        var message = job.message.isEmpty ? (job.notes.first ?? "") : job.message
+        if health == .running, let deadline = job.deadline {
+            message += " | time left \(SourceFreshness.age(max(0, deadline.timeIntervalSince(context.now))))"
+        }
         grid.putFitted(message, x: 1, y: y, width: width - 2, style: .plain, glyphs: context.glyphs)
     }
 

@@ -50,7 +50,8 @@ import Testing
     @Test func sigkillOfEnablesProcessGroupChangesNothing() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
-        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 3000))])
+        // Long enough that the job surely still runs when the group is killed, on a loaded machine too.
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 15000))])
         let plugin = try scenario.pluginDirectory(sequenceNumber: 2)
         let output = plugin.appendingPathComponent("enable.out").path
         // As the agent runs it: a shell in a process group of its own; it lingers after enable so that the group
@@ -78,17 +79,20 @@ import Testing
     @Test func aSecondEnableForTheSameSequenceStartsNoSecondJob() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
-        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 3000))])
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 10000))])
         let plugin = try scenario.pluginDirectory(sequenceNumber: 3)
         let arguments = ["handler", "enable", "--freeze", "off"]
         let environment = ["ConfigSequenceNumber": "3"]
         let first = try BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
         #expect(jobPID(first.stdout) != nil, "\(first.stdout)")
-        // While the first job runs (its snapshot takes 3 s) ...
+        // While the first job runs (its snapshot takes 10 s; whether it has recorded the sequence number yet or
+        // only enable's claim stands) ...
         let running = try BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
         #expect(running.status == 0)
-        #expect(running.stdout.contains("a job for sequence number 3 was already started: no second job"))
+        #expect(running.stdout.contains("sequence number 3"), "\(running.stdout)")
+        #expect(running.stdout.contains("no job started"), "\(running.stdout)")
         #expect(jobPID(running.stdout) == nil)
+        #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 3) == "transitioning")
         let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 3))
         // ... and after it finished.
         let finished = try BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
@@ -119,5 +123,52 @@ import Testing
         let olderEnd = try #require(log.range(of: "job finished: code 1"))
         let newerCheck = try #require(log.range(of: "was already handled"))
         #expect(olderEnd.lowerBound < newerCheck.lowerBound, "the newer job did not wait for the running one")
+    }
+
+    /// The agent runs disable before uninstall and update: a running job ends with its terminal status first.
+    @Test func disableStopsTheRunningJobWithATerminalStatus() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .neverAnswer)])
+        let plugin = try scenario.pluginDirectory(sequenceNumber: 7)
+        let enable = try BuiltBinary.run(
+            ["handler", "enable", "--freeze", "off"], environment: ["ConfigSequenceNumber": "7"],
+            currentDirectory: plugin)
+        let pid = try #require(jobPID(enable.stdout), "\(enable.stdout)")
+        for _ in 0..<600 where snapshots(scenario) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 7) == "transitioning")
+        let disable = try BuiltBinary.run(["handler", "disable"], currentDirectory: plugin)
+        #expect(disable.status == 0, "\(disable.stderr)")
+        #expect(disable.stdout.contains("disable: job in process \(pid) stopped"), "\(disable.stdout)")
+        // Disable returned after the job ended: its terminal status is there.
+        let status = try String(contentsOf: plugin.appendingPathComponent("status/7.status"), encoding: .utf8)
+        #expect(status.contains(#""code":2"#) && status.contains("SIGTERM"), "\(status)")
+        #expect(!ProcessState.isAlive(pid))
+        let idle = try BuiltBinary.run(["handler", "disable"], currentDirectory: plugin)
+        #expect(idle.stdout.contains("disable: no job running"))
+    }
+
+    /// Update runs in the new version's folder: the enable that follows must not repeat the old version's job.
+    @Test func updateTakesOverTheOldVersionsLedger() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let agentFolder = scenario.directory.appendingPathComponent("waagent")
+        let oldVersion = agentFolder.appendingPathComponent("\(ExtensionIdentity.name)-1.0.1")
+        try JobLedger(directory: oldVersion.path).record(taskID: scenario.taskID, sequenceNumber: 8)
+        let plugin = agentFolder.appendingPathComponent("\(ExtensionIdentity.name)-1.0.2")
+        try SettingsFixtures.write(
+            SettingsFixtures.handlerEnvironment(pluginDirectory: plugin),
+            to: plugin.appendingPathComponent("HandlerEnvironment.json"))
+        try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/8.settings"))
+        let update = try BuiltBinary.run(
+            ["handler", "update"], environment: ["AZURE_GUEST_AGENT_UPDATING_FROM_VERSION": "1.0.1"],
+            currentDirectory: plugin)
+        #expect(update.status == 0, "\(update.stderr)")
+        #expect(update.stdout.contains("taken over"), "\(update.stdout)")
+        let enable = try BuiltBinary.run(
+            ["handler", "enable", "--freeze", "off"], environment: ["ConfigSequenceNumber": "8"],
+            currentDirectory: plugin)
+        #expect(enable.stdout.contains("sequence number 8 was already handled: no job started"), "\(enable.stdout)")
+        #expect(snapshots(scenario) == 0)
     }
 }
