@@ -33,20 +33,20 @@ struct HandlerCommand: AsyncParsableCommand {
             return (path as NSString).deletingLastPathComponent
         }
 
-        /// Sends SIGTERM to the job holding this directory's lock and waits (at most 14 minutes, under the agent's
-        /// 15-minute disable and update timeouts) until it has ended.
-        func stopRunningJob(command: String) async {
+        /// Sends SIGTERM to the job holding this directory's lock and waits until it has ended, at most `limit`
+        /// (kept under the agent's timeout for the command).
+        func stopRunningJob(command: String, waitingAtMost limit: Duration) async {
             guard let pid = JobLock.holder(directory: directory) else {
                 note("\(command): no job running")
                 return
             }
             kill(pid, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(14 * 60)
+            let deadline = ContinuousClock.now + limit
             while JobLock.holder(directory: directory) != nil, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(200))
             }
             let ended = JobLock.holder(directory: directory) == nil
-            note("\(command): job in process \(pid) \(ended ? "stopped" : "still running after 14 minutes")")
+            note("\(command): job in process \(pid) \(ended ? "stopped" : "still running after \(limit)")")
         }
 
         func note(_ message: String) {
@@ -118,7 +118,7 @@ struct HandlerCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             if detachedJob {
-                try await runDetached(handler, options)
+                await runDetached(handler, options)
                 return
             }
             guard let number = SettingsLoader.sequenceNumber(pluginDirectory: handler.directory) else {
@@ -161,14 +161,19 @@ struct HandlerCommand: AsyncParsableCommand {
         }
 
         /// The detached job: waits for an older job of this handler directory, then runs to its terminal status.
-        private func runDetached(_ handler: Handler, _ options: SnapshotJobOptions) async throws {
+        private func runDetached(_ handler: Handler, _ options: SnapshotJobOptions) async {
             let wait = JobBudget(options).total
             var rejection: JobFailure?
-            let lock = try await JobLock.acquire(directory: handler.directory, timeout: wait)
-            if lock == nil {
-                rejection = JobFailure(
-                    code: 2, message: "an earlier job of this extension still ran after \(wait): this job did not start"
-                )
+            var lock: JobLock?
+            do {
+                lock = try await JobLock.acquire(directory: handler.directory, timeout: wait)
+                if lock == nil {
+                    rejection = JobFailure(
+                        code: 2,
+                        message: "an earlier job of this extension still ran after \(wait): this job did not start")
+                }
+            } catch {
+                rejection = JobFailure(code: 2, message: "cannot take \(JobLock.fileName): \(error)")
             }
             _ = await JobConsole.run(job(handler, options, rejection: rejection), json: false, quiet: true)
             withExtendedLifetime(lock) {}
@@ -192,7 +197,8 @@ struct HandlerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let handler = try Handler()
-            await handler.stopRunningJob(command: "disable")
+            // The agent allows disable 900 s.
+            await handler.stopRunningJob(command: "disable", waitingAtMost: .seconds(14 * 60))
         }
     }
 
@@ -202,7 +208,8 @@ struct HandlerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let handler = try Handler()
-            await handler.stopRunningJob(command: "uninstall")
+            // The agent allows uninstall 300 s (and ran disable before it).
+            await handler.stopRunningJob(command: "uninstall", waitingAtMost: .seconds(4 * 60))
             JobLedger(directory: handler.directory).forget()
             handler.note("uninstall: state removed")
         }
