@@ -23,18 +23,25 @@ import Testing
     @Test func enableReturnsWithTransitioningStatusAndTheJobFinishesDetached() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
-        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 2000))])
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 8000))])
         let plugin = try scenario.pluginDirectory(sequenceNumber: 1)
         let enable = try BuiltBinary.run(
             ["handler", "enable", "--freeze", "off"], environment: ["ConfigSequenceNumber": "1"],
             currentDirectory: plugin)
         #expect(enable.status == 0, "\(enable.stderr)")
-        // Enable is back while the snapshots (2 s each) still run: its status says so.
+        // Enable is back while the snapshots (8 s each) still run: its status says so.
         #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 1) == "transitioning")
         let status = try String(contentsOf: plugin.appendingPathComponent("status/1.status"), encoding: .utf8)
         #expect(status.contains(#""code":4"#))
         let pid = try #require(jobPID(enable.stdout), "\(enable.stdout)")
         #expect(getsid(pid) == pid, "the job does not lead a session of its own")
+        // The monitor sees the detached job live through its status blob, status file and log, as any job.
+        let live = try BuiltBinary.run([
+            "status", "--once", "--json", "--status-blob", scenario.statusURI, "--plugin-dir", plugin.path,
+            "--log-dir", plugin.appendingPathComponent("log").path,
+        ])
+        #expect(live.status == 4, "status --once should say running: \(live.stdout) \(live.stderr)")
+        #expect(!scenario.leaksSignature(live.stdout + live.stderr))
         let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 1))
         #expect(terminal.contains(#""code":1"#), "\(terminal)")
         #expect(snapshots(scenario) == 2)
