@@ -104,7 +104,7 @@ public final class GuestAgentSandbox: @unchecked Sendable {
         }
     }
 
-    /// What the agent reported for the extension in an upload: handler status and code, sequence number,
+    /// What the agent reported for the extension in an upload: handler status, code and message, sequence number,
     /// extension status and code.
     public struct ExtensionReport: Sendable, Equatable {
         public var handlerStatus: String
@@ -113,7 +113,6 @@ public final class GuestAgentSandbox: @unchecked Sendable {
         public var sequenceNumber: Int
         public var status: String
         public var code: Int
-        public var received: Date
     }
 
     /// The extension's part of an upload, nil when it has none (yet).
@@ -128,7 +127,7 @@ public final class GuestAgentSandbox: @unchecked Sendable {
             handlerStatus: handler["status"] as? String ?? "", handlerCode: handler["code"] as? Int ?? -1,
             handlerMessage: (handler["formattedMessage"] as? [String: Any])?["message"] as? String ?? "",
             sequenceNumber: runtime["sequenceNumber"] as? Int ?? -1, status: status["status"] as? String ?? "",
-            code: status["code"] as? Int ?? Int(status["code"] as? String ?? "") ?? -1, received: upload.time)
+            code: status["code"] as? Int ?? Int(status["code"] as? String ?? "") ?? -1)
     }
 
     /// Waits (at most `timeout`) for the first upload reporting a terminal extension status (success or error) for

@@ -75,6 +75,14 @@ import Testing
             FileManager.default.fileExists(
                 atPath: agent.libDirectory.appendingPathComponent("\(agent.tenant.thumbprint).prv").path),
             "the agent did not leave the tenant key in its folder")
+        // The job recorded the VM it ran on: the SMBIOS UUID, or (where there is none) the agent's role instance.
+        let identity = try String(
+            contentsOf: agent.handlerDirectory.appendingPathComponent("vmidentity"), encoding: .utf8)
+        let smbios = try? String(contentsOfFile: VMIdentity.smbiosUUIDPath, encoding: .utf8)
+        let expected =
+            smbios.map { "smbios:" + $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+            ?? "role-instance:vmsnap-sandbox.MachineRole_IN_0"
+        #expect(identity == expected)
 
         // 2. A new goal state with sequence 1 runs a second job.
         try agent.publish(
