@@ -106,6 +106,17 @@ public final class SnapshotScenario: Sendable {
         return try JSONDecoder().decode([StatusBlobDocument].self, from: data).first
     }
 
+    /// The status blob once it carries the job's final document (a detached job writes the status file before its
+    /// last upload ends); nil when none arrived within `timeout`.
+    public func finalStatusDocument(timeout: Duration = .seconds(30)) async throws -> StatusBlobDocument? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let document = try statusDocument(), document.status.progress?.finished == true { return document }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
     /// A blob's content in the scenario's container.
     public func blob(_ name: String) -> Data? {
         emulator.blobContent(account: fixture.account, container: fixture.container, blob: name)

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Core
+import Dispatch
 import Foundation
+import Synchronization
 
 /// `handler`: the guest agent's lifecycle commands (see packaging/HandlerManifest.json), run in the handler
 /// directory, reading HandlerEnvironment.json from the working directory.
@@ -33,20 +35,23 @@ struct HandlerCommand: AsyncParsableCommand {
             return (path as NSString).deletingLastPathComponent
         }
 
-        /// Sends SIGTERM to the job holding this directory's lock and waits until it has ended, at most `limit`
-        /// (kept under the agent's timeout for the command).
+        /// Sends SIGTERM to the jobs waiting for this directory's lock (first, so that none starts) and to the one
+        /// holding it, and waits until they have ended, at most `limit` (kept under the agent's timeout for the
+        /// command). Each writes its terminal status.
         func stopRunningJob(command: String, waitingAtMost limit: Duration) async {
-            guard let pid = JobLock.holder(directory: directory) else {
+            let jobs = JobLock.waiters(directory: directory) + [JobLock.holder(directory: directory)].compactMap { $0 }
+            guard !jobs.isEmpty else {
                 note("\(command): no job running")
                 return
             }
-            kill(pid, SIGTERM)
+            for pid in jobs { kill(pid, SIGTERM) }
             let deadline = ContinuousClock.now + limit
-            while JobLock.holder(directory: directory) != nil, ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(200))
+            func running() -> Bool {
+                JobLock.holder(directory: directory) != nil || !JobLock.waiters(directory: directory).isEmpty
             }
-            let ended = JobLock.holder(directory: directory) == nil
-            note("\(command): job in process \(pid) \(ended ? "stopped" : "still running after \(limit)")")
+            while running(), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(200)) }
+            let list = jobs.map(String.init).joined(separator: ", ")
+            note("\(command): job(s) in process \(list) \(running() ? "still running after \(limit)" : "stopped")")
         }
 
         func note(_ message: String) {
@@ -165,17 +170,45 @@ struct HandlerCommand: AsyncParsableCommand {
             let wait = JobBudget(options).total
             var rejection: JobFailure?
             var lock: JobLock?
+            // One SIGTERM handler for the whole process (a second dispatch source for the same signal does not get
+            // it): while waiting it stops the wait, the job ending at once with a terminal status; then it cancels
+            // the job (disable, shutdown).
+            let stopping = Mutex<(requested: Bool, job: SnapshotJob?)>((false, nil))
+            signal(SIGTERM, SIG_IGN)
+            let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+            stop.setEventHandler {
+                let job = stopping.withLock { state in
+                    state.requested = true
+                    return state.job
+                }
+                job?.cancel(reason: "SIGTERM")
+            }
+            stop.resume()
+            defer { stop.cancel() }
             do {
-                lock = try await JobLock.acquire(directory: handler.directory, timeout: wait)
-                if lock == nil {
+                lock = try await JobLock.acquire(directory: handler.directory, timeout: wait) {
+                    !stopping.withLock { $0.requested }
+                }
+                // Asked to stop while waiting: no work, even when the lock came free in the meantime.
+                if stopping.withLock({ $0.requested }) {
+                    rejection = JobFailure(code: 2, message: "job interrupted while waiting: SIGTERM: it did not start")
+                } else if lock == nil {
                     rejection = JobFailure(
                         code: 2,
-                        message: "an earlier job of this extension still ran after \(wait): this job did not start")
+                        message: "job interrupted while waiting: an earlier job of this extension still ran after "
+                            + "\(wait): it did not start")
                 }
             } catch {
                 rejection = JobFailure(code: 2, message: "cannot take \(JobLock.fileName): \(error)")
             }
-            _ = await JobConsole.run(job(handler, options, rejection: rejection), json: false, quiet: true)
+            let snapshotJob = job(handler, options, rejection: rejection)
+            if stopping.withLock({ state in
+                state.job = snapshotJob
+                return state.requested && lock != nil
+            }) {
+                snapshotJob.cancel(reason: "SIGTERM")
+            }
+            _ = await JobConsole.run(snapshotJob, json: false, quiet: true, handlingSignals: false)
             withExtendedLifetime(lock) {}
         }
 

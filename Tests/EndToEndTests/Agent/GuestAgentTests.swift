@@ -64,7 +64,7 @@ import Testing
         #expect(first.handlerStatus == "Ready" && first.handlerCode == 0, "\(first)")
         #expect(first.handlerMessage == "Plugin enabled")
         #expect(snapshots(scenario) == 2, "every disk snapshotted once")
-        #expect(try scenario.statusDocument()?.status.code == "1")
+        #expect(try await scenario.finalStatusDocument()?.status.code == "1")
         let enables = agent.commands().filter { $0.name == "enable" }
         let firstEnable = try #require(enables.first)
         #expect(firstEnable.sequenceNumber == "0")

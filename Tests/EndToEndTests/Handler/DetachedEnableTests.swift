@@ -45,8 +45,9 @@ import Testing
         let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 1))
         #expect(terminal.contains(#""code":1"#), "\(terminal)")
         #expect(snapshots(scenario) == 2)
-        #expect(try scenario.statusDocument()?.status.progress?.finished == true)
-        #expect(try scenario.statusDocument()?.status.progress?.budget?.snapshotSeconds == 240)
+        let document = try #require(await scenario.finalStatusDocument())
+        #expect(document.status.code == "1")
+        #expect(document.status.progress?.budget?.snapshotSeconds == 240)
         let log = try String(contentsOf: plugin.appendingPathComponent("log/extension.log"), encoding: .utf8)
         #expect(log.contains("enable: job for sequence number 1 started in process \(pid)"))
         #expect(log.contains("job finished: code 1"))
@@ -80,7 +81,7 @@ import Testing
         let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 2))
         #expect(terminal.contains(#""status":"success""#) && terminal.contains(#""code":1"#), "\(terminal)")
         #expect(snapshots(scenario) == 1)
-        #expect(try scenario.statusDocument()?.status.code == "1")
+        #expect(try await scenario.finalStatusDocument()?.status.code == "1")
     }
 
     @Test func aSecondEnableForTheSameSequenceStartsNoSecondJob() async throws {
@@ -144,13 +145,26 @@ import Testing
         let pid = try #require(jobPID(enable.stdout), "\(enable.stdout)")
         for _ in 0..<600 where snapshots(scenario) == 0 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 7) == "transitioning")
+        // A job for a newer sequence number waits for the running one: disable stops it too, before it starts.
+        try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/8.settings"))
+        let newer = try BuiltBinary.run(
+            ["handler", "enable", "--freeze", "off"], environment: ["ConfigSequenceNumber": "8"],
+            currentDirectory: plugin)
+        let waiting = try #require(jobPID(newer.stdout), "\(newer.stdout)")
+        for _ in 0..<600 where JobLock.waiters(directory: plugin.path).isEmpty {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(JobLock.waiters(directory: plugin.path) == [waiting])
         let disable = try BuiltBinary.run(["handler", "disable"], currentDirectory: plugin)
         #expect(disable.status == 0, "\(disable.stderr)")
-        #expect(disable.stdout.contains("disable: job in process \(pid) stopped"), "\(disable.stdout)")
-        // Disable returned after the job ended: its terminal status is there.
+        #expect(disable.stdout.contains("\(pid)") && disable.stdout.contains("stopped"), "\(disable.stdout)")
+        // Disable returned after both jobs ended: their terminal statuses are there.
         let status = try String(contentsOf: plugin.appendingPathComponent("status/7.status"), encoding: .utf8)
         #expect(status.contains(#""code":2"#) && status.contains("SIGTERM"), "\(status)")
-        #expect(!ProcessState.isAlive(pid))
+        let stopped = try String(contentsOf: plugin.appendingPathComponent("status/8.status"), encoding: .utf8)
+        #expect(stopped.contains(#""code":2"#) && stopped.contains("while waiting: SIGTERM"), "\(stopped)")
+        #expect(!ProcessState.isAlive(pid) && !ProcessState.isAlive(waiting))
+        #expect(snapshots(scenario) == 1, "the waiting job never snapshotted")
         let idle = try BuiltBinary.run(["handler", "disable"], currentDirectory: plugin)
         #expect(idle.stdout.contains("disable: no job running"))
     }

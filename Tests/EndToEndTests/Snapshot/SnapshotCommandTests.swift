@@ -139,7 +139,7 @@ import Testing
         #expect(enable.status == 0, "\(enable.stderr)")
         let status = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 4))
         #expect(status.contains(#""status":"success""#))
-        #expect(try scenario.statusDocument()?.status.code == "1")
+        #expect(try await scenario.finalStatusDocument()?.status.code == "1")
         let again = try BuiltBinary.run(
             ["handler", "enable", "--freeze", "off"], environment: environment, currentDirectory: plugin)
         #expect(again.stdout.contains("sequence number 4 was already handled: no job started"), "\(again.stdout)")
