@@ -81,6 +81,7 @@ let package = Package(
         .testTarget(
             name: "TUITests", dependencies: ["TUI", "Core", "TestSupport"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["Core", "Emulator", "TestSupport"], swiftSettings: strict),
+            name: "EndToEndTests", dependencies: ["Core", "Emulator", "TestSupport"], exclude: ["Agent/Sandbox"],
+            swiftSettings: strict),
     ]
 )

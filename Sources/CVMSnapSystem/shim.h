@@ -1,6 +1,6 @@
 // Thin shim over Linux calls the Glibc module cannot import (variadic prctl, the FIFREEZE/FITHAW ioctl macros,
-// pipe2, syncfs and posix_spawn_file_actions_addclosefrom_np which glibc declares only under _GNU_SOURCE, fcntl
-// record locks).
+// pipe2, syncfs, posix_spawn_file_actions_addclosefrom_np and POSIX_SPAWN_SETSID which glibc declares only under
+// _GNU_SOURCE, fcntl record locks).
 #ifndef VMSNAP_SYSTEM_SHIM_H
 #define VMSNAP_SYSTEM_SHIM_H
 #include <fcntl.h>
@@ -36,4 +36,6 @@ static inline int vmsnap_record_lock_holder(int fd) {
     if (fcntl(fd, F_GETLK, &lock) != 0) return -1;
     return lock.l_type == F_UNLCK ? 0 : lock.l_pid;
 }
+/* posix_spawn's "start a new session" flag (glibc >= 2.26, declared only under _GNU_SOURCE). */
+static inline short vmsnap_spawn_setsid_flag(void) { return 0x80; }
 #endif

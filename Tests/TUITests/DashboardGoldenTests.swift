@@ -91,6 +91,20 @@ import Testing
         #expect(header.contains("status file"), "the other sources stay visible: \(header)")
     }
 
+    /// A running job whose status blob carries its budget: time left while it runs, stuck only past its deadline
+    /// (a long pre-script updates nothing for many minutes).
+    @Test func runningJobShowsTimeLeftAndIsStuckOnlyPastItsDeadline() throws {
+        var model = try GoldenGrid.model(fixture: StatusDocumentFixtures.stuckAtCode4)
+        model.blob?.timestamp = GoldenGrid.now.addingTimeInterval(-20 * 60)
+        model.blob?.deadline = GoldenGrid.now.addingTimeInterval(754)
+        let running = GoldenGrid.render(model, width: 120, height: 30).lines.joined(separator: "\n")
+        #expect(running.contains("time left 12 min"), "\(running)")
+        #expect(running.contains("RUNNING") && !running.contains("STUCK"), "\(running)")
+        model.blob?.deadline = GoldenGrid.now.addingTimeInterval(-Verdict.reportingGrace - 5)
+        let late = GoldenGrid.render(model, width: 120, height: 30).lines.joined(separator: "\n")
+        #expect(late.contains("STUCK") && !late.contains("time left"), "\(late)")
+    }
+
     @Test func tooSmall() throws {
         let model = try partial()
         let grid = GoldenGrid.render(

@@ -104,6 +104,8 @@ public struct TestCertificate: Sendable {
     public let directory: URL
     /// The plain PEM certificate used for encryption.
     public let certificatePEM: URL
+    /// The plain PEM private key (PKCS#8) beside it.
+    public var keyPEM: URL { certificatePEM.deletingLastPathComponent().appendingPathComponent("key.pem") }
 
     /// Generates a key and certificate in `directory`.
     public static func generate(in directory: URL, commonName: String = "vmsnap-test") throws -> TestCertificate {

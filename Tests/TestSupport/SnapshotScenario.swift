@@ -63,8 +63,19 @@ public final class SnapshotScenario: Sendable {
         to url: URL, commandStart: Date = Date(),
         edit: (_ publicSettings: inout [String: Any], _ protectedSettings: inout [String: Any]) -> Void = { _, _ in }
     ) throws -> URL {
+        try SettingsFixtures.write(
+            ["runtimeSettings": [["handlerSettings": try handlerSettings(commandStart: commandStart, edit: edit)]]],
+            to: url)
+    }
+
+    /// The `handlerSettings` object of this scenario's job: protected settings plain, or encrypted to
+    /// `certificate` with its thumbprint, as the agent hands them over; `edit` may change both first.
+    public func handlerSettings(
+        taskID: String? = nil, commandStart: Date = Date(), certificate: TestCertificate? = nil,
+        edit: (_ publicSettings: inout [String: Any], _ protectedSettings: inout [String: Any]) -> Void = { _, _ in }
+    ) throws -> [String: Any] {
         var publicSettings: [String: Any] = [
-            "locale": "en-us", "taskId": taskID, "commandToExecute": "snapshot",
+            "locale": "en-us", "taskId": taskID ?? self.taskID, "commandToExecute": "snapshot",
             "commandStartTimeUTCTicks": String(Self.ticks(commandStart)),
             "vmType": "microsoft.compute/virtualmachines",
             "objectStr": SettingsFixtures.base64JSON([
@@ -76,9 +87,13 @@ public final class SnapshotScenario: Sendable {
             "statusBlobUri": statusURI,
         ]
         edit(&publicSettings, &protectedSettings)
-        return try SettingsFixtures.write(
-            SettingsFixtures.runtimeSettings(publicSettings: publicSettings, protectedSettings: protectedSettings),
-            to: url)
+        guard let certificate else {
+            return ["publicSettings": publicSettings, "protectedSettings": protectedSettings]
+        }
+        return [
+            "publicSettings": publicSettings, "protectedSettings": try certificate.encrypt(protectedSettings),
+            "protectedSettingsCertThumbprint": certificate.thumbprint,
+        ]
     }
 
     /// A handler directory in the scratch folder, as the agent lays it out: `HandlerEnvironment.json` and this
@@ -96,6 +111,17 @@ public final class SnapshotScenario: Sendable {
     public func statusDocument() throws -> StatusBlobDocument? {
         guard let data = blob(Self.statusBlob) else { return nil }
         return try JSONDecoder().decode([StatusBlobDocument].self, from: data).first
+    }
+
+    /// The status blob once it carries the job's final document (a detached job writes the status file before its
+    /// last upload ends); nil when none arrived within `timeout`.
+    public func finalStatusDocument(timeout: Duration = .seconds(30)) async throws -> StatusBlobDocument? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let document = try statusDocument(), document.status.progress?.finished == true { return document }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
     }
 
     /// A blob's content in the scenario's container.

@@ -67,10 +67,13 @@ struct SnapshotCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs a job in a terminal: prints its events, turns SIGTERM/SIGINT into a clean cancellation.
+/// Runs a job in a terminal: prints its events, turns SIGTERM/SIGINT into a clean cancellation (unless the caller
+/// handles the signals itself: a second dispatch source for a signal does not receive it).
 enum JobConsole {
-    static func run(_ job: SnapshotJob, json: Bool, quiet: Bool = false) async -> JobResult {
-        let signals = [SIGTERM, SIGINT].map { number in
+    static func run(_ job: SnapshotJob, json: Bool, quiet: Bool = false, handlingSignals: Bool = true) async
+        -> JobResult
+    {
+        let signals = (handlingSignals ? [SIGTERM, SIGINT] : []).map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { job.cancel(reason: number == SIGTERM ? "SIGTERM" : "SIGINT") }

@@ -23,10 +23,11 @@ public struct ChildProcess: Sendable {
     /// Starts `executable` with `arguments` (argv[0] excluded); nil streams read or write /dev/null.
     ///
     /// Signal dispositions and the signal mask are reset to the defaults in the child; with `newProcessGroup`
-    /// the child leads a process group of its own, so `kill(-pid, ...)` reaches everything it starts.
+    /// the child leads a process group of its own, so `kill(-pid, ...)` reaches everything it starts; with
+    /// `newSession` it leads a new session (and process group), so nothing sent to the caller's group reaches it.
     public static func spawn(
         executable: String, arguments: [String], standardInput: Int32? = nil, standardOutput: Int32? = nil,
-        standardError: Int32? = nil, newProcessGroup: Bool = false
+        standardError: Int32? = nil, newProcessGroup: Bool = false, newSession: Bool = false
     ) throws(SpawnError) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -45,7 +46,9 @@ public struct ChildProcess: Sendable {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
-        if newProcessGroup {
+        if newSession {
+            flags |= Int32(vmsnap_spawn_setsid_flag())
+        } else if newProcessGroup {
             flags |= Int32(POSIX_SPAWN_SETPGROUP)
             posix_spawnattr_setpgroup(&attributes, 0)
         }

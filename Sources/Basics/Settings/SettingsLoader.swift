@@ -39,6 +39,19 @@ public enum SettingsLoader {
         return loaded.settings
     }
 
+    /// The sequence number a job in `pluginDirectory` is for: `ConfigSequenceNumber`, else the N of the newest
+    /// `config/N.settings`; nil when neither says.
+    public static func sequenceNumber(
+        pluginDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Int? {
+        if let text = environment[sequenceNumberVariable] {
+            return SettingsLocation.sequenceNumber(environmentValue: text)
+        }
+        let location = SettingsLocation(sequenceNumber: nil, environment: environment)
+        guard let (file, _) = try? location.settingsFile(inPluginDirectory: pluginDirectory) else { return nil }
+        return SettingsLocation.sequenceNumber(ofFile: file)
+    }
+
     /// Loads, decrypts and validates the settings' structure without the time-dependent pre-job checks.
     public static func parse(
         path: String, sequenceNumber: Int? = nil, certificateDirectory: String = defaultCertificateDirectory,

@@ -63,6 +63,15 @@ public protocol ScriptRunner: Sendable {
     func runPreScript() async -> ScriptOutcome
     /// Runs the post-script (with its retries and timeout).
     func runPostScript() async -> ScriptOutcome
+    /// The longest the phase's script may take (its timeout across attempts); zero when none is configured.
+    func timeLimit(_ phase: ScriptPhase) -> Duration
+    /// What the configuration changed while accepting it (e.g. a clamped timeout), for the job log.
+    var warnings: [String] { get }
+}
+
+extension ScriptRunner {
+    public func timeLimit(_ phase: ScriptPhase) -> Duration { .zero }
+    public var warnings: [String] { [] }
 }
 
 /// The result of one pre- or post-script phase.

@@ -85,11 +85,15 @@ public final class SnapshotJob: Sendable {
     }
 
     /// Runs the job to its end and returns the outcome (also the payload of the last event).
+    ///
+    /// The deadline is the job's budget from now: pre-script timeout + snapshot phase + post-script timeout. When it
+    /// passes the work is cancelled (a running script's process group is killed); the post-script still runs when
+    /// the pre-script ran, then the terminal status is reported within the reporting time.
     public func run() async -> JobResult {
-        let deadline = ContinuousClock.now + options.deadline
-        let budget = options.deadline + options.reportingTime
-        live.withLock { $0.deadline = Date().addingTimeInterval(Double(budget / .milliseconds(1)) / 1000) }
-        let work = Task { await self.work(until: deadline) }
+        let budget = JobBudget(options)
+        let deadline = ContinuousClock.now + budget.work
+        update { $0.budget = budget.progress(startedAt: Date()) }
+        let work = Task { await self.work(until: deadline, budget: budget) }
         let cancelledEarly = control.withLock { control in
             control.work = work
             return control.cancelReason != nil
@@ -112,19 +116,21 @@ public final class SnapshotJob: Sendable {
 
     // MARK: - Stages
 
-    private func work(until deadline: ContinuousClock.Instant) async -> Terminal {
+    private func work(until deadline: ContinuousClock.Instant, budget: JobBudget) async -> Terminal {
         do throws(JobFailure) {
             try validate()
             try dedupe()
             publishing.store(true, ordering: .releasing)
             try checkStaleness()
+            for warning in options.scripts?.warnings ?? [] { logger.warning("script configuration: \(warning)") }
             let preScript = try await runPreScript()
             var failure: JobFailure?
             if preScript.code != 0 && !preScript.continueBackup {
                 failure = JobFailure(code: preScript.code, message: "pre-script: \(preScript.message)")
             } else {
                 do throws(JobFailure) {
-                    try await snapshotPhase(until: deadline)
+                    // The post-script's share stays free for it.
+                    try await snapshotPhase(until: deadline - budget.postScript)
                 } catch {
                     failure = error
                 }
@@ -172,7 +178,8 @@ public final class SnapshotJob: Sendable {
             end(.dedupe, .skipped, "no state folder: repeat check skipped")
             return
         }
-        let ledger = JobLedger(directory: directory)
+        let ledger = JobLedger(directory: directory, identity: options.machineIdentity)
+        if let reason = ledger.forgetIfMachineChanged() { logger.warning("\(reason)") }
         if let reason = ledger.alreadyHandled(taskID: settings.taskID, sequenceNumber: settings.sequenceNumber) {
             end(.dedupe, true, reason)
             throw JobFailure(code: 3, message: "\(reason): nothing done")
@@ -237,7 +244,8 @@ public final class SnapshotJob: Sendable {
             return
         }
         begin(.postScript)
-        let outcome = await scripts.runPostScript()
+        // Un-quiescing the application must not inherit the job's cancellation: it gets its own timeout.
+        let outcome = await Task { await scripts.runPostScript() }.value
         if !outcome.output.isEmpty { logger.info("post-script output: \(outcome.output)") }
         end(.postScript, Self.state(of: outcome), outcome.message)
         if outcome.code != 0 { update { $0.prePostEnabled = false } }
@@ -424,7 +432,8 @@ public final class SnapshotJob: Sendable {
         let delivery: StatusDelivery
         if repeated {
             reporter.abandon()
-            if let statusFile, !FileManager.default.fileExists(atPath: statusFile.path) {
+            // A repeat keeps the first job's outcome; only a missing file or enable's transitioning one is replaced.
+            if let statusFile, statusFile.writtenStatus().map({ $0 == "transitioning" }) ?? true {
                 try? statusFile.write(report)
             }
             (final, delivery) = (report, .unchanged)

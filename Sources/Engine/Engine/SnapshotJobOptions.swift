@@ -3,7 +3,8 @@ import Foundation
 
 /// What a snapshot job may use and how long it may take.
 public struct SnapshotJobOptions: Sendable {
-    /// From the job's start to the end of the snapshot work; the agent kills enable after 300 s.
+    /// The snapshot phase's share of the job's budget (pre-connect, freeze, snapshots, thaw); the scripts' timeouts
+    /// come on top (see `JobBudget`).
     public var deadline: Duration
     /// Extra time after the work for the terminal status and log uploads.
     public var reportingTime: Duration
@@ -27,6 +28,8 @@ public struct SnapshotJobOptions: Sendable {
     /// Whether the status blob and the log blob are uploaded (vmbackup.conf UploadStatusAndLog); the status file
     /// is written either way.
     public var uploadsStatusAndLog = true
+    /// The VM's identity (`VMIdentity.current`): a ledger recorded on another VM is forgotten; nil skips the check.
+    public var machineIdentity: String?
 
     public init(
         deadline: Duration = .seconds(240), reportingTime: Duration = .seconds(30),

@@ -20,17 +20,33 @@ struct ScriptExecution: Sendable {
         case exited(Int32)
         case killedBySignal(Int32)
         case timedOut
+        case cancelled
         case notStarted(SpawnError)
     }
 
-    /// Runs on a thread of its own (the waits block), resuming the caller at the end.
+    /// Runs on a thread of its own (the waits block), resuming the caller at the end. Cancelling the calling task
+    /// kills the script's whole process group at once and ends the phase with its timeout code.
     func run() async -> ScriptOutcome {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: runBlocking()) }.start()
+        let cancellation: CancellationPipe
+        do {
+            cancellation = try CancellationPipe()
+        } catch {
+            return outcome(phase.failedCode, ran: false, "\(phase.rawValue)-script \(spec.location): \(error)")
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                Thread {
+                    let result = runBlocking(cancellation: cancellation)
+                    cancellation.close()
+                    continuation.resume(returning: result)
+                }.start()
+            }
+        } onCancel: {
+            cancellation.signal()
         }
     }
 
-    private func runBlocking() -> ScriptOutcome {
+    private func runBlocking(cancellation: CancellationPipe) -> ScriptOutcome {
         let name = "\(phase.rawValue)-script \(spec.location)"
         var info = stat()
         guard stat(spec.location, &info) == 0 else {
@@ -48,12 +64,17 @@ struct ScriptExecution: Sendable {
         while true {
             attempts += 1
             let attemptText = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
-            switch attempt(deadline: deadline, output: &output) {
+            switch attempt(deadline: deadline, cancellation: cancellation, output: &output) {
             case .exited(0):
                 return outcome(0, ran: true, "\(name) succeeded after \(attemptText)", output: output)
             case .notStarted(let error):
                 let code = error.errorNumber == ENOENT ? phase.notFoundCode : phase.permissionCode
                 return outcome(code, ran: false, "\(name): \(error)", output: output)
+            case .cancelled:
+                return outcome(
+                    phase.timeoutCode, ran: true,
+                    "\(name) was stopped: the job was cancelled (\(attemptText)); its process group was killed",
+                    output: output)
             case .timedOut:
                 return outcome(
                     phase.timeoutCode, ran: true,
@@ -73,7 +94,8 @@ struct ScriptExecution: Sendable {
     }
 
     /// One run of the script in a new process group, its stdout and stderr on one pipe.
-    private func attempt(deadline: UInt64, output: inout OutputTail) -> AttemptResult {
+    private func attempt(deadline: UInt64, cancellation: CancellationPipe, output: inout OutputTail) -> AttemptResult {
+        if cancellation.isSignalled { return .cancelled }
         let outputPipe: PipeDescriptors
         let exitPipe: PipeDescriptors
         do {
@@ -113,8 +135,15 @@ struct ScriptExecution: Sendable {
             var fds = [
                 pollfd(fd: exitPipe.read, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: outputOpen ? outputPipe.read : -1, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: cancellation.readDescriptor, events: Int16(POLLIN), revents: 0),
             ]
-            guard poll(&fds, 2, Int32(clamping: (deadline - now + 999_999) / 1_000_000)) > 0 else { continue }
+            guard poll(&fds, 3, Int32(clamping: (deadline - now + 999_999) / 1_000_000)) > 0 else { continue }
+            if fds[2].revents != 0 {
+                kill(-process.pid, SIGKILL)
+                _ = readStatus(exitPipe.read)
+                output.drain(outputPipe.read)
+                return .cancelled
+            }
             if fds[1].revents != 0 { outputOpen = output.readOnce(outputPipe.read) }
             if fds[0].revents != 0 {
                 let status = readStatus(exitPipe.read)

@@ -57,6 +57,13 @@ public struct ScriptPlugin: ScriptRunner, Equatable {
         }
     }
 
+    public func timeLimit(_ phase: ScriptPhase) -> Duration {
+        guard let config, !(phase == .pre ? config.preScript : config.postScript).location.isEmpty else { return .zero }
+        return config.timeout
+    }
+
+    public var warnings: [String] { config?.warnings ?? [] }
+
     public func runPostScript() async -> ScriptOutcome {
         guard case .ready(let config) = state else { return .none }
         return await run(config.postScript, .post, config)

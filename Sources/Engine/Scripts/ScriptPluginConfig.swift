@@ -32,8 +32,10 @@ public struct ScriptPluginConfig: Sendable, Equatable {
     public var fsFreezeEnabled: Bool
     /// Accepted for compatibility; vmsnap waits on the script's exit instead of polling.
     public var pollTimeSeconds: Int
+    /// What was accepted but changed, for the job log (e.g. a `timeoutInSeconds` above 1800 clamped to 1800).
+    public var warnings: [String] = []
 
-    /// The longest `timeoutInSeconds` the spec allows.
+    /// The longest `timeoutInSeconds` honoured; larger values are clamped to it (as Microsoft's extension does).
     public static let maximumTimeoutSeconds = 1800
 
     /// Checks ownership (root) and mode (no group/other bits, no owner execute), then parses and validates.
@@ -71,7 +73,14 @@ public struct ScriptPluginConfig: Sendable, Equatable {
                 message: "\(path): not a JSON object of strings, numbers, booleans and string arrays")
         }
         let fields = ConfigFields(object: object, path: path)
-        let timeoutSeconds = try fields.integer("timeoutInSeconds", default: 30, in: 1...maximumTimeoutSeconds)
+        let requestedTimeout = try fields.integer("timeoutInSeconds", default: 30, in: 1...Int.max)
+        let timeoutSeconds = min(requestedTimeout, maximumTimeoutSeconds)
+        var warnings: [String] = []
+        if requestedTimeout > maximumTimeoutSeconds {
+            warnings.append(
+                "\(path): timeoutInSeconds \(requestedTimeout) is above \(maximumTimeoutSeconds): clamped to \(maximumTimeoutSeconds) s"
+            )
+        }
         return ScriptPluginConfig(
             preScript: ScriptSpec(
                 location: try fields.location("preScriptLocation"),
@@ -84,7 +93,8 @@ public struct ScriptPluginConfig: Sendable, Equatable {
             timeout: .seconds(timeoutSeconds),
             continueBackupOnFailure: try fields.boolean("continueBackupOnFailure", default: true),
             fsFreezeEnabled: try fields.boolean("fsFreezeEnabled", default: true),
-            pollTimeSeconds: try fields.integer("ScriptsExecutionPollTimeSeconds", default: 3, in: 1...5))
+            pollTimeSeconds: try fields.integer("ScriptsExecutionPollTimeSeconds", default: 3, in: 1...5),
+            warnings: warnings)
     }
 }
 
@@ -127,7 +137,10 @@ private struct ConfigFields {
         default: number = nil
         }
         guard let number, range.contains(number) else {
-            throw failure(field, "an integer in \(range.lowerBound)...\(range.upperBound)")
+            let bounds =
+                range.upperBound == Int.max
+                ? "of at least \(range.lowerBound)" : "in \(range.lowerBound)...\(range.upperBound)"
+            throw failure(field, "an integer \(bounds)")
         }
         return number
     }

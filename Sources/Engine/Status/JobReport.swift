@@ -41,9 +41,9 @@ public struct JobReport: Sendable, Equatable {
     public var snapshotDuration: Duration?
     /// Why the terminal status document could not be uploaded, once that is known.
     public var statusUploadFailure: String?
+    /// The job's time budget, once the job started.
+    public var budget: StatusBlobDocument.Budget?
     public var updated: Date
-    /// When the job must have ended, reporting included (the monitor judges a job still at code 4 after it STUCK).
-    public var deadline: Date?
 
     /// A job that has just been accepted (code 4, transitioning).
     public init(taskID: String, commandStartTicks: String?, disks: [DiskProgress]) {
@@ -100,8 +100,8 @@ public struct JobReport: Sendable, Equatable {
                 vmHealthInfo: .init(vmHealthState: healthState, vmHealthStatusCode: healthStatusCode.rawValue),
                 progress: .init(
                     stage: stage, finished: finished, updatedUTC: updated.formatted(.iso8601), disks: disks,
-                    stages: stages, deadlineUTC: deadline.map { StageRecord.timestamp($0) },
-                    note: statusUploadFailure.map { "terminal status upload failed: \($0)" })))
+                    stages: stages,
+                    note: statusUploadFailure.map { "terminal status upload failed: \($0)" }, budget: budget)))
     }
 
     /// The peer's `extErrorCode`: the NAME of the job's code, the health code's (761) for a partial failure.

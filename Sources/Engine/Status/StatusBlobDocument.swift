@@ -83,9 +83,34 @@ public struct StatusBlobDocument: Codable, Sendable, Equatable {
         public var disks: [DiskProgress]
         /// Every stage that started or was skipped, in order.
         public var stages: [StageRecord]
-        /// ISO 8601 time by which the job will have ended, reporting included.
-        public var deadlineUTC: String?
         /// Set when the terminal upload failed and only the local status file carries the outcome.
         public var note: String?
+        /// The job's time budget and deadlines (absent in documents of older versions).
+        public var budget: Budget?
+    }
+
+    /// A job's time budget: each part's share in seconds and the deadlines they add up to (time left is the
+    /// deadline minus now).
+    public struct Budget: Codable, Sendable, Equatable {
+        public var preScriptSeconds: Int
+        public var snapshotSeconds: Int
+        public var postScriptSeconds: Int
+        public var reportingSeconds: Int
+        /// ISO 8601: scripts, freeze and snapshots end by then (the job is cancelled when it passes).
+        public var workDeadlineUTC: String
+        /// ISO 8601: the terminal status is reported by then.
+        public var deadlineUTC: String
+
+        public init(
+            preScriptSeconds: Int, snapshotSeconds: Int, postScriptSeconds: Int, reportingSeconds: Int,
+            workDeadlineUTC: String, deadlineUTC: String
+        ) {
+            self.preScriptSeconds = preScriptSeconds
+            self.snapshotSeconds = snapshotSeconds
+            self.postScriptSeconds = postScriptSeconds
+            self.reportingSeconds = reportingSeconds
+            self.workDeadlineUTC = workDeadlineUTC
+            self.deadlineUTC = deadlineUTC
+        }
     }
 }

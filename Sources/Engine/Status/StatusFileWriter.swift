@@ -36,6 +36,15 @@ public struct StatusFileWriter: Sendable {
         }
     }
 
+    /// The `status` word (`transitioning`, `success`, ...) of the file as it is on disk; nil when there is none.
+    public func writtenStatus() -> String? {
+        guard let data = FileManager.default.contents(atPath: path),
+            let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
+            let body = list.first?["status"] as? [String: Any]
+        else { return nil }
+        return body["status"] as? String
+    }
+
     /// The file's bytes.
     static func render(_ report: JobReport, facts: SystemFacts) -> Data {
         var blob = report.blobDocument(facts: facts)

@@ -41,7 +41,7 @@ public struct JobSnapshot: Sendable, Equatable {
     public var telemetry: [MetadataEntry]
     /// The freeze window when it is known (live job or telemetry).
     public var freezeWindowSeconds: Double?
-    /// When the job must have ended, when the document says (vmsnap's `progress.deadlineUTC`).
+    /// When the job's time budget ends and its terminal status is due (`progress.budget.deadlineUTC`), if known.
     public var deadline: Date?
     /// The sequence number of the newest settings on the VM when that is newer than this document's: the document
     /// describes an older job.

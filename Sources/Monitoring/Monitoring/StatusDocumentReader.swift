@@ -105,9 +105,10 @@ public enum StatusDocumentReader {
         }
         let running = !snapshot.isTerminal
         let progress = status["progress"] as? [String: Any]
-        snapshot.deadline = string(progress?["deadlineUTC"]).flatMap(StatusTimestamp.parse)
         snapshot.disks = disks(progress?["disks"] ?? status["snapshotInfo"], running: running)
         if let note = string(progress?["note"]), !note.isEmpty { snapshot.notes.append(Redactor.redact(note)) }
+        snapshot.deadline = string((progress?["budget"] as? [String: Any])?["deadlineUTC"]).flatMap(
+            StatusTimestamp.parse)
         snapshot.freezeWindowSeconds = snapshot.telemetry("FreezeTime").flatMap(PythonDuration.seconds)
             .flatMap { $0 >= 0 ? $0 : nil }
         snapshot.phases = phases(status, snapshot: snapshot)

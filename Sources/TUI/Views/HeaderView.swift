@@ -179,7 +179,10 @@ enum HeaderView {
                 lines.append(("e: explain", .muted))
             }
         case .running, .succeeded, .noJob:
-            let message = job.message.isEmpty ? (job.notes.first ?? "") : job.message
+            var message = job.message.isEmpty ? (job.notes.first ?? "") : job.message
+            if judgement.verdict == .running, let deadline = job.deadline {
+                message += " | time left \(SourceFreshness.age(max(0, deadline.timeIntervalSince(context.now))))"
+            }
             lines.append((message, .plain))
             if let reason = judgement.reasons.first { lines.append((reason, .warning)) }
         }

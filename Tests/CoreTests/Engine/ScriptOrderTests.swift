@@ -9,15 +9,15 @@ final class RecordingScripts: ScriptRunner {
     let freezeEnabled: Bool
     let pre: ScriptOutcome
     let post: ScriptOutcome
-    /// Whether the post-script runs until the job is cancelled (by its deadline watchdog), at most a minute.
-    let postRunsUntilCancelled: Bool
+    /// How long the post-script takes; when not zero, "post-end" is recorded if it was not cancelled by then.
+    let postDuration: Duration
     let calls = Mutex<[String]>([])
 
-    init(freezeEnabled: Bool, pre: ScriptOutcome, post: ScriptOutcome, postRunsUntilCancelled: Bool = false) {
+    init(freezeEnabled: Bool, pre: ScriptOutcome, post: ScriptOutcome, postDuration: Duration = .zero) {
         self.freezeEnabled = freezeEnabled
         self.pre = pre
         self.post = post
-        self.postRunsUntilCancelled = postRunsUntilCancelled
+        self.postDuration = postDuration
     }
 
     func runPreScript() async -> ScriptOutcome {
@@ -27,8 +27,8 @@ final class RecordingScripts: ScriptRunner {
 
     func runPostScript() async -> ScriptOutcome {
         calls.withLock { $0.append("post") }
-        for _ in 0..<600 where postRunsUntilCancelled && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(100))
+        if postDuration > .zero, (try? await Task.sleep(for: postDuration)) != nil {
+            calls.withLock { $0.append("post-end") }
         }
         return post
     }
@@ -96,18 +96,19 @@ final class RecordingScripts: ScriptRunner {
         #expect(result.disks.allSatisfy { $0.state == .succeeded })
     }
 
-    /// The deadline watchdog firing while the post-script still runs (its own timeout governs it) must not
-    /// turn snapshots that were taken into "interrupted".
+    /// The deadline watchdog firing while the post-script still runs must neither cut the post-script short (it
+    /// un-quiesces the application; its own timeout governs it) nor turn snapshots that were taken into
+    /// "interrupted".
     @Test func deadlinePassingDuringThePostScriptKeepsTheSnapshotsOutcome() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
-        let scripts = RecordingScripts(
-            freezeEnabled: true, pre: Self.clean, post: Self.clean, postRunsUntilCancelled: true)
         // Room for the stages before the snapshot even on a loaded machine; the post-script outlasts the rest.
+        let scripts = RecordingScripts(
+            freezeEnabled: true, pre: Self.clean, post: Self.clean, postDuration: .seconds(12))
         var options = scenario.options(deadline: .seconds(8))
         options.scripts = scripts
         let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
-        #expect(scripts.calls.withLock { $0 } == ["pre", "post"])
+        #expect(scripts.calls.withLock { $0 } == ["pre", "post", "post-end"])
         #expect(result.disks.allSatisfy { $0.state == .succeeded })
         #expect(result.code == 1, "\(result.message)")
         #expect(result.status == "success")

@@ -32,6 +32,28 @@ import Testing
         #expect(snapshot.phases.first { $0.stage == .preScript }?.state == .skipped)
     }
 
+    @Test func readsTheBudgetsDeadlineFromAJobsProgress() throws {
+        let fixture =
+            try JSONSerialization.jsonObject(
+                with: StatusDocumentFixtures.data(StatusDocumentFixtures.stuckAtCode4)) as? [[String: Any]]
+        var document = try #require(fixture?.first)
+        var status = try #require(document["status"] as? [String: Any])
+        var progress = status["progress"] as? [String: Any] ?? [:]
+        progress["budget"] = ["deadlineUTC": "2026-11-25T04:00:00Z", "workDeadlineUTC": "2026-11-25T03:59:30Z"]
+        status["progress"] = progress
+        document["status"] = status
+        let data = try JSONSerialization.data(withJSONObject: [document])
+        let snapshot = try StatusDocumentReader.read(data, origin: .statusBlob, source: "budget")
+        let deadline = try #require(snapshot.deadline)
+        #expect(deadline == ISO8601DateFormatter().date(from: "2026-11-25T04:00:00Z"))
+        let lastUpdate = try #require(snapshot.timestamp)
+        #expect(deadline.timeIntervalSince(lastUpdate) > Verdict.defaultStuckAfter)
+        #expect(
+            snapshot.judge(now: deadline.addingTimeInterval(-1)).verdict == .running,
+            "long after its last update, but within its budget")
+        #expect(snapshot.judge(now: deadline.addingTimeInterval(Verdict.reportingGrace + 1)).verdict == .stuck)
+    }
+
     @Test func unwrapsPeerStatusFileToTheBlobDocument() throws {
         let file = try read(StatusDocumentFixtures.peerStatusFile, origin: .statusFile)
         let blob = try read(StatusDocumentFixtures.peerStatusBlob)

@@ -1,49 +1,11 @@
 import Core
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// A temporary folder with a VMSnapshotScriptPluginConfig.json and scripts, root-owned as the spec demands.
-private final class ScriptFixture {
-    let directory: String
-    var configPath: String { directory + "/VMSnapshotScriptPluginConfig.json" }
-
-    init() throws {
-        directory = NSTemporaryDirectory() + "vmsnap-scripts-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-    /// Writes an executable shell script (mode 700 unless given) and returns its path.
-    func script(_ name: String, _ body: String, mode: mode_t = 0o700) -> String {
-        let path = directory + "/" + name
-        try? Data("#!/bin/sh\n\(body)\n".utf8).write(to: URL(fileURLWithPath: path))
-        chmod(path, mode)
-        return path
-    }
-
-    /// Writes the config (mode 600 unless given) with `fields` over the spec defaults.
-    func config(_ fields: [String: Any], mode: mode_t = 0o600) throws {
-        let data = try JSONSerialization.data(withJSONObject: ["pluginName": "ScriptRunner"].merging(fields) { $1 })
-        try write(data, mode: mode)
-    }
-
-    /// Replaces the config file's bytes and sets its mode.
-    func write(_ data: Data, mode: mode_t = 0o600) throws {
-        try data.write(to: URL(fileURLWithPath: configPath))
-        chmod(configPath, mode)
-    }
-
-    var plugin: ScriptPlugin { ScriptPlugin(configPath: configPath) }
-
-    func lines(_ name: String) -> [Substring] {
-        ((try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? "").split(separator: "\n")
-    }
-}
 
 @Suite(.serialized)
 struct ScriptPluginTests {
@@ -138,17 +100,8 @@ struct ScriptPluginTests {
         #expect(outcome.code == 308)
         #expect(outcome.ran)
         let childPID = try #require(fixture.lines("child.pid").first.flatMap { pid_t($0) })
-        // The background child was in the script's process group: it must die (SIGKILL is delivered
-        // asynchronously, so give it a moment to become a zombie or disappear).
-        var state: Substring?
-        for _ in 0..<100 {
-            state =
-                (try? String(contentsOfFile: "/proc/\(childPID)/stat", encoding: .utf8))?
-                .split(separator: ")").last?.split(separator: " ").first
-            if state == nil || state == "Z" { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(state == nil || state == "Z", "the script's background child survived the timeout")
+        // The background child was in the script's process group: it must die.
+        #expect(await ProcessState.ends(childPID), "the script's background child survived the timeout")
     }
 
     @Test func missingScriptIsNotFound() async throws {
@@ -199,12 +152,51 @@ struct ScriptPluginTests {
 
     @Test func unparsableConfigIs305NamingTheField() async throws {
         let fixture = try ScriptFixture()
-        try fixture.config(["timeoutInSeconds": 4000])
+        try fixture.config(["timeoutInSeconds": 0])
         let outcome = await fixture.plugin.runPreScript()
         #expect(outcome.code == 305)
         #expect(outcome.message.contains("timeoutInSeconds"))
+        #expect(outcome.message.contains("at least 1"), "\(outcome.message)")
         try fixture.write(Data("{not json".utf8))
         #expect(await fixture.plugin.runPreScript().code == 305)
+    }
+
+    /// Microsoft's extension clamps timeoutInSeconds to 1800 instead of refusing the configuration.
+    @Test func timeoutAbove1800IsClampedWithAWarning() async throws {
+        let fixture = try ScriptFixture()
+        try fixture.config([
+            "preScriptLocation": fixture.script("pre.sh", "exit 0"), "timeoutInSeconds": 4000,
+        ])
+        let plugin = fixture.plugin
+        #expect(plugin.config?.timeout == .seconds(1800))
+        #expect(plugin.timeLimit(.pre) == .seconds(1800))
+        #expect(plugin.timeLimit(.post) == .zero, "no post-script is configured")
+        #expect(plugin.warnings.count == 1)
+        #expect(plugin.warnings.first?.contains("timeoutInSeconds 4000") == true)
+        #expect(plugin.warnings.first?.contains("clamped to 1800") == true)
+        #expect(await plugin.runPreScript().code == 0)
+        try fixture.config(["preScriptLocation": fixture.script("pre.sh", "exit 0"), "timeoutInSeconds": 1800])
+        #expect(fixture.plugin.warnings.isEmpty)
+        #expect(fixture.plugin.timeLimit(.pre) == .seconds(1800))
+    }
+
+    @Test func cancellingTheWaitKillsTheScriptsProcessGroup() async throws {
+        let fixture = try ScriptFixture()
+        let pidFile = fixture.directory + "/child.pid"
+        try fixture.config([
+            "preScriptLocation": fixture.script("pre.sh", "sleep 300 & echo $! > \"\(pidFile)\"; sleep 300"),
+            "timeoutInSeconds": 600,
+        ])
+        let plugin = fixture.plugin
+        let run = Task { await plugin.runPreScript() }
+        while fixture.lines("child.pid").isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        run.cancel()
+        let outcome = await run.value
+        #expect(outcome.code == 308)
+        #expect(outcome.ran)
+        #expect(outcome.message.contains("cancelled"), "\(outcome.message)")
+        let childPID = try #require(fixture.lines("child.pid").first.flatMap { pid_t($0) })
+        #expect(await ProcessState.ends(childPID), "the script's background child survived the cancellation")
     }
 
     @Test func noConfigFileMeansNoScripts() async {
