@@ -56,11 +56,12 @@ public final class SnapshotScenario: Sendable {
             source: "test")
     }
 
-    /// The settings as a `config/N.settings`-style file (plain protected settings, no certificate); `edit` may
-    /// change the public and protected settings before they are written.
+    /// The settings as a `config/N.settings`-style file (plain protected settings, no certificate), with
+    /// `disks` instead of the scenario's disk URIs when given; `edit` may change the public and protected settings
+    /// before they are written.
     @discardableResult
     public func writeSettingsFile(
-        to url: URL, commandStart: Date = Date(),
+        to url: URL, commandStart: Date = Date(), disks: [String]? = nil,
         edit: (_ publicSettings: inout [String: Any], _ protectedSettings: inout [String: Any]) -> Void = { _, _ in }
     ) throws -> URL {
         var publicSettings: [String: Any] = [
@@ -72,7 +73,7 @@ public final class SnapshotScenario: Sendable {
             ]),
         ]
         var protectedSettings: [String: Any] = [
-            "objectStr": SettingsFixtures.base64JSON(["blobSASUri": diskURIs]), "logsBlobUri": logURI,
+            "objectStr": SettingsFixtures.base64JSON(["blobSASUri": disks ?? diskURIs]), "logsBlobUri": logURI,
             "statusBlobUri": statusURI,
         ]
         edit(&publicSettings, &protectedSettings)

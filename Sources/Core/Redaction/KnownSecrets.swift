@@ -6,9 +6,13 @@ import Synchronization
 /// or twice and JSON-escaped; the hex digits of percent escapes match in either case. `Redactor.redact` masks each of them wherever it appears,
 /// so a signature is hidden even where no `sig=` announces it.
 public enum KnownSecrets {
-    /// Values shorter than this are not remembered: no real signature or token is, and masking them would
-    /// mangle ordinary text.
-    public static let minimumLength = 8
+    /// Values shorter than this are not remembered: no real signature (44 characters of base64) or token is, and
+    /// masking them would mangle ordinary text such as a date.
+    public static let minimumLength = 16
+
+    /// Whether parsing remembers what it finds (on, except for fuzzing: mutated inputs make up signatures such as
+    /// `sig=2014-02-14T00%3A00%3A00Z` that would then mask ordinary text in the rest of the process).
+    @TaskLocal public static var isRemembering = true
 
     private struct Store {
         /// Each form's bytes, indexed by its first 8 bytes (a form is at least `minimumLength` long).
@@ -20,7 +24,7 @@ public enum KnownSecrets {
 
     /// Remembers a secret value (and its encoded forms).
     public static func remember(_ secret: String) {
-        guard secret.utf8.count >= minimumLength else { return }
+        guard isRemembering, secret.utf8.count >= minimumLength else { return }
         let forms = variants(of: secret)
         store.withLock { store in
             for form in forms.map(hexUppercased) where form.count >= minimumLength {
@@ -168,7 +172,7 @@ public enum KnownSecrets {
 
     private static func prefixKey(_ bytes: [UInt8], at i: Int) -> UInt64 {
         var key: UInt64 = 0
-        for offset in 0..<minimumLength { key = key << 8 | UInt64(bytes[i + offset]) }
+        for offset in 0..<8 { key = key << 8 | UInt64(bytes[i + offset]) }
         return key
     }
 }

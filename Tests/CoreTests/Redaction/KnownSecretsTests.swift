@@ -36,10 +36,8 @@ import Testing
         let disk = try SASBlobURI(scenario.diskURIs[0])
         let hostile =
             "http://127.0.0.1:\(disk.port!)/\(disk.account)/\(disk.container)/disk0.sig=\(secret)?\(disk.query)"
-        let file = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("0.settings")) {
-            _, protectedSettings in
-            protectedSettings["objectStr"] = SettingsFixtures.base64JSON(["blobSASUri": [hostile]])
-        }
+        let file = try scenario.writeSettingsFile(
+            to: scenario.directory.appendingPathComponent("0.settings"), disks: [hostile])
         let result = await SnapshotJob.load(settingsPath: file.path, options: scenario.options()).run()
         #expect(result.code == 76, "the blob does not exist: \(result.message)")
         let outputs = [
