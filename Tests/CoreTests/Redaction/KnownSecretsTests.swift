@@ -65,7 +65,7 @@ import Testing
         #expect(!permissions.joined().contains("TruncatedTail"), "\(permissions)")
         #expect(
             SASPolicy.violations(try SASBlobURI(bad.replacingOccurrences(of: tail, with: "r")), for: .snapshot)
-                .map(\.description) == ["expected permissions with 'c' or 'w' for snapshot, found sp 'r'"])
+                .map(\.description) == ["expected permissions with 'c' or 'w' for snapshot, found sp=r"])
     }
 
     @Test func uriErrorsNeverEchoTextThatMayBeASignature() {
