@@ -29,13 +29,16 @@ public struct EmulatorConfiguration: Sendable {
     public var journalCapacity: Int
     /// Event loop threads serving connections.
     public var threads: Int
+    /// A connection that sends nothing for this long is closed: a request whose head never completes, or an idle
+    /// keep-alive connection (half-open requests held every descriptor and blocked valid clients).
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 0,
         accounts: [String: String] = [developmentAccount: developmentKey],
         dataDirectory: String? = nil, faults: [FaultRule] = [], snapshotLimit: Int = 100,
         snapshotMinimumInterval: TimeInterval? = nil, journalCapacity: Int = 10_000,
-        threads: Int = System.coreCount
+        threads: Int = System.coreCount, idleTimeout: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -46,6 +49,7 @@ public struct EmulatorConfiguration: Sendable {
         self.snapshotMinimumInterval = snapshotMinimumInterval
         self.journalCapacity = journalCapacity
         self.threads = max(1, threads)
+        self.idleTimeout = idleTimeout
     }
 
     /// Reads an accounts file: a JSON object mapping account name to base64 key.

@@ -17,6 +17,15 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.processor = processor
     }
 
+    /// Nothing arrived for the idle timeout (`IdleStateHandler` before the HTTP decoder): the connection is closed.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !silenced else { return }
         switch unwrapInboundIn(data) {
