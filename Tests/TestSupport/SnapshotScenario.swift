@@ -56,22 +56,28 @@ public final class SnapshotScenario: Sendable {
             source: "test")
     }
 
-    /// The settings as a `config/N.settings`-style file (plain protected settings, no certificate); `edit` may
-    /// change the public and protected settings before they are written.
+    /// The settings as a `config/N.settings`-style file (plain protected settings, no certificate), with
+    /// `disks` instead of the scenario's disk URIs when given; `edit` may change the public and protected settings
+    /// before they are written.
     @discardableResult
     public func writeSettingsFile(
-        to url: URL, commandStart: Date = Date(),
+        to url: URL, commandStart: Date = Date(), disks: [String]? = nil,
         edit: (_ publicSettings: inout [String: Any], _ protectedSettings: inout [String: Any]) -> Void = { _, _ in }
     ) throws -> URL {
         try SettingsFixtures.write(
-            ["runtimeSettings": [["handlerSettings": try handlerSettings(commandStart: commandStart, edit: edit)]]],
-            to: url)
+            [
+                "runtimeSettings": [
+                    ["handlerSettings": try handlerSettings(commandStart: commandStart, disks: disks, edit: edit)]
+                ]
+            ], to: url)
     }
 
     /// The `handlerSettings` object of this scenario's job: protected settings plain, or encrypted to
-    /// `certificate` with its thumbprint, as the agent hands them over; `edit` may change both first.
+    /// `certificate` with its thumbprint, as the agent hands them over (`disks` instead of the scenario's disk URIs
+    /// when given); `edit` may change both first.
     public func handlerSettings(
         taskID: String? = nil, commandStart: Date = Date(), certificate: TestCertificate? = nil,
+        disks: [String]? = nil,
         edit: (_ publicSettings: inout [String: Any], _ protectedSettings: inout [String: Any]) -> Void = { _, _ in }
     ) throws -> [String: Any] {
         var publicSettings: [String: Any] = [
@@ -83,7 +89,7 @@ public final class SnapshotScenario: Sendable {
             ]),
         ]
         var protectedSettings: [String: Any] = [
-            "objectStr": SettingsFixtures.base64JSON(["blobSASUri": diskURIs]), "logsBlobUri": logURI,
+            "objectStr": SettingsFixtures.base64JSON(["blobSASUri": disks ?? diskURIs]), "logsBlobUri": logURI,
             "statusBlobUri": statusURI,
         ]
         edit(&publicSettings, &protectedSettings)

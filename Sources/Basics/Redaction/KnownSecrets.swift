@@ -6,9 +6,9 @@ import Synchronization
 /// or twice and JSON-escaped; the hex digits of percent escapes match in either case. `Redactor.redact` masks each of them wherever it appears,
 /// so a signature is hidden even where no `sig=` announces it.
 public enum KnownSecrets {
-    /// Values shorter than this are not remembered: no real signature or token is, and masking them would
-    /// mangle ordinary text.
-    public static let minimumLength = 8
+    /// Values shorter than this are not remembered: no real signature (44 characters of base64) or token is, and
+    /// masking them would mangle ordinary text such as a date.
+    public static let minimumLength = 16
     /// The shortest snapshotTaskToken remembered (a GUID has 36 characters).
     public static let minimumTokenLength = 20
 
@@ -214,7 +214,7 @@ public enum KnownSecrets {
 
     private static func prefixKey(_ bytes: [UInt8], at i: Int) -> UInt64 {
         var key: UInt64 = 0
-        for offset in 0..<minimumLength { key = key << 8 | UInt64(bytes[i + offset]) }
+        for offset in 0..<8 { key = key << 8 | UInt64(bytes[i + offset]) }
         return key
     }
 }

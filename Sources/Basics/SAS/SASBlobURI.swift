@@ -31,7 +31,7 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
         guard let schemeEnd = trimmed.range(of: "://") else { throw .notAURI(length: trimmed.count) }
         let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "https" || scheme == "http" else {
-            throw .unsupportedScheme(SASPolicy.shown(scheme, allowed: { $0.isASCII && $0.isLetter }, longest: 16))
+            throw .unsupportedScheme(SASPolicy.quoted(scheme, allowed: { $0.isASCII && $0.isLetter }, longest: 16))
         }
         let rest = trimmed[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex

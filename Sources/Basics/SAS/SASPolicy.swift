@@ -56,7 +56,8 @@ public enum SASPolicy {
                 problems.append(.init("an expiry (se) or a stored access policy (si)", found: "neither"))
             }
         case (let text?, nil):
-            problems.append(.init("an ISO 8601 expiry (se)", found: shown(text, allowed: isTimeCharacter, longest: 40)))
+            problems.append(
+                .init("an ISO 8601 expiry (se)", found: quoted(text, allowed: isTimeCharacter, longest: 40)))
         case (_, let expiry?):
             if expiry <= now {
                 problems.append(.init("an unexpired SAS", found: "expired at \(Timestamp.iso(expiry))"))
@@ -64,7 +65,7 @@ public enum SASPolicy {
         }
         switch (uri.parameters["st"], uri.start) {
         case (let text?, nil):
-            problems.append(.init("an ISO 8601 start (st)", found: shown(text, allowed: isTimeCharacter, longest: 40)))
+            problems.append(.init("an ISO 8601 start (st)", found: quoted(text, allowed: isTimeCharacter, longest: 40)))
         case (_, let start?) where start > now.addingTimeInterval(startSkew):
             problems.append(.init("a SAS that is already valid", found: "starts at \(Timestamp.iso(start))"))
         default:
@@ -76,17 +77,29 @@ public enum SASPolicy {
                 problems.append(.init("permissions (sp) with \(purpose.need)", found: "no sp"))
             }
         } else if letters.isDisjoint(with: purpose.sufficientPermissions) {
-            let shownLetters = shown(uri.permissions ?? "", allowed: { $0.isASCII && $0.isLetter }, longest: 16)
-            problems.append(.init("permissions with \(purpose.need)", found: "sp \(shownLetters)"))
+            let permissions = uri.permissions ?? ""
+            let found =
+                isShowable(permissions, allowed: { $0.isASCII && $0.isLetter }, longest: 16)
+                ? "sp=\(permissions)" : "sp of \(withheld(permissions))"
+            problems.append(.init("permissions with \(purpose.need)", found: found))
         }
         return problems
     }
 
-    /// A parameter's value for a message: quoted when it holds only what such a value may hold, else only its
-    /// length (a truncated URI can merge its signature into `se`, and the message must not carry it).
-    static func shown(_ value: String, allowed: (Character) -> Bool, longest: Int) -> String {
-        if value.count <= longest, value.allSatisfy(allowed) { return "'\(value)'" }
-        return "a value of \(value.count) characters that is not shown (it may hold the signature)"
+    /// A parameter's value for a message: quoted when it is showable, else only its length.
+    static func quoted(_ value: String, allowed: (Character) -> Bool, longest: Int) -> String {
+        isShowable(value, allowed: allowed, longest: longest) ? "'\(value)'" : withheld(value)
+    }
+
+    /// Whether a value holds only what such a value may hold, so a message can show it: a truncated URI can merge
+    /// its signature into `se` (or `sp`), and the message must not carry it.
+    static func isShowable(_ value: String, allowed: (Character) -> Bool, longest: Int) -> Bool {
+        value.count <= longest && value.allSatisfy(allowed)
+    }
+
+    /// What a message says instead of a value that is not showable.
+    static func withheld(_ value: String) -> String {
+        "a value of \(value.count) characters that is not shown (it may hold the signature)"
     }
 
     private static func isTimeCharacter(_ character: Character) -> Bool {

@@ -71,6 +71,9 @@ public final class BlobEmulator: Sendable {
         let tls = try configuration.tls.map(Self.tlsContext)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let processor = self.processor
+        let idle = TimeAmount.nanoseconds(
+            configuration.idleTimeout.components.seconds * 1_000_000_000
+                + configuration.idleTimeout.components.attoseconds / 1_000_000_000)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 512)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -78,6 +81,7 @@ public final class BlobEmulator: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(BlobHTTPHandler(processor: processor))
                 }

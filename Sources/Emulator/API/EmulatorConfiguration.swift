@@ -31,13 +31,16 @@ public struct EmulatorConfiguration: Sendable {
     public var threads: Int
     /// Serve https with this certificate (nil: plain http).
     public var tls: EmulatorCertificate?
+    /// A connection that sends nothing for this long is closed: a request whose head never completes, or an idle
+    /// keep-alive connection (half-open requests held every descriptor and blocked valid clients).
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 0,
         accounts: [String: String] = [developmentAccount: developmentKey],
         dataDirectory: String? = nil, faults: [FaultRule] = [], snapshotLimit: Int = 100,
         snapshotMinimumInterval: TimeInterval? = nil, journalCapacity: Int = 10_000,
-        threads: Int = System.coreCount, tls: EmulatorCertificate? = nil
+        threads: Int = System.coreCount, tls: EmulatorCertificate? = nil, idleTimeout: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -49,6 +52,7 @@ public struct EmulatorConfiguration: Sendable {
         self.journalCapacity = journalCapacity
         self.threads = max(1, threads)
         self.tls = tls
+        self.idleTimeout = idleTimeout
     }
 
     /// Reads an accounts file: a JSON object mapping account name to base64 key.

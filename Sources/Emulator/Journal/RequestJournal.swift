@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+import NIOCore
 import Synchronization
 
 /// A request as recorded on the hot path; redaction happens when the journal is read.
@@ -14,6 +15,24 @@ struct RecordedRequest: Sendable {
     var requestID: String
     var fault: String?
 
+    /// Longest URI and header value kept (a request may carry megabytes of either).
+    static let longestText = 4096
+    /// Most headers kept per request.
+    static let mostHeaders = 64
+
+    /// The request cut to what a journal keeps: the URI and header values to `longestText`, `mostHeaders` headers.
+    func bounded() -> RecordedRequest {
+        var copy = self
+        copy.uri = String(uri.prefix(Self.longestText))
+        copy.headers = headers.prefix(Self.mostHeaders).map { ($0.name, String($0.value.prefix(Self.longestText))) }
+        return copy
+    }
+
+    /// About how many bytes the entry holds.
+    var bytes: Int {
+        256 + uri.utf8.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
+    }
+
     /// The entry tests see: path and headers with signatures redacted.
     var redacted: JournalEntry {
         JournalEntry(
@@ -23,35 +42,43 @@ struct RecordedRequest: Sendable {
     }
 }
 
-/// A bounded record of the requests served, with signatures redacted when read, for tests to read.
+/// A record of the requests served, bounded by count and by bytes (oldest dropped first), with signatures
+/// redacted when read, for tests to read.
 final class RequestJournal: Sendable {
     private struct Ring {
-        var entries: [RecordedRequest] = []
-        var next = 0
+        var entries = CircularBuffer<RecordedRequest>()
+        var bytes = 0
     }
 
     private let capacity: Int
+    private let maximumBytes: Int
     private let ring = Mutex(Ring())
 
-    init(capacity: Int) {
+    /// - Parameter maximumBytes: about how much memory the entries may take (64 MiB by default).
+    init(capacity: Int, maximumBytes: Int = 64 << 20) {
         self.capacity = max(1, capacity)
+        self.maximumBytes = maximumBytes
     }
 
     func record(_ entry: RecordedRequest) {
+        let entry = entry.bounded()
+        let size = entry.bytes
         ring.withLock { ring in
-            if ring.entries.count < capacity {
-                ring.entries.append(entry)
-            } else {
-                ring.entries[ring.next] = entry
-                ring.next = (ring.next + 1) % capacity
+            ring.entries.append(entry)
+            ring.bytes += size
+            while ring.entries.count > capacity || (ring.bytes > maximumBytes && ring.entries.count > 1) {
+                ring.bytes -= ring.entries.removeFirst().bytes
             }
         }
     }
 
     /// Entries oldest first, redacted.
     var entries: [JournalEntry] {
-        ring.withLock { Array($0.entries[$0.next...] + $0.entries[..<$0.next]) }.map(\.redacted)
+        ring.withLock { Array($0.entries) }.map(\.redacted)
     }
+
+    /// About how many bytes the entries hold.
+    var bytes: Int { ring.withLock { $0.bytes } }
 
     func clear() { ring.withLock { $0 = Ring() } }
 

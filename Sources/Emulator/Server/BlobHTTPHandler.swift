@@ -17,10 +17,32 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.processor = processor
     }
 
+    /// Nothing arrived for the idle timeout (`IdleStateHandler` before the HTTP decoder): the connection is closed.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !silenced else { return }
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
+            if Self.announcesBody(requestHead) {
+                let request = ServiceRequest(
+                    method: requestHead.method.rawValue, uri: requestHead.uri, headers: requestHead.headers, body: [],
+                    clientAddress: context.channel.remoteAddress?.ipAddress)
+                if let refusal = processor.refusalBeforeBody(request) {
+                    // Answer now and close: the body is never read.
+                    var closing = requestHead
+                    closing.headers.replaceOrAdd(name: "connection", value: "close")
+                    silenced = true
+                    write(refusal, head: closing, context: context)
+                    return
+                }
+            }
             head = requestHead
             body = nil
             if requestHead.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
@@ -50,6 +72,14 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 carryOut(outcome, head: requestHead, context: context)
             }
         }
+    }
+
+    /// Whether a body follows the head (a non-zero Content-Length or chunked transfer).
+    private static func announcesBody(_ head: HTTPRequestHead) -> Bool {
+        if head.headers[canonicalForm: "transfer-encoding"].contains(where: { $0.lowercased() == "chunked" }) {
+            return true
+        }
+        return head.headers.first(name: "content-length").flatMap(Int.init).map { $0 > 0 } ?? false
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

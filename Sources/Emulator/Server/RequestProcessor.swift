@@ -21,6 +21,19 @@ final class RequestProcessor: Sendable {
         self.journal = journal
     }
 
+    /// The refusal of a request whose head fails authorization, before its body is read (an unauthenticated PUT of
+    /// 512 MiB was buffered whole before its 403); nil when the request may go on. A refusal is journaled.
+    func refusalBeforeBody(_ request: ServiceRequest) -> ServiceResponse? {
+        guard !request.rawPath.hasPrefix(AdminEndpoint.prefix),
+            let operation = BlobOperation.classify(
+                method: request.method, restype: request.query["restype"], comp: request.query["comp"],
+                hasBlob: request.blob != nil),
+            let refusal = service.refusal(request, operation: operation)
+        else { return nil }
+        journal.record(entry(for: request, operation: operation, outcome: .respond(refusal), fault: nil))
+        return refusal
+    }
+
     /// The outcome and the delay in milliseconds before carrying it out.
     func process(_ request: ServiceRequest) -> (outcome: Outcome, delayMilliseconds: Int) {
         if request.rawPath.hasPrefix(AdminEndpoint.prefix) {

@@ -29,6 +29,17 @@ final class BlobService: Sendable {
         }
     }
 
+    /// The refusal of a request that fails authorization, judged on its head alone (neither SAS nor Shared Key
+    /// signs the body); nil when it is authorized.
+    func refusal(_ request: ServiceRequest, operation: BlobOperation) -> ServiceResponse? {
+        do throws(ServiceError) {
+            _ = try authorizer.authorize(request, operation: operation, now: Date())
+            return nil
+        } catch {
+            return inject(error, for: request)
+        }
+    }
+
     /// Answers with an injected error, as Azure would send it.
     func inject(_ error: ServiceError, for request: ServiceRequest) -> ServiceResponse {
         answer(request) { _, _ throws(ServiceError) in throw error }

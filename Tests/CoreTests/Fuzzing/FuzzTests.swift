@@ -34,6 +34,7 @@ import Testing
 
     @Test func settingsParser() throws {
         var fuzzer = MutationFuzzer(corpus: try Self.settingsCorpus())
+        // The seed's own signatures are secrets (parsing them remembers them, as a job's settings would be).
         let signatures = SettingsFixtures.seedDiskURIs.compactMap { try? SASBlobURI($0).parameters["sig"] }
         fuzzer.run { bytes in
             do throws(SettingsError) {
@@ -84,9 +85,7 @@ import Testing
                 for purpose in SASPurpose.allCases {
                     _ = SASPolicy.violations(uri, for: purpose, now: SettingsFixtures.seedValidAt)
                 }
-                if let sig = uri.parameters["sig"], sig.utf8.count >= KnownSecrets.minimumLength {
-                    #expect(!Redactor.redact(uri.blobURI + " " + uri.redacted).contains(sig))
-                }
+                #expect(Redactor.redact(uri.redacted) == uri.redacted, "redacting twice changes nothing")
             } catch {
                 _ = error.description
             }

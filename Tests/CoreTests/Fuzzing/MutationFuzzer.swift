@@ -36,7 +36,6 @@ struct MutationFuzzer {
         generator = SplitMix64(seed: seed)
     }
 
-    /// Runs `target` on `iterations` mutated inputs (and on every seed as is, first).
     /// Runs the target on every seed and `iterations` mutations. Secrets the parsers remember from mangled inputs
     /// stay in a store of the run's own, so they never mask other tests' text.
     mutating func run(iterations: Int = MutationFuzzer.iterations, _ target: ([UInt8]) throws -> Void) rethrows {

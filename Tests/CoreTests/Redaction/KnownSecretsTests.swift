@@ -39,10 +39,8 @@ import Testing
         let disk = try SASBlobURI(scenario.diskURIs[0])
         let hostile =
             "http://127.0.0.1:\(disk.port!)/\(disk.account)/\(disk.container)/disk0.sig=\(secret)?\(disk.query)"
-        let file = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("0.settings")) {
-            _, protectedSettings in
-            protectedSettings["objectStr"] = SettingsFixtures.base64JSON(["blobSASUri": [hostile]])
-        }
+        let file = try scenario.writeSettingsFile(
+            to: scenario.directory.appendingPathComponent("0.settings"), disks: [hostile])
         let result = await SnapshotJob.load(settingsPath: file.path, options: scenario.options()).run()
         #expect(result.code == 76, "the blob does not exist: \(result.message)")
         let outputs = [
@@ -70,7 +68,7 @@ import Testing
         #expect(!permissions.joined().contains("TruncatedTail"), "\(permissions)")
         #expect(
             SASPolicy.violations(try SASBlobURI(bad.replacingOccurrences(of: tail, with: "r")), for: .snapshot)
-                .map(\.description) == ["expected permissions with 'c' or 'w' for snapshot, found sp 'r'"])
+                .map(\.description) == ["expected permissions with 'c' or 'w' for snapshot, found sp=r"])
     }
 
     @Test func uriErrorsNeverEchoTextThatMayBeASignature() {

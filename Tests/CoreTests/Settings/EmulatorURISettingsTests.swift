@@ -14,18 +14,20 @@ import Testing
             let directory = try SettingsFixtures.temporaryDirectory("emulator-settings")
             defer { try? FileManager.default.removeItem(at: directory) }
             let status = fixture.sasURI(blob: "job.status", permissions: "rcw")
+            // Signed once: each call signs anew, and an expiry a second later is another URI.
+            let disks = fixture.pageBlobURIs
             let file = try SettingsFixtures.write(
                 [
                     "settings": ["taskId": "emu_1", "commandToExecute": "snapshot"],
                     "protectedSettings": [
-                        "objectStr": SettingsFixtures.base64JSON(["blobSASUri": fixture.pageBlobURIs]),
+                        "objectStr": SettingsFixtures.base64JSON(["blobSASUri": disks]),
                         "statusBlobUri": status,
                     ],
                 ], to: directory.appendingPathComponent("emulator.json"))
             let settings = try SettingsLoader.load(path: file.path)
             #expect(settings.disks.map(\.blob) == ["disk0", "disk1"])
             #expect(settings.disks.allSatisfy { $0.account == fixture.account && $0.isLoopback })
-            #expect(settings.disks.map(\.original) == fixture.pageBlobURIs)
+            #expect(settings.disks.map(\.original) == disks)
             #expect(settings.statusBlob?.original == status)
         }
     }

@@ -9,12 +9,9 @@ import Testing
     @Test func moreThan4096DisksAreRefusedWithATerminalStatus() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
-        let file = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("0.settings")) {
-            _, protectedSettings in
-            protectedSettings["objectStr"] = SettingsFixtures.base64JSON([
-                "blobSASUri": Array(repeating: scenario.diskURIs[0], count: 4097)
-            ])
-        }
+        let file = try scenario.writeSettingsFile(
+            to: scenario.directory.appendingPathComponent("0.settings"),
+            disks: Array(repeating: scenario.diskURIs[0], count: 4097))
         #expect {
             try SettingsLoader.load(path: file.path)
         } throws: { error in
@@ -30,12 +27,9 @@ import Testing
     @Test func exactly4096DisksAreAccepted() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
-        let file = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("0.settings")) {
-            _, protectedSettings in
-            protectedSettings["objectStr"] = SettingsFixtures.base64JSON([
-                "blobSASUri": Array(repeating: scenario.diskURIs[0], count: 4096)
-            ])
-        }
+        let file = try scenario.writeSettingsFile(
+            to: scenario.directory.appendingPathComponent("0.settings"),
+            disks: Array(repeating: scenario.diskURIs[0], count: 4096))
         #expect(try SettingsLoader.load(path: file.path).disks.count == 4096)
     }
 

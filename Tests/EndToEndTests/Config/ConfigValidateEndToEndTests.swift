@@ -119,7 +119,8 @@ import Testing
         let input = try String(contentsOf: file, encoding: .utf8)
         let (text, _) = try validate(file, inputs: [input, broken, plain], expectValid: false)
         #expect(text.contains("$.protectedSettings.objectStr<json>.blobSASUri[0]: expected a SAS blob URI"))
-        #expect(text.contains("nocontainer?sv=2020-12-06&sig=REDACTED"))
+        // The URI is named without its query: nothing there may be (or hide) a signature.
+        #expect(text.contains("in the path of 'https://acct1.blob.core.windows.net/nocontainer'"))
     }
 
     @Test func vmsnapConfigurationFiles() throws {

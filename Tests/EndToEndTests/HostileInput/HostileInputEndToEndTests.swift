@@ -105,10 +105,8 @@ import Testing
         defer { storage.stop() }
         let disk = try SASBlobURI(scenario.diskURIs[0])
         let hostile = "http://127.0.0.1:\(storage.port)/\(disk.account)/\(disk.container)/\(disk.blob)?\(disk.query)"
-        let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings")) {
-            _, protectedSettings in
-            protectedSettings["objectStr"] = SettingsFixtures.base64JSON(["blobSASUri": [hostile]])
-        }
+        let settings = try scenario.writeSettingsFile(
+            to: scenario.directory.appendingPathComponent("job.settings"), disks: [hostile])
         let output = try BuiltBinary.run([
             "snapshot", "--settings", settings.path, "--status-dir", scenario.statusDirectory, "--log-dir",
             scenario.logDirectory,

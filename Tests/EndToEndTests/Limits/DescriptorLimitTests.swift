@@ -10,12 +10,9 @@ import Testing
     @Test func manyDisksUnderASmallDescriptorLimitEndWithATerminalStatus() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
-        let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("0.settings")) {
-            _, protectedSettings in
-            protectedSettings["objectStr"] = SettingsFixtures.base64JSON([
-                "blobSASUri": Array(repeating: scenario.diskURIs[0], count: 1500)
-            ])
-        }
+        let settings = try scenario.writeSettingsFile(
+            to: scenario.directory.appendingPathComponent("0.settings"),
+            disks: Array(repeating: scenario.diskURIs[0], count: 1500))
         let command = [
             BuiltBinary.vmsnap.path, "snapshot", "--settings", settings.path, "--status-dir",
             scenario.statusDirectory, "--log-dir", scenario.logDirectory, "--json",
