@@ -49,23 +49,13 @@ public final class BlobClient: Sendable {
     private let loop: CurlEventLoop
     /// The process's certificate store for `configuration.trustAnchors`, loading from the moment the client
     /// starts (once per process: later clients find it loaded); nil when libcurl is not built on OpenSSL.
-    private let trust: Task<Result<TrustStore, TrustStoreError>, Never>?
+    private let trust = Mutex<Task<Result<TrustStore, TrustStoreError>, Never>?>(nil)
     /// Document targets (status and log blobs) already looked at: blob URI -> whether it is a page blob.
     let documentTargets = Mutex<[String: Bool]>([:])
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         loop = CurlEventLoop(configuration: configuration)
-        let anchors = configuration.trustAnchors
-        trust =
-            TrustStore.libcurlUsesOpenSSL
-            ? Task.detached { () -> Result<TrustStore, TrustStoreError> in
-                do throws(TrustStoreError) {
-                    return .success(try TrustStore.shared(anchors))
-                } catch {
-                    return .failure(error)
-                }
-            } : nil
     }
 
     /// Requests sent so far and the connections they opened, with libcurl's timings.
@@ -74,7 +64,23 @@ public final class BlobClient: Sendable {
     /// The certificate store TLS connections verify against (waits for it to load); nil when libcurl is given the
     /// CA files instead.
     public func trustStore() async throws(TrustStoreError) -> TrustStore? {
-        try await trust?.value.get()
+        guard TrustStore.libcurlUsesOpenSSL else { return nil }
+        // Loaded on the first https request, not when the client is made: a process that ends without a request
+        // (refused settings) must not exit while a loading task still uses OpenSSL (it crashed in exit handlers).
+        let anchors = configuration.trustAnchors
+        let task = trust.withLock { task in
+            if let task { return task }
+            let loading = Task.detached { () -> Result<TrustStore, TrustStoreError> in
+                do throws(TrustStoreError) {
+                    return .success(try TrustStore.shared(anchors))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            task = loading
+            return loading
+        }
+        return try await task.value.get()
     }
 
     deinit { loop.stop() }
