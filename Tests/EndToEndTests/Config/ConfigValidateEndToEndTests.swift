@@ -120,7 +120,8 @@ import Testing
         let (text, _) = try validate(file, inputs: [input, broken, plain], expectValid: false)
         #expect(text.contains("$.protectedSettings.objectStr<json>.blobSASUri[0]: expected a SAS blob URI"))
         // The URI is named without its query: nothing there may be (or hide) a signature.
-        #expect(text.contains("in the path of 'https://acct1.blob.core.windows.net/nocontainer'"))
+        #expect(
+            text.contains("found 'https://acct1.blob.core.windows.net/nocontainer', whose path has no /CONTAINER/BLOB"))
     }
 
     @Test func vmsnapConfigurationFiles() throws {

@@ -178,7 +178,7 @@ import Testing
         let waiting = session.wait(timeout: 20) { $0.joined().contains("waiting for the freeze lock held by PID") }
         #expect(waiting.met, "the dashboard shows the wait:\n\(waiting.screen.joined(separator: "\n"))")
         #expect(waiting.screen.joined().contains("PID \(holder.processID)"))
-        let finished = session.wait(timeout: 40) { $0.joined().contains("snapshot finished: success") }
+        let finished = session.wait(timeout: 40) { $0.joined().contains("snapshot finished: SUCCEEDED") }
         #expect(finished.met, "the job freezes once the holder lets go:\n\(finished.screen.joined(separator: "\n"))")
         try session.send("q")
         #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n")

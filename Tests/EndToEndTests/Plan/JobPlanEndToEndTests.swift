@@ -30,8 +30,9 @@ struct JobPlanEndToEndTests {
         job.standardOutput = events
         try job.run()
         let lines = LineReader(events.fileHandleForReading)
-        let frozen = lines.next(containing: "\"stage\":\"freeze\"").flatMap { _ in
-            lines.next(containing: "\"stageFinished\"")
+        var frozen: String?
+        while frozen == nil, let line = lines.next() {
+            if line.contains("\"stage\":\"freeze\""), line.contains("\"state\":\"succeeded\"") { frozen = line }
         }
         #expect(frozen?.contains("froze \(mounts[0]) in") == true, "\(frozen ?? "no freeze event")")
         #expect(frozen?.contains(mounts[1]) == false, "the skipped mount is not frozen: \(frozen ?? "")")
@@ -103,7 +104,8 @@ struct JobPlanEndToEndTests {
     }
 
     /// Runs `handler enable --freeze off` in the scenario's plugin directory with a vmbackup.conf of `conf`.
-    private func enable(_ scenario: SnapshotScenario, sequenceNumber: Int, conf: String) throws -> URL {
+    /// Runs `handler enable` and waits for the detached job's terminal status.
+    private func enable(_ scenario: SnapshotScenario, sequenceNumber: Int, conf: String) async throws -> URL {
         let plugin = try scenario.pluginDirectory(sequenceNumber: sequenceNumber)
         let file = scenario.directory.appendingPathComponent("vmbackup.conf")
         try conf.write(to: file, atomically: true, encoding: .utf8)
@@ -111,13 +113,14 @@ struct JobPlanEndToEndTests {
             ["handler", "enable", "--freeze", "off", "--vmbackup-conf", file.path],
             environment: ["ConfigSequenceNumber": String(sequenceNumber)], currentDirectory: plugin)
         #expect(enable.status == 0, "\(enable.stderr)")
+        _ = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: sequenceNumber))
         return plugin
     }
 
     @Test func uploadStatusAndLogFalseKeepsTheStatusFileOnly() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
-        let plugin = try enable(
+        let plugin = try await enable(
             scenario, sequenceNumber: 2, conf: "[SnapshotThread]\nUploadStatusAndLog = False\nseqsnapshot = 1\n")
         let conf = scenario.directory.appendingPathComponent("vmbackup.conf")
         let status = try String(contentsOf: plugin.appendingPathComponent("status/2.status"), encoding: .utf8)
@@ -160,15 +163,23 @@ struct JobPlanEndToEndTests {
             scenario.emulator.setFaults([
                 FaultRule(blob: "disk1", operation: .snapshot, action: .failFirst(1, status: 503, code: "ServerBusy"))
             ])
-            let plugin = try enable(
+            let plugin = try await enable(
                 scenario, sequenceNumber: 1, conf: "[SnapshotThread]\ndisable_logging = \(disabled ? 1 : 0)\n")
             let folder = plugin.appendingPathComponent("events")
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            // The detached job writes them right after its terminal status.
+            var files: [String] = []
+            for _ in 0..<50 {
+                files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                    .filter { $0.hasSuffix(".json") }
+                if !files.isEmpty || disabled { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             if disabled {
                 #expect(files.isEmpty, "disable_logging = 1: no event files, \(files)")
                 continue
             }
-            #expect(files.count == 1 && files[0].hasSuffix(".json") && Int64(files[0].dropLast(5)) != nil, "\(files)")
+            try #require(files.count == 1, "one event file: \(files)")
+            #expect(files[0].hasSuffix(".json") && Int64(files[0].dropLast(5)) != nil, "\(files)")
             let data = try Data(contentsOf: folder.appendingPathComponent(files[0]))
             let events = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: String]])
             #expect(events.first?["OperationId"] == scenario.taskID)
