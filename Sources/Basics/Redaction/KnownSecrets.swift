@@ -53,14 +53,18 @@ public enum KnownSecrets {
         }
     }
 
-    private static func isSecretByte(_ byte: UInt8) -> Bool {
+    /// A byte of base64 or of its percent-encoded form.
+    private static func isBase64Byte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
-        default: "+/=%-_".utf8.contains(byte)
+        default: "+/=%".utf8.contains(byte)
         }
     }
+
+    /// A byte a signature or token can hold: base64, base64url (`-`, `_`), percent-encoded.
+    private static func isSecretByte(_ byte: UInt8) -> Bool { isBase64Byte(byte) || "-_".utf8.contains(byte) }
 
     /// Remembers the value of every `sig` parameter in a text, at any position (path or query) and in any
     /// encoding (`sig=`, `sig%3D`, `sig%253D`, case-insensitive).
@@ -72,15 +76,7 @@ public enum KnownSecrets {
     /// or a date that a mangled document put after `sig=` (`andToExecute`, `2017-11-09T17`).
     static func looksLikeSignature(_ value: String) -> Bool {
         let bytes = value.utf8
-        let base64 = bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"):
-                true
-            default: "+/=%".utf8.contains(byte)
-            }
-        }
-        return base64
+        return bytes.allSatisfy(isBase64Byte)
             && bytes.contains { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || "+/=%".utf8.contains($0) }
     }
 
