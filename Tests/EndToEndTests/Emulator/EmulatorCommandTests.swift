@@ -10,6 +10,37 @@ import Testing
 
 /// `vmsnap emulator sas` signs URIs the emulator accepts; `vmsnap emulator` serves until interrupted.
 @Suite struct EmulatorCommandTests {
+    /// Starts `vmsnap emulator --port 0 ARGUMENTS` and reads its banner up to the first line: the process (the
+    /// caller stops it), the banner, the port it listens on, and its stdout (kept open while the caller holds it).
+    private func startEmulator(_ arguments: [String]) throws -> (Process, banner: String, port: Int, stdout: Pipe) {
+        let process = Process()
+        process.executableURL = BuiltBinary.vmsnap
+        process.arguments = ["emulator", "--port", "0"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var banner = Data()
+        while !banner.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else {
+                if process.isRunning { process.terminate() }
+                throw EmulatorExited()
+            }
+            banner.append(chunk)
+        }
+        let text = String(decoding: banner, as: UTF8.self)
+        guard let port = text.firstMatch(of: #/port (\d+);/#).flatMap({ Int($0.1) }) else {
+            process.terminate()
+            throw EmulatorExited()
+        }
+        return (process, text, port, output)
+    }
+
+    /// The emulator exited, or printed no port, before its banner line.
+    private struct EmulatorExited: Error, CustomStringConvertible {
+        var description: String { "the emulator exited before printing its banner with the port" }
+    }
+
     @Test func sasCommandSignsAcceptedURIs() async throws {
         try await EmulatorFixture.run { fixture in
             for version in ["2014-02-14", "2020-12-06"] {
@@ -32,21 +63,9 @@ import Testing
     @Test func serveUntilTerminatedThenSaveTheStore() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let process = Process()
-        process.executableURL = BuiltBinary.vmsnap
-        process.arguments = ["emulator", "--port", "0", "--data-dir", directory.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        let (process, text, port, stdout) = try startEmulator(["--data-dir", directory.path])
         defer { if process.isRunning { process.terminate() } }
-        var banner = Data()
-        while !banner.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            try #require(!chunk.isEmpty, "the emulator exited before printing its banner")
-            banner.append(chunk)
-        }
-        let text = String(decoding: banner, as: UTF8.self)
-        let port = try #require(text.firstMatch(of: #/port (\d+);/#).flatMap { Int($0.1) })
+        defer { withExtendedLifetime(stdout) {} }
         #expect(text.hasPrefix("vmsnap emulator listening on http://127.0.0.1:\(port)"))
         let signer = BlobEmulator(configuration: EmulatorConfiguration(port: port))
         let containerSAS = SASParameters(
@@ -78,21 +97,9 @@ import Testing
         let directory = try SettingsFixtures.temporaryDirectory("emulator-tls")
         defer { try? FileManager.default.removeItem(at: directory) }
         let ca = directory.appendingPathComponent("ca.pem").path
-        let process = Process()
-        process.executableURL = BuiltBinary.vmsnap
-        process.arguments = ["emulator", "--port", "0", "--tls", "--write-ca", ca]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        let (process, text, port, stdout) = try startEmulator(["--tls", "--write-ca", ca])
         defer { if process.isRunning { process.terminate() } }
-        var banner = Data()
-        while !banner.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            try #require(!chunk.isEmpty, "the emulator exited before printing its banner")
-            banner.append(chunk)
-        }
-        let text = String(decoding: banner, as: UTF8.self)
-        let port = try #require(text.firstMatch(of: #/port (\d+);/#).flatMap { Int($0.1) })
+        defer { withExtendedLifetime(stdout) {} }
         #expect(text.hasPrefix("vmsnap emulator listening on https://127.0.0.1:\(port)"))
         #expect(text.contains("certificate: \(ca)"))
         #expect(try String(contentsOfFile: ca, encoding: .utf8).hasPrefix("-----BEGIN CERTIFICATE-----"))
