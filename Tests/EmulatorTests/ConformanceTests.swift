@@ -17,7 +17,7 @@ import Testing
         try await emulator.start()
         let output: ProcessOutput
         do {
-            output = try ProcessOutput.run(
+            output = try await ProcessOutput.run(
                 python, [script.path],
                 environment: [
                     "EMULATOR_URL": emulator.baseURL, "EMULATOR_ACCOUNT": EmulatorConfiguration.developmentAccount,

@@ -67,6 +67,23 @@ import Testing
         }
     }
 
+    @Test func holdAnswersOnlyWhenTheRulesAreReplaced() async throws {
+        try await EmulatorFixture.run { fixture in
+            fixture.emulator.setFaults([FaultRule(operation: .snapshot, action: .hold)])
+            let uri = fixture.sasURI(blob: "disk0") + "&comp=snapshot"
+            let answer = Task { try await HTTPExchange.send("PUT", uri, timeout: 30) }
+            for _ in 0..<200 where fixture.emulator.journal().last?.fault != "hold" {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(fixture.emulator.journal().last?.fault == "hold")
+            try await Task.sleep(for: .milliseconds(300))
+            let read = try await HTTPExchange.send("GET", fixture.sasURI(blob: "disk0"), timeout: 5)
+            #expect(read.status == 200, "a hold for snapshot leaves reads alone")
+            fixture.emulator.setFaults([])
+            #expect(try await answer.value.status == 201)
+        }
+    }
+
     @Test func adminEndpointReplacesRulesAndNamesBadFields() async throws {
         try await EmulatorFixture.run { fixture in
             let admin = fixture.emulator.baseURL + "/_admin/faults"

@@ -30,8 +30,8 @@ public enum BuiltBinary {
     public static func run(
         _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
         currentDirectory: URL? = nil
-    ) throws -> ProcessOutput {
-        try ProcessOutput.run(
+    ) async throws -> ProcessOutput {
+        try await ProcessOutput.run(
             vmsnap, arguments, environment: environment, stdin: stdin,
             currentDirectory: currentDirectory)
     }
@@ -43,8 +43,27 @@ public struct ProcessOutput: Sendable {
     public var stdout: String
     public var stderr: String
 
-    /// Runs an executable to completion, capturing both output streams.
+    /// Runs an executable to completion, capturing both output streams. The waiting happens on a thread of its own:
+    /// a test that waits must not hold one of the few threads of the cooperative pool that the other tests' timers
+    /// and emulators run on (with 2 cores, two waiting tests starved every other test of the run).
     public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+        currentDirectory: URL? = nil
+    ) async throws -> ProcessOutput {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(
+                    with: Result {
+                        try runWaiting(
+                            executable, arguments, environment: environment, stdin: stdin,
+                            currentDirectory: currentDirectory)
+                    })
+            }.start()
+        }
+    }
+
+    /// `run` for synchronous teardown (`defer`, `deinit`): it holds the calling thread until the child has exited.
+    public static func runWaiting(
         _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
         currentDirectory: URL? = nil
     ) throws -> ProcessOutput {

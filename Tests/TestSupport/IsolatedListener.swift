@@ -49,7 +49,7 @@ public final class IsolatedListener {
             ["-n", namespace, "link", "set", "lo", "up"],
         ]
         for step in steps {
-            let result = try ProcessOutput.run(URL(fileURLWithPath: ip), step)
+            let result = try ProcessOutput.runWaiting(URL(fileURLWithPath: ip), step)
             guard result.status == 0 else {
                 remove(namespace: namespace, hostInterface: host)
                 throw IsolatedListenerError(step: "ip " + step.joined(separator: " "), output: result.stderr)
@@ -103,8 +103,8 @@ public final class IsolatedListener {
     }
 
     private static func remove(namespace: String, hostInterface: String) {
-        _ = try? ProcessOutput.run(URL(fileURLWithPath: ip), ["link", "del", hostInterface])
-        _ = try? ProcessOutput.run(URL(fileURLWithPath: ip), ["netns", "del", namespace])
+        _ = try? ProcessOutput.runWaiting(URL(fileURLWithPath: ip), ["link", "del", hostInterface])
+        _ = try? ProcessOutput.runWaiting(URL(fileURLWithPath: ip), ["netns", "del", namespace])
     }
 
     private static let ip = "/usr/sbin/ip"

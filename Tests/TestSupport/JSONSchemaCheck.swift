@@ -14,7 +14,7 @@ public enum JSONSchemaCheck {
             for error in validator.iter_errors(json.load(sys.stdin)):
                 print("/".join(str(p) for p in error.absolute_path) + ": " + error.message)
             """
-        let output = try ProcessOutput.run(
+        let output = try ProcessOutput.runWaiting(
             python, ["-c", script, schemaPath], stdin: String(decoding: json, as: UTF8.self))
         guard output.status == 0 else { return ["jsonschema did not run: \(output.stderr)"] }
         return output.stdout.split(separator: "\n").map(String.init)

@@ -142,7 +142,7 @@ public struct TestCertificate: Sendable {
 
     @discardableResult
     private static func openssl(_ arguments: [String], stdin: String? = nil) throws -> String {
-        let result = try ProcessOutput.run(URL(fileURLWithPath: "/usr/bin/openssl"), arguments, stdin: stdin)
+        let result = try ProcessOutput.runWaiting(URL(fileURLWithPath: "/usr/bin/openssl"), arguments, stdin: stdin)
         guard result.status == 0 else { throw TestCertificateError(arguments: arguments, stderr: result.stderr) }
         return result.stdout
     }

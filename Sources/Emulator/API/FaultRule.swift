@@ -51,11 +51,12 @@ public struct FaultRule: Sendable, Equatable, Codable {
                 code: try Self.code(c))
         case "resetConnection": action = .resetConnection
         case "neverAnswer": action = .neverAnswer
+        case "hold": action = .hold
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .action, in: c,
                 debugDescription:
-                    "expected one of latency, error, failFirst, resetConnection, neverAnswer, got '\(name)'"
+                    "expected one of latency, error, failFirst, resetConnection, neverAnswer, hold, got '\(name)'"
             )
         }
     }
@@ -109,6 +110,7 @@ public struct FaultRule: Sendable, Equatable, Codable {
             try c.encode(code, forKey: .code)
         case .resetConnection: try c.encode("resetConnection", forKey: .action)
         case .neverAnswer: try c.encode("neverAnswer", forKey: .action)
+        case .hold: try c.encode("hold", forKey: .action)
         }
     }
 }
@@ -125,4 +127,7 @@ public enum FaultAction: Sendable, Equatable {
     case resetConnection
     /// Read the request and never answer (the connection stays open until the client gives up).
     case neverAnswer
+    /// Serve the request at once but hold its answer until the rules are next replaced (a test's "now go on": a
+    /// job stays at a known point for as long as the test needs, however slow the machine).
+    case hold
 }

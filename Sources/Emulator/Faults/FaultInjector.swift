@@ -6,17 +6,22 @@ final class FaultInjector: Sendable {
         var rules: [FaultRule]
         /// Per rule index: how many requests a `failFirst` rule has failed so far.
         var failures: [Int]
+        /// The answers held by a `hold` rule, carried out when the rules are next replaced.
+        var held: [@Sendable () -> Void] = []
     }
 
     /// What to do with one request: an added delay, then maybe a fault instead of the answer.
     struct Decision: Equatable {
         var delayMilliseconds = 0
         var fault: FaultAction?
+        /// A `hold` rule matched: the answer waits until the rules are replaced.
+        var held = false
 
         /// Text for the journal, nil when nothing was injected.
         var summary: String? {
             let parts =
-                (delayMilliseconds > 0 ? ["latency(ms: \(delayMilliseconds))"] : []) + (fault.map { ["\($0)"] } ?? [])
+                (delayMilliseconds > 0 ? ["latency(ms: \(delayMilliseconds))"] : []) + (held ? ["hold"] : [])
+                + (fault.map { ["\($0)"] } ?? [])
             return parts.isEmpty ? nil : parts.joined(separator: ", ")
         }
     }
@@ -27,9 +32,18 @@ final class FaultInjector: Sendable {
         state = Mutex(State(rules: rules, failures: Array(repeating: 0, count: rules.count)))
     }
 
-    /// Replaces the rules and resets the `failFirst` counters.
+    /// Replaces the rules and resets the `failFirst` counters; the answers held until now go out.
     func replace(_ rules: [FaultRule]) {
-        state.withLock { $0 = State(rules: rules, failures: Array(repeating: 0, count: rules.count)) }
+        let held = state.withLock { state in
+            defer { state = State(rules: rules, failures: Array(repeating: 0, count: rules.count)) }
+            return state.held
+        }
+        held.forEach { $0() }
+    }
+
+    /// Keeps `answer` until the rules are next replaced.
+    func hold(_ answer: @escaping @Sendable () -> Void) {
+        state.withLock { $0.held.append(answer) }
     }
 
     var rules: [FaultRule] { state.withLock { $0.rules } }
@@ -46,6 +60,8 @@ final class FaultInjector: Sendable {
                     // Rules made in code are not validated: the sum saturates instead of overflowing.
                     let (sum, overflow) = decision.delayMilliseconds.addingReportingOverflow(max(0, ms))
                     decision.delayMilliseconds = overflow ? .max : sum
+                case .hold:
+                    decision.held = true
                 case .failFirst(let count, _, _):
                     guard decision.fault == nil, state.failures[index] < count else { continue }
                     state.failures[index] += 1

@@ -63,13 +63,17 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let request = ServiceRequest(
                 method: requestHead.method.rawValue, uri: requestHead.uri, headers: requestHead.headers, body: bytes,
                 clientAddress: context.channel.remoteAddress?.ipAddress)
-            let (outcome, delay) = processor.process(request)
-            if delay > 0 {
-                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(delay))) {
-                    self.carryOut(outcome, head: requestHead, context: context)
+            let (outcome, delay, held) = processor.process(request)
+            if held {
+                let answer = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                processor.faults.hold {
+                    answer.eventLoop.execute {
+                        let (handler, context) = answer.value
+                        handler.carryOut(outcome, head: requestHead, context: context, after: delay)
+                    }
                 }
             } else {
-                carryOut(outcome, head: requestHead, context: context)
+                carryOut(outcome, head: requestHead, context: context, after: delay)
             }
         }
     }
@@ -86,7 +90,15 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
-    private func carryOut(_ outcome: RequestProcessor.Outcome, head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func carryOut(
+        _ outcome: RequestProcessor.Outcome, head: HTTPRequestHead, context: ChannelHandlerContext, after delay: Int
+    ) {
+        guard delay <= 0 else {
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(delay))) {
+                self.carryOut(outcome, head: head, context: context, after: 0)
+            }
+            return
+        }
         switch outcome {
         case .respond(let response): write(response, head: head, context: context)
         case .neverAnswer: silenced = true

@@ -34,10 +34,11 @@ final class RequestProcessor: Sendable {
         return refusal
     }
 
-    /// The outcome and the delay in milliseconds before carrying it out.
-    func process(_ request: ServiceRequest) -> (outcome: Outcome, delayMilliseconds: Int) {
+    /// The outcome, the delay in milliseconds before carrying it out, and whether it waits for a `hold` rule's
+    /// release besides.
+    func process(_ request: ServiceRequest) -> (outcome: Outcome, delayMilliseconds: Int, held: Bool) {
         if request.rawPath.hasPrefix(AdminEndpoint.prefix) {
-            return (.respond(AdminEndpoint.handle(request, faults: faults, journal: journal)), 0)
+            return (.respond(AdminEndpoint.handle(request, faults: faults, journal: journal)), 0, false)
         }
         let operation = BlobOperation.classify(
             method: request.method, restype: request.query["restype"], comp: request.query["comp"],
@@ -53,10 +54,10 @@ final class RequestProcessor: Sendable {
             outcome = .respond(response)
         case .resetConnection: outcome = .reset
         case .neverAnswer: outcome = .neverAnswer
-        case .latency, nil: outcome = .respond(service.handle(request, operation: operation))
+        case .latency, .hold, nil: outcome = .respond(service.handle(request, operation: operation))
         }
         journal.record(entry(for: request, operation: operation, outcome: outcome, fault: decision.summary))
-        return (outcome, decision.delayMilliseconds)
+        return (outcome, decision.delayMilliseconds, decision.held)
     }
 
     private func entry(for request: ServiceRequest, operation: BlobOperation?, outcome: Outcome, fault: String?)

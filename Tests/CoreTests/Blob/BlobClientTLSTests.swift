@@ -147,7 +147,7 @@ import Testing
     func makeChain(in directory: URL) throws -> Chain {
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         func openssl(_ arguments: [String]) throws {
-            let output = try ProcessOutput.run(URL(fileURLWithPath: "/usr/bin/openssl"), arguments)
+            let output = try ProcessOutput.runWaiting(URL(fileURLWithPath: "/usr/bin/openssl"), arguments)
             try #require(output.status == 0, "openssl \(arguments.first ?? ""): \(output.stderr)")
         }
         let newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]

@@ -144,8 +144,8 @@ extension GuardedFreezerTests {
         try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
             let knob = try TemporaryKnobFile(value: "0", directory: mounts[1])
             let chattr = URL(fileURLWithPath: "/usr/bin/chattr")
-            #expect(try ProcessOutput.run(chattr, ["+i", knob.path]).status == 0)
-            defer { _ = try? ProcessOutput.run(chattr, ["-i", knob.path]) }
+            #expect(try await ProcessOutput.run(chattr, ["+i", knob.path]).status == 0)
+            defer { _ = try? ProcessOutput.runWaiting(chattr, ["-i", knob.path]) }
             let problem = try await freezeWithUnusableKnob(filesystems[0], lockPath: lockPath, knob: knob.path)
             #expect(problem?.contains("for writing") == true)
             #expect(try knob.value() == "0")

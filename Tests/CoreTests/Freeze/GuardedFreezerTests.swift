@@ -53,7 +53,7 @@ struct GuardedFreezerTests {
     @Test func oneFailingThawDoesNotSkipTheOthers() async throws {
         try await LoopFilesystem.withTestMounts(3) { filesystems, mounts, lockPath in
             let frozen = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
-            let unfreeze = try ProcessOutput.run(URL(fileURLWithPath: "/sbin/fsfreeze"), ["-u", mounts[1]])
+            let unfreeze = try await ProcessOutput.run(URL(fileURLWithPath: "/sbin/fsfreeze"), ["-u", mounts[1]])
             #expect(unfreeze.status == 0)
             let writers = try filesystems.map { try $0.startWriter() }
             #expect(writers[1].completed(within: 5), "the externally thawed mount should be writable")
@@ -174,7 +174,7 @@ struct GuardedFreezerTests {
 
     @Test func aFailingFreezeThawsWhatWasFrozenAndReports121() async throws {
         try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
-            let external = try ProcessOutput.run(URL(fileURLWithPath: "/sbin/fsfreeze"), ["-f", mounts[1]])
+            let external = try await ProcessOutput.run(URL(fileURLWithPath: "/sbin/fsfreeze"), ["-f", mounts[1]])
             #expect(external.status == 0)
             let failure = await #expect(throws: JobFailure.self) {
                 _ = try await freezer(mounts, lockPath: lockPath).freezeGuarded(timeout: .seconds(30))
@@ -192,12 +192,12 @@ struct GuardedFreezerTests {
             let stackedList = try LoopFilesystem.create(count: 1, imageDirectory: mounts[0])
             let fsfreeze = URL(fileURLWithPath: "/sbin/fsfreeze")
             defer {
-                _ = try? ProcessOutput.run(fsfreeze, ["-u", mounts[0]])
+                _ = try? ProcessOutput.runWaiting(fsfreeze, ["-u", mounts[0]])
                 stackedList.forEach { $0.remove() }
             }
             let stacked = try LoopFilesystem.testOwnedMounts(stackedList)[0]
             try Data(repeating: 7, count: 1 << 20).write(to: URL(fileURLWithPath: stacked + "/dirty"))
-            #expect(try ProcessOutput.run(fsfreeze, ["-f", mounts[0]]).status == 0)
+            #expect(try await ProcessOutput.run(fsfreeze, ["-f", mounts[0]]).status == 0)
             // vmbackup.conf SafeFreezeWaitInSeconds: the freeze must complete within 1 s of a 30 s freeze timeout.
             var guarded = freezer([mounts[1], stacked], lockPath: lockPath)
             guarded.freezeWait = bySafeFreezeWait ? .seconds(1) : nil
@@ -207,7 +207,7 @@ struct GuardedFreezerTests {
             #expect(failure?.code == 122)
             #expect(failure?.message.contains("within the freeze wait of 1.0 s") == bySafeFreezeWait, "\(failure!)")
             #expect(try filesystems[1].startWriter().completed(within: 5), "a mount stayed frozen after the deadline")
-            #expect(try ProcessOutput.run(fsfreeze, ["-u", mounts[0]]).status == 0)
+            #expect(try await ProcessOutput.run(fsfreeze, ["-u", mounts[0]]).status == 0)
             #expect(try stackedList[0].startWriter().completed(within: 5), "the blocked mount stayed frozen")
         }
     }

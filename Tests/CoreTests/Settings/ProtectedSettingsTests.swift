@@ -103,11 +103,11 @@ import Testing
         #expect(error.problems[0].found == other.thumbprint)
     }
 
-    @Test func passphraseProtectedKeyFailsWithoutPrompting() throws {
+    @Test func passphraseProtectedKeyFailsWithoutPrompting() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent(certificate.thumbprint + ".prv")
         let encryptedKey = directory.appendingPathComponent("encrypted.pem")
-        let conversion = try ProcessOutput.run(
+        let conversion = try await ProcessOutput.run(
             URL(fileURLWithPath: "/usr/bin/openssl"),
             ["pkcs8", "-topk8", "-in", key.path, "-out", encryptedKey.path, "-passout", "pass:secret"])
         #expect(conversion.status == 0, "\(conversion.stderr)")

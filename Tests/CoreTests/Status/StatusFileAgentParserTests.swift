@@ -38,7 +38,7 @@ import Testing
         var substatus: [Substatus]
     }
 
-    func parse(_ report: JobReport) throws -> (Parsed, Data) {
+    func parse(_ report: JobReport) async throws -> (Parsed, Data) {
         #expect(
             FileManager.default.fileExists(atPath: Self.agentPackages.appendingPathComponent("azurelinuxagent").path),
             "waagent is not unpacked: run scripts/install-test-tools")
@@ -49,7 +49,7 @@ import Testing
         #expect(writer.path.hasSuffix("/7.status"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         #expect(leftovers == ["7.status"])
-        let output = try ProcessOutput.run(
+        let output = try await ProcessOutput.run(
             URL(fileURLWithPath: "/usr/bin/python3"), ["-c", Self.checker, writer.path],
             environment: ["PYTHONPATH": Self.agentPackages.path])
         #expect(output.status == 0, "agent parser rejected the file: \(output.stderr)")
@@ -74,21 +74,21 @@ import Testing
         return JobReport(taskID: "task-1", commandStartTicks: "639311728196948608", disks: progress)
     }
 
-    @Test func runningJobIsTransitioning() throws {
-        let (parsed, _) = try parse(report(disks: 3))
+    @Test func runningJobIsTransitioning() async throws {
+        let (parsed, _) = try await parse(report(disks: 3))
         #expect(parsed.status == "transitioning")
         #expect(parsed.code == 4)
         #expect(parsed.substatus.count == 1)
     }
 
-    @Test func successCarriesTheBlobDocumentInSubstatus() throws {
+    @Test func successCarriesTheBlobDocumentInSubstatus() async throws {
         var terminal = report(disks: 3)
         terminal.finished = true
         terminal.code = 1
         terminal.healthStatusCode = 1
         terminal.status = "success"
         terminal.message = "3 disk snapshot(s) taken"
-        let (parsed, _) = try parse(terminal)
+        let (parsed, _) = try await parse(terminal)
         #expect(parsed.status == "success")
         #expect(parsed.code == 1)
         #expect(parsed.message == "3 disk snapshot(s) taken")
@@ -101,18 +101,18 @@ import Testing
 
     /// The message limit is in UTF-8 bytes: a long message of two-byte characters is cut to at most 900 bytes
     /// plus "...", on a character boundary.
-    @Test func longMultibyteMessageIsCutByBytes() throws {
+    @Test func longMultibyteMessageIsCutByBytes() async throws {
         var terminal = report(disks: 1)
         terminal.finished = true
         terminal.status = "error"
         terminal.message = String(repeating: "é", count: 800)
-        let (parsed, _) = try parse(terminal)
+        let (parsed, _) = try await parse(terminal)
         let message = parsed.message ?? ""
         #expect(message == String(repeating: "é", count: 450) + "...")
         #expect(message.utf8.count <= 1000)
     }
 
-    @Test func partialFailureWithFailedUploadIsAnErrorThatSaysSo() throws {
+    @Test func partialFailureWithFailedUploadIsAnErrorThatSaysSo() async throws {
         var terminal = report(disks: 64, failedIndex: 5)
         terminal.finished = true
         terminal.code = 76
@@ -120,7 +120,7 @@ import Testing
         terminal.status = "error"
         terminal.message = String(repeating: "long message ", count: 500)
         terminal.statusUploadFailure = "HTTP 403 AuthenticationFailed, 1 attempt(s)"
-        let (parsed, file) = try parse(terminal)
+        let (parsed, file) = try await parse(terminal)
         #expect(parsed.status == "error")
         #expect(parsed.code == 76)
         #expect((parsed.message ?? "").utf8.count <= 1024)

@@ -41,7 +41,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: work) }
         let scriptConfig = work.appendingPathComponent("VMSnapshotScriptPluginConfig.json")
         let zip = work.appendingPathComponent("vmsnap-extension.zip")
-        let packaged = try ProcessOutput.run(
+        let packaged = try await ProcessOutput.run(
             BuiltBinary.packageRoot.appendingPathComponent("scripts/package"),
             [
                 "--binary", BuiltBinary.vmsnap.path, "--enable-args",

@@ -32,12 +32,15 @@ import Testing
     }
 
     /// Runs `config validate` as text and as JSON and checks exit status and that no signature leaks.
-    func validate(_ path: URL, inputs: [String], expectValid: Bool, extra: [String] = []) throws -> (String, String) {
+    func validate(_ path: URL, inputs: [String], expectValid: Bool, extra: [String] = []) async throws -> (
+        String, String
+    ) {
         let signatures = inputs.reduce(into: Set<String>()) { $0.formUnion(Self.signatures(in: $1)) }
         #expect(!signatures.isEmpty || inputs.isEmpty)
         var outputs: [String] = []
         for json in [false, true] {
-            let result = try BuiltBinary.run(["config", "validate", path.path] + extra + (json ? ["--json"] : []))
+            let result = try await BuiltBinary.run(
+                ["config", "validate", path.path] + extra + (json ? ["--json"] : []))
             #expect(result.status == (expectValid ? 0 : 1), "\(result.stdout)\(result.stderr)")
             let output = result.stdout + result.stderr
             #expect(!output.isEmpty)
@@ -49,7 +52,7 @@ import Testing
         return (outputs[0], outputs[1])
     }
 
-    @Test func encryptedPluginDirectorySucceedsWithoutLeakingSignatures() throws {
+    @Test func encryptedPluginDirectorySucceedsWithoutLeakingSignatures() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let certificates = directory.appendingPathComponent("waagent")
         try FileManager.default.createDirectory(at: certificates, withIntermediateDirectories: true)
@@ -71,7 +74,7 @@ import Testing
                 ],
                 protectedSettings: try certificate.encrypt(protected), thumbprint: certificate.thumbprint),
             to: plugin.appendingPathComponent("config/4.settings"))
-        let (text, json) = try validate(
+        let (text, json) = try await validate(
             plugin, inputs: Self.disks + [Self.status, Self.logs], expectValid: true,
             extra: ["--certificate-directory", certificates.path])
         #expect(text.contains("task         job-42_1"))
@@ -89,12 +92,12 @@ import Testing
                 == "https://acct1.blob.core.windows.net/status/job.status")
     }
 
-    @Test func seedSettingsFailOnExpiryWithoutLeakingSignatures() throws {
+    @Test func seedSettingsFailOnExpiryWithoutLeakingSignatures() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = try SettingsFixtures.write(
             SettingsFixtures.seedARMResource, to: directory.appendingPathComponent("seed.json"))
         let input = try String(contentsOf: file, encoding: .utf8)
-        let (text, json) = try validate(file, inputs: [input], expectValid: false)
+        let (text, json) = try await validate(file, inputs: [input], expectValid: false)
         #expect(text.contains("invalid settings \(file.path): 7 errors"))
         #expect(text.contains("task         e07354cf-041e-4370-929f-25a319ce8933_1"))
         #expect(text.contains("disks        5"))
@@ -104,7 +107,7 @@ import Testing
         #expect(report?["valid"] as? Bool == false)
     }
 
-    @Test func malformedURIsAreNamedWithoutLeakingSignatures() throws {
+    @Test func malformedURIsAreNamedWithoutLeakingSignatures() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let broken = "https://acct1.blob.core.windows.net/nocontainer?sv=2020-12-06&sig=QnJva2VuU2VjcmV0"
         let plain = "http://acct1.blob.core.windows.net/status/s?sp=w&se=\(Self.future)&sig=SHR0cFNlY3JldA"
@@ -117,30 +120,30 @@ import Testing
                 ],
             ], to: directory.appendingPathComponent("broken.json"))
         let input = try String(contentsOf: file, encoding: .utf8)
-        let (text, _) = try validate(file, inputs: [input, broken, plain], expectValid: false)
+        let (text, _) = try await validate(file, inputs: [input, broken, plain], expectValid: false)
         #expect(text.contains("$.protectedSettings.objectStr<json>.blobSASUri[0]: expected a SAS blob URI"))
         // The URI is named without its query: nothing there may be (or hide) a signature.
         #expect(
             text.contains("found 'https://acct1.blob.core.windows.net/nocontainer', whose path has no /CONTAINER/BLOB"))
     }
 
-    @Test func vmsnapConfigurationFiles() throws {
+    @Test func vmsnapConfigurationFiles() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let example = BuiltBinary.packageRoot.appendingPathComponent("config.example.json")
-        let (text, _) = try validate(example, inputs: [], expectValid: true)
+        let (text, _) = try await validate(example, inputs: [], expectValid: true)
         #expect(text.contains("configuration \(example.path)"))
         #expect(text.contains("freezeTimeoutSeconds  60"))
         let statusURI = "https://acct1.blob.core.windows.net/status/s?sp=w&se=\(Self.future)&sig=Q29uZmlnU2VjcmV0"
         let bad = try SettingsFixtures.write(
             ["statusBlob": statusURI, "pollIntervalSeconds": 0, "colour": "red"],
             to: directory.appendingPathComponent("config.json"))
-        let (badText, badJSON) = try validate(bad, inputs: [statusURI], expectValid: false)
+        let (badText, badJSON) = try await validate(bad, inputs: [statusURI], expectValid: false)
         #expect(badText.contains("\(bad.path): $.colour: expected one of the keys"))
         #expect(badText.contains("$.pollIntervalSeconds: expected a number of seconds from 1 to 3600, found 0"))
         #expect(badJSON.contains(#""kind" : "configuration""#))
     }
 
-    @Test func missingCertificateExplainsCode16() throws {
+    @Test func missingCertificateExplainsCode16() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let certificate = try TestCertificate.generate(in: directory.appendingPathComponent("elsewhere"))
         let settings = try SettingsFixtures.write(
@@ -151,7 +154,7 @@ import Testing
             to: directory.appendingPathComponent("plugin/config/0.settings"))
         let empty = directory.appendingPathComponent("waagent")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        let (text, json) = try validate(
+        let (text, json) = try await validate(
             settings, inputs: Self.disks, expectValid: false, extra: ["--certificate-directory", empty.path])
         #expect(text.contains("protectedSettingsCertThumbprint: expected the certificate \(empty.path)/"))
         #expect(
@@ -161,9 +164,11 @@ import Testing
         #expect(json.contains(#""resultCode" : 16"#))
     }
 
-    @Test func missingPathFails() throws {
+    @Test func missingPathFails() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try BuiltBinary.run(["config", "validate", directory.appendingPathComponent("none.json").path])
+        let result = try await BuiltBinary.run([
+            "config", "validate", directory.appendingPathComponent("none.json").path,
+        ])
         #expect(result.status == 1)
         #expect(result.stdout.contains("expected a settings file or a plugin directory, found nothing"))
     }

@@ -129,7 +129,7 @@ import Testing
             ["freezeTimeoutSeconds": 42, "mountsToSkip": ["/nonexistent"]],
             to: directory.appendingPathComponent("c.json"))
         // The agent's job on this machine, as `config show` (the resolver handler enable uses) plans it.
-        let show = try BuiltBinary.run(["config", "show", "--json", "--config", config.path])
+        let show = try await BuiltBinary.run(["config", "show", "--json", "--config", config.path])
         let plan = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
         let mounts = try #require(plan["mountsToFreeze"] as? [String])
         let session = try TmuxSession(
@@ -222,8 +222,8 @@ import Testing
         #expect(kill(pid, 0) != 0, "the dashboard exits when its terminal is closed (no spinning on a dead tty)")
     }
 
-    @Test func refusesWithoutATerminalOrWithDumbTerm() throws {
-        let piped = try BuiltBinary.run(["monitor", "--plugin-dir", "/nonexistent"])
+    @Test func refusesWithoutATerminalOrWithDumbTerm() async throws {
+        let piped = try await BuiltBinary.run(["monitor", "--plugin-dir", "/nonexistent"])
         #expect(piped.status == 2)
         #expect(piped.stderr.contains("not a terminal") && piped.stderr.contains("vmsnap status --once"))
 
@@ -237,7 +237,7 @@ import Testing
         #expect(waitForFile(directory.appendingPathComponent("exit")) == "2\n")
     }
 
-    @Test func statusOnceExitStatusFollowsHealth() throws {
+    @Test func statusOnceExitStatusFollowsHealth() async throws {
         let directory = try workDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(
@@ -245,36 +245,38 @@ import Testing
         try StatusDocumentFixtures.data(StatusDocumentFixtures.peerStatusFile).write(
             to: directory.appendingPathComponent("status/4.status"))
         let options = ["--plugin-dir", directory.path, "--log-dir", directory.path]
-        let success = try BuiltBinary.run(["status", "--once", "--json"] + options)
+        let success = try await BuiltBinary.run(["status", "--once", "--json"] + options)
         #expect(success.status == 0)
         #expect(success.stdout.contains(#""schema" : "vmsnap.status/2""#))
         #expect(success.stdout.contains(#""verdict" : "succeeded""#))
         try StatusDocumentFixtures.data(StatusDocumentFixtures.partialFailure).write(
             to: directory.appendingPathComponent("status/5.status"))
-        let failed = try BuiltBinary.run(["status", "--once"] + options)
+        let failed = try await BuiltBinary.run(["status", "--once"] + options)
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("FailedRetryableSnapshotFailedRestrictedNetwork"))
-        let missingFlag = try BuiltBinary.run(["status"] + options)
+        let missingFlag = try await BuiltBinary.run(["status"] + options)
         #expect(missingFlag.status != 0 && missingFlag.stderr.contains("--once"))
-        let tooFast = try BuiltBinary.run(["status", "--once", "--interval", "0.5"] + options)
+        let tooFast = try await BuiltBinary.run(["status", "--once", "--interval", "0.5"] + options)
         #expect(tooFast.status == 64 && tooFast.stderr.contains("--interval: expected 1 to 3600"), "\(tooFast.stderr)")
     }
 
-    @Test func aStatusBlobOverPlainHTTPToARemoteHostIsRefusedBeforeAnyRequest() throws {
+    @Test func aStatusBlobOverPlainHTTPToARemoteHostIsRefusedBeforeAnyRequest() async throws {
         let uri = "http://example.invalid/acct/c/status.txt?sv=2014-02-14&sr=b&sig=QASECRETSIG&sp=r"
         for command in [["status", "--once"], ["monitor"]] {
-            let output = try BuiltBinary.run(command + ["--status-blob", uri, "--plugin-dir", "/nonexistent"])
+            let output = try await BuiltBinary.run(command + ["--status-blob", uri, "--plugin-dir", "/nonexistent"])
             #expect(output.status == 64, "\(command): \(output.stderr)")
             #expect(output.stderr.contains("https") && output.stderr.contains("example.invalid"), "\(output.stderr)")
             #expect(!(output.stdout + output.stderr).contains("QASECRETSIG"))
         }
     }
 
-    @Test func aStatusBlobThatCannotBeReadOrHasExpiredIsRefusedBeforeAnyRequest() throws {
+    @Test func aStatusBlobThatCannotBeReadOrHasExpiredIsRefusedBeforeAnyRequest() async throws {
         let writeOnly = "http://127.0.0.1:9/acct/c/status.txt?sv=2014-02-14&sr=b&sp=w&se=2099-01-01&sig=QASECRET2"
         let expired = "http://127.0.0.1:9/acct/c/status.txt?sv=2014-02-14&sr=b&sp=r&se=2001-01-01&sig=QASECRET3"
         for (uri, expected) in [(writeOnly, "sp=w"), (expired, "expired")] {
-            let output = try BuiltBinary.run(["status", "--once", "--status-blob", uri, "--plugin-dir", "/nonexistent"])
+            let output = try await BuiltBinary.run([
+                "status", "--once", "--status-blob", uri, "--plugin-dir", "/nonexistent",
+            ])
             #expect(output.status == 64, "\(output.stderr)")
             #expect(output.stderr.contains(expected), "\(output.stderr)")
             #expect(!(output.stdout + output.stderr).contains("QASECRET"))

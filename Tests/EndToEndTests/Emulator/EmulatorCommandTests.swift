@@ -44,7 +44,7 @@ import Testing
     @Test func sasCommandSignsAcceptedURIs() async throws {
         try await EmulatorFixture.run { fixture in
             for version in ["2014-02-14", "2020-12-06"] {
-                let output = try BuiltBinary.run([
+                let output = try await BuiltBinary.run([
                     "emulator", "sas", "--container", "vhds", "--blob", "disk0", "--permissions", "rwc",
                     "--version", version, "--port", String(fixture.emulator.port),
                 ])
@@ -103,7 +103,7 @@ import Testing
         #expect(text.hasPrefix("vmsnap emulator listening on https://127.0.0.1:\(port)"))
         #expect(text.contains("certificate: \(ca)"))
         #expect(try String(contentsOfFile: ca, encoding: .utf8).hasPrefix("-----BEGIN CERTIFICATE-----"))
-        let signed = try BuiltBinary.run([
+        let signed = try await BuiltBinary.run([
             "emulator", "sas", "--tls", "--container", "vhds", "--blob", "disk0", "--port", String(port),
         ])
         let uri = try SASBlobURI(signed.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -122,23 +122,25 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
-    @Test func writeCANeedsTLS() throws {
-        let output = try BuiltBinary.run(["emulator", "--port", "0", "--write-ca", "/tmp/unused.pem"])
+    @Test func writeCANeedsTLS() async throws {
+        let output = try await BuiltBinary.run(["emulator", "--port", "0", "--write-ca", "/tmp/unused.pem"])
         #expect(output.status == 64)
         #expect(output.stderr.contains("--write-ca needs --tls"))
     }
 
-    @Test func badExpiryIsNamed() throws {
-        let output = try BuiltBinary.run(["emulator", "sas", "--container", "c", "--blob", "b", "--expiry", "soon"])
+    @Test func badExpiryIsNamed() async throws {
+        let output = try await BuiltBinary.run([
+            "emulator", "sas", "--container", "c", "--blob", "b", "--expiry", "soon",
+        ])
         #expect(output.status != 0)
         #expect(output.stderr.contains("--expiry: expected an ISO 8601 UTC time"))
     }
 
-    @Test func badFaultsFileIsNamed() throws {
+    @Test func badFaultsFileIsNamed() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("faults-\(UUID()).json")
         try Data(#"[{"action": "error", "status": 503}]"#.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let output = try BuiltBinary.run(["emulator", "--port", "0", "--faults", file.path])
+        let output = try await BuiltBinary.run(["emulator", "--port", "0", "--faults", file.path])
         #expect(output.status != 0)
         #expect(output.stderr.contains("\(file.path): $[0].code"))
     }

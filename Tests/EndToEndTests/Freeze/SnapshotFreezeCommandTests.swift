@@ -38,7 +38,7 @@ struct SnapshotFreezeCommandTests {
 
     @Test func freezesTheGivenMountsAroundTheSnapshots() async throws {
         try await withJob { scenario, filesystems, arguments in
-            let output = try BuiltBinary.run(arguments)
+            let output = try await BuiltBinary.run(arguments)
             #expect(output.status == 0, "\(output.stderr)")
             let finished = try #require(output.stdout.split(separator: "\n").last)
             let event = try #require(try JSONSerialization.jsonObject(with: Data(finished.utf8)) as? [String: Any])

@@ -23,25 +23,27 @@ import Testing
     @Test func enableReturnsWithTransitioningStatusAndTheJobFinishesDetached() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
-        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 8000))])
+        // The snapshots are answered only when the test says so: a loaded machine cannot end the job early.
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .hold)])
         let plugin = try scenario.pluginDirectory(sequenceNumber: 1)
-        let enable = try BuiltBinary.run(
+        let enable = try await BuiltBinary.run(
             ["handler", "enable", "--freeze", "off"], environment: ["ConfigSequenceNumber": "1"],
             currentDirectory: plugin)
         #expect(enable.status == 0, "\(enable.stderr)")
-        // Enable is back while the snapshots (8 s each) still run: its status says so.
+        // Enable is back while the snapshots are held: its status says so.
         #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 1) == "transitioning")
         let status = try String(contentsOf: plugin.appendingPathComponent("status/1.status"), encoding: .utf8)
         #expect(status.contains(#""code":4"#))
         let pid = try #require(jobPID(enable.stdout), "\(enable.stdout)")
         #expect(getsid(pid) == pid, "the job does not lead a session of its own")
         // The monitor sees the detached job live through its status blob, status file and log, as any job.
-        let live = try BuiltBinary.run([
+        let live = try await BuiltBinary.run([
             "status", "--once", "--json", "--status-blob", scenario.statusURI, "--plugin-dir", plugin.path,
             "--log-dir", plugin.appendingPathComponent("log").path,
         ])
         #expect(live.status == 4, "status --once should say running: \(live.stdout) \(live.stderr)")
         #expect(!scenario.leaksSignature(live.stdout + live.stderr))
+        scenario.emulator.setFaults([])
         let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 1))
         #expect(terminal.contains(#""code":1"#), "\(terminal)")
         #expect(snapshots(scenario) == 2)
@@ -58,8 +60,8 @@ import Testing
     @Test func sigkillOfEnablesProcessGroupChangesNothing() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
-        // Long enough that the job surely still runs when the group is killed, on a loaded machine too.
-        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 15000))])
+        // The snapshot is answered only after the group was killed.
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .hold)])
         let plugin = try scenario.pluginDirectory(sequenceNumber: 2)
         let output = plugin.appendingPathComponent("enable.out").path
         // As the agent runs it: a shell in a process group of its own; it lingers after enable so that the group
@@ -75,9 +77,13 @@ import Testing
             stdout = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         }
         let pid = try #require(jobPID(stdout), "enable printed no job: \(stdout)")
+        try #require(
+            HandlerStatus.word(plugin: plugin, sequenceNumber: 2) == "transitioning",
+            "the job ended before the group could be killed: the test proves nothing")
         #expect(kill(-group.pid, SIGKILL) == 0)
         group.waitForExit()
         #expect(ProcessState.isAlive(pid), "the job died with enable's process group")
+        scenario.emulator.setFaults([])
         let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 2))
         #expect(terminal.contains(#""status":"success""#) && terminal.contains(#""code":1"#), "\(terminal)")
         #expect(snapshots(scenario) == 1)
@@ -87,23 +93,24 @@ import Testing
     @Test func aSecondEnableForTheSameSequenceStartsNoSecondJob() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
-        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 10000))])
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .hold)])
         let plugin = try scenario.pluginDirectory(sequenceNumber: 3)
         let arguments = ["handler", "enable", "--freeze", "off"]
         let environment = ["ConfigSequenceNumber": "3"]
-        let first = try BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
+        let first = try await BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
         #expect(jobPID(first.stdout) != nil, "\(first.stdout)")
-        // While the first job runs (its snapshot takes 10 s; whether it has recorded the sequence number yet or
+        // While the first job runs (its snapshot is held; whether it has recorded the sequence number yet or
         // only enable's claim stands) ...
-        let running = try BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
+        let running = try await BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
         #expect(running.status == 0)
         #expect(running.stdout.contains("sequence number 3"), "\(running.stdout)")
         #expect(running.stdout.contains("no job started"), "\(running.stdout)")
         #expect(jobPID(running.stdout) == nil)
         #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 3) == "transitioning")
+        scenario.emulator.setFaults([])
         let terminal = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 3))
         // ... and after it finished.
-        let finished = try BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
+        let finished = try await BuiltBinary.run(arguments, environment: environment, currentDirectory: plugin)
         #expect(finished.stdout.contains("sequence number 3 was already handled: no job started"))
         #expect(try String(contentsOf: plugin.appendingPathComponent("status/3.status"), encoding: .utf8) == terminal)
         #expect(snapshots(scenario) == 1)
@@ -113,14 +120,16 @@ import Testing
     @Test func aNewerSequenceWaitsForTheRunningJob() async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         defer { Task { try await scenario.stop() } }
-        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 3000))])
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .hold)])
         let plugin = try scenario.pluginDirectory(sequenceNumber: 5)
         try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/6.settings"))
         let arguments = ["handler", "enable", "--freeze", "off"]
-        _ = try BuiltBinary.run(arguments, environment: ["ConfigSequenceNumber": "5"], currentDirectory: plugin)
-        let newer = try BuiltBinary.run(arguments, environment: ["ConfigSequenceNumber": "6"], currentDirectory: plugin)
+        _ = try await BuiltBinary.run(arguments, environment: ["ConfigSequenceNumber": "5"], currentDirectory: plugin)
+        let newer = try await BuiltBinary.run(
+            arguments, environment: ["ConfigSequenceNumber": "6"], currentDirectory: plugin)
         #expect(jobPID(newer.stdout) != nil, "\(newer.stdout)")
         #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 6) == "transitioning")
+        scenario.emulator.setFaults([])
         let older = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 5))
         #expect(older.contains(#""code":1"#))
         // Same taskId in both settings: the newer job, run after the older one, finds it handled.
@@ -139,7 +148,7 @@ import Testing
         defer { Task { try await scenario.stop() } }
         scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .neverAnswer)])
         let plugin = try scenario.pluginDirectory(sequenceNumber: 7)
-        let enable = try BuiltBinary.run(
+        let enable = try await BuiltBinary.run(
             ["handler", "enable", "--freeze", "off"], environment: ["ConfigSequenceNumber": "7"],
             currentDirectory: plugin)
         let pid = try #require(jobPID(enable.stdout), "\(enable.stdout)")
@@ -147,7 +156,7 @@ import Testing
         #expect(HandlerStatus.word(plugin: plugin, sequenceNumber: 7) == "transitioning")
         // A job for a newer sequence number waits for the running one: disable stops it too, before it starts.
         try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/8.settings"))
-        let newer = try BuiltBinary.run(
+        let newer = try await BuiltBinary.run(
             ["handler", "enable", "--freeze", "off"], environment: ["ConfigSequenceNumber": "8"],
             currentDirectory: plugin)
         let waiting = try #require(jobPID(newer.stdout), "\(newer.stdout)")
@@ -155,7 +164,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(JobLock.waiters(directory: plugin.path) == [waiting])
-        let disable = try BuiltBinary.run(["handler", "disable"], currentDirectory: plugin)
+        let disable = try await BuiltBinary.run(["handler", "disable"], currentDirectory: plugin)
         #expect(disable.status == 0, "\(disable.stderr)")
         #expect(disable.stdout.contains("\(pid)") && disable.stdout.contains("stopped"), "\(disable.stdout)")
         // Disable returned after both jobs ended: their terminal statuses are there.
@@ -164,8 +173,10 @@ import Testing
         let stopped = try String(contentsOf: plugin.appendingPathComponent("status/8.status"), encoding: .utf8)
         #expect(stopped.contains(#""code":2"#) && stopped.contains("while waiting: SIGTERM"), "\(stopped)")
         #expect(!ProcessState.isAlive(pid) && !ProcessState.isAlive(waiting))
-        #expect(snapshots(scenario) == 1, "the waiting job never snapshotted")
-        let idle = try BuiltBinary.run(["handler", "disable"], currentDirectory: plugin)
+        // The running job may have retried its unanswered snapshot (on a loaded machine); that the waiting job
+        // took none is its status above: it ended while waiting.
+        #expect(snapshots(scenario) >= 1)
+        let idle = try await BuiltBinary.run(["handler", "disable"], currentDirectory: plugin)
         #expect(idle.stdout.contains("disable: no job running"))
     }
 
@@ -181,12 +192,12 @@ import Testing
             SettingsFixtures.handlerEnvironment(pluginDirectory: plugin),
             to: plugin.appendingPathComponent("HandlerEnvironment.json"))
         try scenario.writeSettingsFile(to: plugin.appendingPathComponent("config/8.settings"))
-        let update = try BuiltBinary.run(
+        let update = try await BuiltBinary.run(
             ["handler", "update"], environment: ["AZURE_GUEST_AGENT_UPDATING_FROM_VERSION": "1.0.1"],
             currentDirectory: plugin)
         #expect(update.status == 0, "\(update.stderr)")
         #expect(update.stdout.contains("taken over"), "\(update.stdout)")
-        let enable = try BuiltBinary.run(
+        let enable = try await BuiltBinary.run(
             ["handler", "enable", "--freeze", "off"], environment: ["ConfigSequenceNumber": "8"],
             currentDirectory: plugin)
         #expect(enable.stdout.contains("sequence number 8 was already handled: no job started"), "\(enable.stdout)")

@@ -15,31 +15,32 @@ import Testing
         return directory
     }
 
-    private func statusOnce(_ directory: URL, json: Bool = false) throws -> ProcessOutput {
-        try BuiltBinary.run(
+    private func statusOnce(_ directory: URL, json: Bool = false) async throws -> ProcessOutput {
+        try await BuiltBinary.run(
             ["status", "--once", "--plugin-dir", directory.path, "--log-dir", directory.path] + (json ? ["--json"] : [])
         )
     }
 
     /// `status --once` died with SIGILL (status 132 from a shell) on these timestamps.
-    @Test(arguments: HostileInputs.timestamps) func statusOnceSurvivesImplausibleTimestamps(_ timestamp: String) throws
+    @Test(arguments: HostileInputs.timestamps) func statusOnceSurvivesImplausibleTimestamps(_ timestamp: String)
+        async throws
     {
         let directory = try pluginDirectory(statusFile: try HostileInputs.peerStatusBlob(timestamp: timestamp))
         defer { try? FileManager.default.removeItem(at: directory) }
-        let text = try statusOnce(directory)
+        let text = try await statusOnce(directory)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("SUCCEEDED"))
-        let json = try statusOnce(directory, json: true)
+        let json = try await statusOnce(directory, json: true)
         #expect(json.status == 0, "\(json.stderr)")
         #expect(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) is [String: Any])
     }
 
     /// `status --once --json` printed only a newline (and exited 0) when FreezeTime was "1e400:0:0".
-    @Test func statusOnceJSONIsNeverEmpty() throws {
+    @Test func statusOnceJSONIsNeverEmpty() async throws {
         let data = try HostileInputs.peerStatusBlob(telemetry: "FreezeTime", value: "1e400:0:0")
         let directory = try pluginDirectory(statusFile: data)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let json = try statusOnce(directory, json: true)
+        let json = try await statusOnce(directory, json: true)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["schema"] as? String == "vmsnap.status/2")
         #expect((object["job"] as? [String: Any])?["status"] as? String == "success")
@@ -48,23 +49,23 @@ import Testing
     }
 
     /// A status file of 8 MiB is refused by its size with an error naming the limit (no document: exit 5).
-    @Test func statusOnceRefusesAHugeDocument() throws {
+    @Test func statusOnceRefusesAHugeDocument() async throws {
         let directory = try pluginDirectory(statusFile: Data(repeating: UInt8(ascii: " "), count: 8 << 20))
         defer { try? FileManager.default.removeItem(at: directory) }
-        let text = try statusOnce(directory)
+        let text = try await statusOnce(directory)
         #expect(text.status == 5)
         #expect(text.stdout.contains("a status document of at most 4 MiB, found 8388608 bytes"), "\(text.stdout)")
     }
 
     /// Escapes in a status document's message and disk error reach `status --once` as visible text only.
-    @Test func statusOnceShowsTerminalPayloadsAsEscapes() throws {
+    @Test func statusOnceShowsTerminalPayloadsAsEscapes() async throws {
         var document = try String(
             decoding: StatusDocumentFixtures.data(StatusDocumentFixtures.partialFailure), as: UTF8.self)
         let payload = HostileInputs.jsonStringBody(HostileInputs.terminalPayloads.joined(separator: " "))
         document = document.replacingOccurrences(of: "SnapshotCountExceeded", with: "SnapshotCountExceeded\(payload)")
         let directory = try pluginDirectory(statusFile: Data(document.utf8))
         defer { try? FileManager.default.removeItem(at: directory) }
-        let text = try statusOnce(directory)
+        let text = try await statusOnce(directory)
         #expect(text.status == 1)
         #expect(!HostileInputs.actsOnTerminal(text.stdout + text.stderr), "\(text.stdout.debugDescription)")
         #expect(text.stdout.contains(#"\x1b]52;c;aGFja2Vk\x07"#), "\(text.stdout)")
@@ -72,7 +73,7 @@ import Testing
     }
 
     /// `config validate` echoes what it found: a payload in the settings is shown, not acted on.
-    @Test func configValidateShowsTerminalPayloadsAsEscapes() throws {
+    @Test func configValidateShowsTerminalPayloadsAsEscapes() async throws {
         let directory = try SettingsFixtures.temporaryDirectory("hostile-validate")
         defer { try? FileManager.default.removeItem(at: directory) }
         let payload = HostileInputs.terminalPayloads.joined(separator: " ")
@@ -83,7 +84,7 @@ import Testing
             SettingsFixtures.runtimeSettings(
                 publicSettings: publicSettings, protectedSettings: SettingsFixtures.seedProtectedSettings),
             to: directory.appendingPathComponent("0.settings"))
-        let output = try BuiltBinary.run(["config", "validate", file.path])
+        let output = try await BuiltBinary.run(["config", "validate", file.path])
         #expect(output.status == 1)
         #expect(!HostileInputs.actsOnTerminal(output.stdout + output.stderr), "\(output.stdout.debugDescription)")
         #expect(output.stdout.contains(#"run \x1b]52;c;aGFja2Vk\x07"#), "\(output.stdout)")
@@ -107,7 +108,7 @@ import Testing
         let hostile = "http://127.0.0.1:\(storage.port)/\(disk.account)/\(disk.container)/\(disk.blob)?\(disk.query)"
         let settings = try scenario.writeSettingsFile(
             to: scenario.directory.appendingPathComponent("job.settings"), disks: [hostile])
-        let output = try BuiltBinary.run([
+        let output = try await BuiltBinary.run([
             "snapshot", "--settings", settings.path, "--status-dir", scenario.statusDirectory, "--log-dir",
             scenario.logDirectory,
         ])

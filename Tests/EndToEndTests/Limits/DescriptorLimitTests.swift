@@ -17,7 +17,7 @@ import Testing
             BuiltBinary.vmsnap.path, "snapshot", "--settings", settings.path, "--status-dir",
             scenario.statusDirectory, "--log-dir", scenario.logDirectory, "--json",
         ].map { "'\($0)'" }.joined(separator: " ")
-        let output = try ProcessOutput.run(
+        let output = try await ProcessOutput.run(
             URL(fileURLWithPath: "/bin/sh"), ["-c", "ulimit -n 256 && exec \(command)"])
         #expect([0, 1].contains(output.status), "killed or crashed: \(output.status) \(output.stderr.suffix(2000))")
         let statusFile = try String(contentsOfFile: scenario.statusDirectory + "/0.status", encoding: .utf8)

@@ -47,25 +47,25 @@ struct JobPlanEndToEndTests {
         #expect(log.contains("job plan: freezes \(mounts[0]);"), "the plan is logged once per job:\n\(log)")
     }
 
-    @Test func discoverySkipsLoopBackedMountsButANamedOneIsFrozen() throws {
+    @Test func discoverySkipsLoopBackedMountsButANamedOneIsFrozen() async throws {
         let filesystems = try LoopFilesystem.create(count: 1)
         defer { filesystems.forEach { $0.remove() } }
         let mount = try #require(try LoopFilesystem.testOwnedMounts(filesystems).first)
-        let discovered = try BuiltBinary.run(["config", "show", "--json"])
+        let discovered = try await BuiltBinary.run(["config", "show", "--json"])
         #expect(discovered.status == 0, "\(discovered.stderr)")
         let plan = try #require(try JSONSerialization.jsonObject(with: Data(discovered.stdout.utf8)) as? [String: Any])
         #expect((plan["mountsToFreeze"] as? [String])?.contains(mount) == false)
         let entry = try #require((plan["mounts"] as? [[String: Any]])?.first { $0["mountPoint"] as? String == mount })
         let reasons = (entry["skipReasons"] as? [[String: Any]])?.compactMap { $0["reason"] as? String } ?? []
         #expect(reasons.contains { $0.hasPrefix("loop-backed (/dev/loop") }, "\(reasons)")
-        let named = try BuiltBinary.run(["config", "show", "--json", "--mount", mount])
+        let named = try await BuiltBinary.run(["config", "show", "--json", "--mount", mount])
         let namedPlan = try #require(try JSONSerialization.jsonObject(with: Data(named.stdout.utf8)) as? [String: Any])
         #expect(namedPlan["mountsToFreeze"] as? [String] == [mount])
-        let notAMount = try BuiltBinary.run(["config", "show", "--mount", mount + "/lost+found"])
+        let notAMount = try await BuiltBinary.run(["config", "show", "--mount", mount + "/lost+found"])
         #expect(notAMount.status == 1 && notAMount.stderr.contains("not a mount point"), "\(notAMount.stderr)")
     }
 
-    @Test func configShowNamesEverySource() throws {
+    @Test func configShowNamesEverySource() async throws {
         let directory = try SettingsFixtures.temporaryDirectory("config-show")
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = try SettingsFixtures.write(
@@ -78,7 +78,7 @@ struct JobPlanEndToEndTests {
             "config", "show", "--config", config.path, "--vmbackup-conf", conf.path, "--freeze-lock",
             directory.appendingPathComponent("lock").path,
         ]
-        let text = try BuiltBinary.run(arguments)
+        let text = try await BuiltBinary.run(arguments)
         #expect(text.status == 0, "\(text.stderr)")
         let out = text.stdout
         #expect(out.contains("freezeLock               \(directory.path)/lock  [command line --freeze-lock]"), "\(out)")
@@ -87,7 +87,7 @@ struct JobPlanEndToEndTests {
         #expect(out.contains("snapshotConcurrency      1 at a time  [\(conf.path) line 4 seqsnapshot]"))
         #expect(out.contains("writeLog                 on  [default]"))
         #expect(out.contains("\(conf.path) line 5: inline comment removed"))
-        let json = try BuiltBinary.run(arguments + ["--json"])
+        let json = try await BuiltBinary.run(arguments + ["--json"])
         let plan = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let settings = try #require(plan["settings"] as? [[String: Any]])
         func source(_ name: String) -> [String: Any]? {
@@ -97,7 +97,7 @@ struct JobPlanEndToEndTests {
         #expect(source("freezeLockWaitSeconds")?["kind"] as? String == "vmsnapConfig")
         #expect(source("freezeTimeoutSeconds")?["line"] as? Int == 3)
         #expect(source("writeLog")?["kind"] as? String == "default")
-        let broken = try BuiltBinary.run([
+        let broken = try await BuiltBinary.run([
             "config", "show", "--vmbackup-conf", directory.appendingPathComponent("no").path,
         ])
         #expect(broken.status == 1 && broken.stderr.contains("no such file"), "\(broken.stderr)")
@@ -109,7 +109,7 @@ struct JobPlanEndToEndTests {
         let plugin = try scenario.pluginDirectory(sequenceNumber: sequenceNumber)
         let file = scenario.directory.appendingPathComponent("vmbackup.conf")
         try conf.write(to: file, atomically: true, encoding: .utf8)
-        let enable = try BuiltBinary.run(
+        let enable = try await BuiltBinary.run(
             ["handler", "enable", "--freeze", "off", "--vmbackup-conf", file.path],
             environment: ["ConfigSequenceNumber": String(sequenceNumber)], currentDirectory: plugin)
         #expect(enable.status == 0, "\(enable.stderr)")
@@ -142,7 +142,7 @@ struct JobPlanEndToEndTests {
         let holder = try LockfHolder.start(lock, seconds: 60)
         defer { holder.stop() }
         let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
-        let job = try BuiltBinary.run([
+        let job = try await BuiltBinary.run([
             "snapshot", "--settings", settings.path, "--freeze", "auto", "--mount", mount, "--freeze-lock", lock,
             "--freeze-lock-wait", "2", "--status-dir", scenario.statusDirectory, "--log-dir", scenario.logDirectory,
         ])

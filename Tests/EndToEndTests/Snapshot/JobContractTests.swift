@@ -22,9 +22,9 @@ struct JobContractTests {
 
     private func run(
         _ scenario: SnapshotScenario, extra: [String] = [], expectStatus: Int32
-    ) throws -> Views {
+    ) async throws -> Views {
         let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
-        let output = try BuiltBinary.run(
+        let output = try await BuiltBinary.run(
             [
                 "snapshot", "--settings", settings.path, "--json", "--status-dir", scenario.statusDirectory,
                 "--log-dir",
@@ -43,7 +43,7 @@ struct JobContractTests {
             views.blob[record.stage.rawValue] = record.state.rawValue
         }
         let poll = scenario.fixture.sasURI(blob: SnapshotScenario.statusBlob, permissions: "r")
-        let status = try BuiltBinary.run([
+        let status = try await BuiltBinary.run([
             "status", "--once", "--json", "--status-blob", poll, "--plugin-dir", "/nonexistent", "--log-dir",
             scenario.logDirectory,
         ])
@@ -71,7 +71,7 @@ struct JobContractTests {
     @Test func freezeOff() async throws {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
-        let views = try run(scenario, expectStatus: 0)
+        let views = try await run(scenario, expectStatus: 0)
         expectAgreement(
             views,
             [
@@ -87,7 +87,7 @@ struct JobContractTests {
         scenario.emulator.setFaults([
             FaultRule(blob: "disk1", operation: .snapshot, action: .error(status: 403, code: "AuthenticationFailed"))
         ])
-        let views = try run(scenario, expectStatus: 1)
+        let views = try await run(scenario, expectStatus: 1)
         expectAgreement(views, ["snapshot": "failed", "report": "succeeded"])
         #expect(views.verdict == "failed")
         let document = try #require(try scenario.statusDocument())
@@ -109,7 +109,7 @@ struct JobContractTests {
             "preScriptLocation": folder + "/pre.sh", "postScriptLocation": folder + "/post.sh",
         ]).write(to: URL(fileURLWithPath: config))
         chmod(config, 0o600)
-        let views = try run(scenario, extra: ["--script-config", config], expectStatus: 0)
+        let views = try await run(scenario, extra: ["--script-config", config], expectStatus: 0)
         expectAgreement(views, ["preScript": "succeeded", "freeze": "skipped", "postScript": "succeeded"])
     }
 
@@ -120,7 +120,7 @@ struct JobContractTests {
         let scenario = try await SnapshotScenario.start(disks: 2)
         defer { Task { try await scenario.stop() } }
         let lock = scenario.directory.appendingPathComponent("SafeFreezeLockFile").path
-        let views = try run(
+        let views = try await run(
             scenario, extra: ["--freeze", "auto", "--freeze-lock", lock] + mounts.flatMap { ["--mount", $0] },
             expectStatus: 0)
         expectAgreement(views, ["freeze": "succeeded", "snapshot": "succeeded", "thaw": "succeeded"])

@@ -20,7 +20,7 @@ import Testing
             FaultRule(blob: "disk1", operation: .snapshot, action: .failFirst(1, status: 500, code: "InternalError"))
         ])
         let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
-        let output = try BuiltBinary.run([
+        let output = try await BuiltBinary.run([
             "snapshot", "--settings", settings.path, "--json", "--status-dir", scenario.statusDirectory,
             "--log-dir", scenario.logDirectory,
         ])
@@ -46,7 +46,7 @@ import Testing
             FaultRule(blob: "disk0", operation: .snapshot, action: .error(status: 403, code: "AuthenticationFailed"))
         ])
         let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
-        let output = try BuiltBinary.run(["snapshot", "--settings", settings.path])
+        let output = try await BuiltBinary.run(["snapshot", "--settings", settings.path])
         #expect(output.status == 1)
         #expect(output.stdout.contains("FAIL disk 0"))
         #expect(output.stdout.contains("AuthenticationFailed"))
@@ -85,13 +85,13 @@ import Testing
         let settings = try scenario.writeSettingsFile(to: scenario.directory.appendingPathComponent("job.settings"))
         let config = try SettingsFixtures.write(
             ["freezeTimeoutSeconds": 900], to: scenario.directory.appendingPathComponent("vmsnap.json"))
-        let output = try BuiltBinary.run(["snapshot", "--settings", settings.path, "--config", config.path])
+        let output = try await BuiltBinary.run(["snapshot", "--settings", settings.path, "--config", config.path])
         #expect(output.status != 0)
         #expect(
             output.stderr.contains(config.path) && output.stderr.contains("freezeTimeoutSeconds"), "\(output.stderr)")
         #expect(!output.stderr.contains("Usage:"), "a broken file is not a misused command: \(output.stderr)")
         #expect(scenario.emulator.journal().filter { $0.operation == .snapshot }.isEmpty)
-        let status = try BuiltBinary.run(["status", "--once", "--config", config.path])
+        let status = try await BuiltBinary.run(["status", "--once", "--config", config.path])
         #expect(status.status == 64 && status.stderr.contains("freezeTimeoutSeconds"), "\(status.stderr)")
         #expect(!status.stderr.contains("Usage:"), "\(status.stderr)")
     }
@@ -102,7 +102,7 @@ import Testing
         let plugin = try scenario.pluginDirectory(sequenceNumber: 2)
         let config = try SettingsFixtures.write(
             ["mountsToSkip": ["relative/path"]], to: scenario.directory.appendingPathComponent("vmsnap.json"))
-        let enable = try BuiltBinary.run(
+        let enable = try await BuiltBinary.run(
             ["handler", "enable", "--config", config.path], environment: ["ConfigSequenceNumber": "2"],
             currentDirectory: plugin)
         #expect(enable.status == 1)
@@ -114,14 +114,14 @@ import Testing
         #expect(scenario.emulator.journal().filter { $0.operation == .snapshot }.isEmpty)
     }
 
-    @Test func invalidSettingsStillEndWithATerminalStatus() throws {
+    @Test func invalidSettingsStillEndWithATerminalStatus() async throws {
         let directory = try SettingsFixtures.temporaryDirectory("bad-settings")
         defer { try? FileManager.default.removeItem(at: directory) }
         let settings = try SettingsFixtures.write(
             SettingsFixtures.runtimeSettings(publicSettings: ["taskId": "t"], protectedSettings: nil),
             to: directory.appendingPathComponent("0.settings"))
         let status = directory.appendingPathComponent("status").path
-        let output = try BuiltBinary.run(["snapshot", "--settings", settings.path, "--status-dir", status])
+        let output = try await BuiltBinary.run(["snapshot", "--settings", settings.path, "--status-dir", status])
         #expect(output.status == 1)
         let file = try String(contentsOfFile: status + "/0.status", encoding: .utf8)
         #expect(file.contains(#""status":"error""#))
@@ -133,20 +133,20 @@ import Testing
         defer { Task { try await scenario.stop() } }
         let plugin = try scenario.pluginDirectory(sequenceNumber: 4)
         let environment = ["ConfigSequenceNumber": "4"]
-        let install = try BuiltBinary.run(["handler", "install"], currentDirectory: plugin)
+        let install = try await BuiltBinary.run(["handler", "install"], currentDirectory: plugin)
         #expect(install.status == 0, "\(install.stderr)")
-        let enable = try BuiltBinary.run(
+        let enable = try await BuiltBinary.run(
             ["handler", "enable", "--freeze", "off"], environment: environment, currentDirectory: plugin)
         #expect(enable.status == 0, "\(enable.stderr)")
         let status = try #require(await HandlerStatus.terminal(plugin: plugin, sequenceNumber: 4))
         #expect(status.contains(#""status":"success""#))
         #expect(try await scenario.finalStatusDocument()?.status.code == "1")
-        let again = try BuiltBinary.run(
+        let again = try await BuiltBinary.run(
             ["handler", "enable", "--freeze", "off"], environment: environment, currentDirectory: plugin)
         #expect(again.stdout.contains("sequence number 4 was already handled: no job started"), "\(again.stdout)")
         #expect(try String(contentsOf: plugin.appendingPathComponent("status/4.status"), encoding: .utf8) == status)
         for command in ["disable", "update", "uninstall"] {
-            let output = try BuiltBinary.run(["handler", command], currentDirectory: plugin)
+            let output = try await BuiltBinary.run(["handler", command], currentDirectory: plugin)
             #expect(output.status == 0, "\(command): \(output.stderr)")
         }
         let log = try String(contentsOf: plugin.appendingPathComponent("log/extension.log"), encoding: .utf8)
@@ -154,7 +154,7 @@ import Testing
         #expect(!scenario.leaksSignature(log + enable.stdout + enable.stderr))
     }
 
-    @Test func shippedHandlerManifestIsReadByTheAgent() throws {
+    @Test func shippedHandlerManifestIsReadByTheAgent() async throws {
         let manifest = BuiltBinary.packageRoot.appendingPathComponent("packaging/HandlerManifest.json")
         let script = """
             import json, sys
@@ -164,7 +164,7 @@ import Testing
             print(m.get_enable_command(), m.is_report_heartbeat(), m.is_update_with_install())
             """
         let packages = BuiltBinary.packageRoot.appendingPathComponent(".build/waagent/usr/lib/python3/dist-packages")
-        let output = try ProcessOutput.run(
+        let output = try await ProcessOutput.run(
             URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, manifest.path],
             environment: ["PYTHONPATH": packages.path])
         #expect(output.status == 0, "\(output.stderr)")

@@ -40,7 +40,7 @@ import Testing
     @Test func aJobOverVerifiedTLSWithCABundle() async throws {
         try await withTLSScenario(disks: 3) { scenario, ca, settings in
             #expect(scenario.diskURIs.allSatisfy { $0.hasPrefix("https://127.0.0.1:") })
-            let output = try BuiltBinary.run(
+            let output = try await BuiltBinary.run(
                 [
                     "snapshot", "--settings", settings, "--json", "--ca-bundle", ca, "--status-dir",
                     scenario.statusDirectory, "--log-dir", scenario.logDirectory,
@@ -62,13 +62,14 @@ import Testing
         try await withTLSScenario(disks: 1) { scenario, ca, settings in
             let config = try SettingsFixtures.write(
                 ["caBundle": ca], to: scenario.directory.appendingPathComponent("config.json"))
-            let viaConfiguration = try BuiltBinary.run(
+            let viaConfiguration = try await BuiltBinary.run(
                 ["snapshot", "--settings", settings, "--config", config.path], environment: Self.neutralEnvironment)
             #expect(viaConfiguration.status == 0, "\(viaConfiguration.stdout)\n\(viaConfiguration.stderr)")
             // A new task id for the second job is not needed: without --status-dir nothing is remembered.
             var environment = Self.neutralEnvironment
             environment["SSL_CERT_FILE"] = ca
-            let viaEnvironment = try BuiltBinary.run(["snapshot", "--settings", settings], environment: environment)
+            let viaEnvironment = try await BuiltBinary.run(
+                ["snapshot", "--settings", settings], environment: environment)
             #expect(viaEnvironment.status == 0, "\(viaEnvironment.stdout)\n\(viaEnvironment.stderr)")
             #expect(
                 scenario.emulator.snapshots(account: scenario.fixture.account, container: "vhds", blob: "disk0").count
@@ -78,7 +79,7 @@ import Testing
 
     @Test func anUntrustedCertificateIsSaidOncePerDisk() async throws {
         try await withTLSScenario(disks: 2) { scenario, _, settings in
-            let output = try BuiltBinary.run(
+            let output = try await BuiltBinary.run(
                 ["snapshot", "--settings", settings, "--log-dir", scenario.logDirectory],
                 environment: Self.neutralEnvironment)
             #expect(output.status == 1)
@@ -101,8 +102,8 @@ import Testing
         }
     }
 
-    @Test func aMissingCABundleIsRefusedBeforeTheJob() throws {
-        let output = try BuiltBinary.run([
+    @Test func aMissingCABundleIsRefusedBeforeTheJob() async throws {
+        let output = try await BuiltBinary.run([
             "snapshot", "--settings", "/nonexistent.settings", "--ca-bundle", "/no/ca.pem",
         ])
         #expect(output.status == 64)
