@@ -18,7 +18,8 @@ import Testing
         options.freezer = GuardedFreezer(
             mounts: try LoopFilesystem.testOwnedMounts(filesystems), guardExecutable: BuiltBinary.vmsnap.path,
             lockPath: lockDirectory + "/SafeFreezeLockFile")
-        options.freezeTimeout = .seconds(10)
+        // A bound, not a duration: generous, so that a loaded machine (16 suites at once) still gets its snapshots in.
+        options.freezeTimeout = .seconds(30)
         let job = SnapshotJob(settings: try scenario.settings(), options: options)
         let logPath = scenario.logDirectory + "/extension.log"
         // While frozen, the freeze stage's own log line must still be in memory only.
