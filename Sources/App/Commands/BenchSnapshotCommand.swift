@@ -25,7 +25,9 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
     @Flag(help: "Print the figures as one JSON object.") var json = false
 
     func validate() throws {
-        guard (1...1024).contains(disks) else { throw ValidationError("--disks must be 1...1024") }
+        guard (1...JobSettings.maximumDisks).contains(disks) else {
+            throw ValidationError("--disks must be 1...\(JobSettings.maximumDisks)")
+        }
         guard (0...10_000).contains(latencyMs) else { throw ValidationError("--latency-ms must be 0...10000") }
         guard (1...1000).contains(runs) else { throw ValidationError("--runs must be 1...1000") }
     }

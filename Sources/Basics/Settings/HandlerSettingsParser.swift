@@ -86,9 +86,6 @@ struct HandlerSettingsParser {
         self.certificateDirectory = certificateDirectory
     }
 
-    /// The most disks a job takes: inputs beyond it are refused, so a job's work stays bounded.
-    static let maximumDisks = 4096
-
     static let ticksExpectation =
         ".NET ticks as an integer or in scientific notation (636458000000000000 or 6.36458E+17)"
     static let uriExpectation = "a SAS blob URI https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB?<SAS query>"
@@ -127,10 +124,10 @@ struct HandlerSettingsParser {
         if let list = objectMember("blobSASUri") {
             diskListPath = list.path
             var items = attempt { () throws(SettingsError) in try list.array() } ?? []
-            if items.count > Self.maximumDisks {
+            if items.count > JobSettings.maximumDisks {
                 problems.append(
                     list.problem(
-                        expected: "at most \(Self.maximumDisks) disk SAS URIs (a VM has far fewer disks)",
+                        expected: "at most \(JobSettings.maximumDisks) disk SAS URIs (a VM has far fewer disks)",
                         found: "\(items.count)"))
                 items = []
             }

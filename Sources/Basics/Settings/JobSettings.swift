@@ -2,6 +2,9 @@ import Foundation
 
 /// One snapshot job's settings after parsing, decryption and validation: what the engine runs.
 public struct JobSettings: Sendable {
+    /// The most disks a job takes: settings with more are refused, so a job's work stays bounded.
+    public static let maximumDisks = 4096
+
     /// `taskId`, the dedupe key.
     public var taskID: String
     /// `commandToExecute`, e.g. "snapshot".

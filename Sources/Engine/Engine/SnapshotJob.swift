@@ -33,7 +33,7 @@ public final class SnapshotJob: Sendable {
     private let statusFile: StatusFileWriter?
     private let continuation: AsyncStream<JobEvent>.Continuation
     private let control = Mutex(Control())
-    private let live: Mutex<JobReport>
+    private let live: LiveReport
     /// Set once dedupe passed: before that nothing is published, so a repeat never overwrites the first result.
     private let publishing = Atomic<Bool>(false)
 
@@ -65,12 +65,13 @@ public final class SnapshotJob: Sendable {
                 index: index, blobURI: uri.blobURI, account: uri.account, container: uri.container, blob: uri.blob)
         }
         let initial = JobReport(taskID: settings.taskID, commandStartTicks: settings.commandStartTicks, disks: disks)
-        live = Mutex(initial)
+        let live = LiveReport(initial)
+        self.live = live
         statusFile = options.statusDirectory.map {
             StatusFileWriter(directory: $0, sequenceNumber: settings.sequenceNumber ?? 0)
         }
         reporter = StatusReporter(
-            client: client, statusBlob: settings.statusBlob, statusFile: statusFile, initial: initial,
+            client: client, statusBlob: settings.statusBlob, statusFile: statusFile, live: live,
             retry: options.retry)
     }
 
@@ -366,7 +367,8 @@ public final class SnapshotJob: Sendable {
             return await group.reduce(refused) { $0 || $1 }
         }
         let took = ContinuousClock.now - started
-        let disks = update { $0.snapshotDuration = took }.disks
+        update { $0.snapshotDuration = took }
+        let disks = live.current.disks
         findings.withLock { $0.clientRefused = clientFailure }
         let succeeded = disks.filter { $0.state == .succeeded }.count
         end(
@@ -375,7 +377,7 @@ public final class SnapshotJob: Sendable {
     }
 
     private func outcome(preScript: ScriptOutcome) -> Terminal {
-        let report = live.withLock { $0 }
+        let report = live.current
         if let failed = SnapshotOutcome.classify(report.disks, clientFailure: findings.withLock { $0.clientRefused }) {
             return Terminal(code: failed.code, health: failed.health, message: failed.message)
         }
@@ -404,7 +406,7 @@ public final class SnapshotJob: Sendable {
         let repeated = code == .alreadyProcessed
         if !repeated { begin(.report) }
         var reportRecord: StageRecord?
-        let report = update {
+        update {
             $0.finished = true
             $0.code = code
             $0.healthStatusCode = terminal.health
@@ -422,6 +424,7 @@ public final class SnapshotJob: Sendable {
                 reportRecord = Self.close(.report, in: &$0, .succeeded, "terminal status: code \(code)", at: $0.updated)
             }
         }
+        let report = live.current
         if let reportRecord { continuation.yield(.stage(reportRecord)) }
         if code.isSuccess {
             logger.info("job finished: code \(code): \(terminal.message)")
@@ -544,15 +547,14 @@ public final class SnapshotJob: Sendable {
         return outcome.ran ? .succeeded : .skipped
     }
 
-    /// Changes the live report and hands it to the status reporter (once dedupe has passed). The hand-over happens
-    /// under the lock: disks progress concurrently, and the reporter must never get an older report after a newer one.
-    @discardableResult
-    private func update(stageChanged: Bool = false, _ change: (inout JobReport) -> Void) -> JobReport {
-        live.withLock { report in
+    /// Changes the live report in place and tells the status reporter (once dedupe has passed). The hand-over
+    /// happens under the lock: disks progress concurrently, and the reporter must never get an older report after a
+    /// newer one. Nothing keeps a copy: the next change would copy every disk.
+    private func update(stageChanged: Bool = false, _ change: (inout JobReport) -> Void) {
+        live.change { report in
             change(&report)
             report.updated = Date()
             if publishing.load(ordering: .acquiring) { reporter.update(report, stageChanged: stageChanged) }
-            return report
         }
     }
 

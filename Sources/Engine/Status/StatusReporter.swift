@@ -4,11 +4,11 @@ import Synchronization
 
 /// Publishes a job's status while it runs: the local status file when the job's status or code changes (accepted,
 /// terminal; the agent reads nothing else from it), the status blob at each stage change and at most twice a
-/// second while disks progress (one upload in flight at a time, always the latest
-/// report), nothing at all while filesystems are frozen; and finally the terminal document, with retries.
+/// second while disks progress (one upload in flight at a time, always the latest report, read from the live
+/// report only when it goes out), nothing at all while filesystems are frozen; and finally the terminal document,
+/// with retries.
 final class StatusReporter: Sendable {
     private struct State {
-        var latest: JobReport
         var generation = 0
         var uploadedGeneration = -1
         var urgent = false
@@ -25,8 +25,9 @@ final class StatusReporter: Sendable {
     private let retry: RetryPolicy
     /// Shared with the uploader task.
     private final class Shared: Sendable {
-        let state: Mutex<State>
-        init(_ initial: JobReport) { state = Mutex(State(latest: initial)) }
+        let state = Mutex(State())
+        let live: LiveReport
+        init(_ live: LiveReport) { self.live = live }
     }
 
     private let shared: Shared
@@ -36,14 +37,14 @@ final class StatusReporter: Sendable {
     static let progressInterval = Duration.milliseconds(500)
 
     init(
-        client: BlobClient, statusBlob: SASBlobURI?, statusFile: StatusFileWriter?, initial: JobReport,
+        client: BlobClient, statusBlob: SASBlobURI?, statusFile: StatusFileWriter?, live: LiveReport,
         retry: RetryPolicy
     ) {
         self.client = client
         self.statusBlob = statusBlob
         self.statusFile = statusFile
         self.retry = retry
-        let shared = Shared(initial)
+        let shared = Shared(live)
         self.shared = shared
         let (stream, nudges) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.nudges = nudges
@@ -55,14 +56,15 @@ final class StatusReporter: Sendable {
                     let wait = Self.progressInterval - (ContinuousClock.now - last)
                     if wait > .zero { try? await Task.sleep(for: wait) }
                 }
-                let next: (JobReport, Int)? = shared.state.withLock { state in
+                let next: Int? = shared.state.withLock { state in
                     guard !state.held, state.generation != state.uploadedGeneration else { return nil }
                     state.urgent = false
-                    return (state.latest, state.generation)
+                    return state.generation
                 }
-                guard let (report, generation) = next, !Task.isCancelled else { continue }
+                guard let generation = next, !Task.isCancelled else { continue }
+                // Read after the generation: the report is at least as new as the change that asked for it.
                 _ = try? await client.putDocument(
-                    statusBlob, body: Self.encode(report), contentType: "application/json",
+                    statusBlob, body: Self.encode(shared.live.current), contentType: "application/json",
                     timeout: retry.attemptTimeout)
                 shared.state.withLock { state in
                     state.uploadedGeneration = max(state.uploadedGeneration, generation)
@@ -72,11 +74,10 @@ final class StatusReporter: Sendable {
         }
     }
 
-    /// Takes a newer report; a stage change uploads without waiting (and writes the status file if its status or
-    /// code changed).
+    /// The live report changed (to `report`, which is not kept); a stage change uploads without waiting (and
+    /// writes the status file if its status or code changed).
     func update(_ report: JobReport, stageChanged: Bool) {
         let writeFile = shared.state.withLock { state in
-            state.latest = report
             state.generation += 1
             if stageChanged { state.urgent = true }
             return stageChanged && !state.held
@@ -90,12 +91,11 @@ final class StatusReporter: Sendable {
 
     /// Resumes after thaw: writes and uploads the latest report.
     func resume() {
-        let report = shared.state.withLock { state in
+        shared.state.withLock { state in
             state.held = false
             state.urgent = true
-            return state.latest
         }
-        writeStatusFile(report)
+        writeStatusFile(shared.live.current)
         nudges.yield()
     }
 
@@ -114,10 +114,7 @@ final class StatusReporter: Sendable {
         nudges.finish()
         uploader.cancel()
         await uploader.value
-        shared.state.withLock {
-            $0.held = false
-            $0.latest = terminal
-        }
+        shared.state.withLock { $0.held = false }
         writeStatusFile(terminal, always: true)
         guard let statusBlob else { return (terminal, false) }
         let body = Self.encode(terminal)
