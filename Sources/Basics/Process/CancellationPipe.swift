@@ -9,8 +9,8 @@ import Synchronization
 /// cancellation. `signal()` after `close()` does nothing (the descriptor may already belong to someone else).
 package final class CancellationPipe: Sendable {
     /// Include in the `poll` set; readable once signalled.
-    package let readDescriptor: Int32
-    private let state: Mutex<(write: Int32, signalled: Bool, closed: Bool)>
+    package let readDescriptor: FileDescriptor
+    private let state: Mutex<(write: FileDescriptor, signalled: Bool, closed: Bool)>
 
     package init() throws(SpawnError) {
         let pipe = try PipeDescriptors()
@@ -23,8 +23,7 @@ package final class CancellationPipe: Sendable {
         state.withLock { state in
             guard !state.closed, !state.signalled else { return }
             state.signalled = true
-            var byte: UInt8 = 1
-            _ = write(state.write, &byte, 1)
+            state.write.writeWakeUp()
         }
     }
 
@@ -36,8 +35,8 @@ package final class CancellationPipe: Sendable {
         state.withLock { state in
             guard !state.closed else { return }
             state.closed = true
-            Glibc.close(state.write)
-            Glibc.close(readDescriptor)
+            state.write.close()
+            readDescriptor.close()
         }
     }
 }

@@ -26,15 +26,16 @@ public struct ChildProcess: Sendable {
     /// the child leads a process group of its own, so `kill(-pid, ...)` reaches everything it starts; with
     /// `newSession` it leads a new session (and process group), so nothing sent to the caller's group reaches it.
     public static func spawn(
-        executable: String, arguments: [String], standardInput: Int32? = nil, standardOutput: Int32? = nil,
-        standardError: Int32? = nil, newProcessGroup: Bool = false, newSession: Bool = false
+        executable: String, arguments: [String], standardInput: FileDescriptor? = nil,
+        standardOutput: FileDescriptor? = nil, standardError: FileDescriptor? = nil, newProcessGroup: Bool = false,
+        newSession: Bool = false
     ) throws(SpawnError) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for (source, target) in [(standardInput, Int32(0)), (standardOutput, 1), (standardError, 2)] {
             if let source {
-                posix_spawn_file_actions_adddup2(&actions, source, target)
+                posix_spawn_file_actions_adddup2(&actions, source.rawValue, target)
             } else {
                 posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
             }
@@ -81,22 +82,23 @@ public struct ChildProcess: Sendable {
     @discardableResult
     public func waitForExit() -> Int32 {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = try? retryingOnInterrupt("waitpid") { waitpid(pid, &status, 0) }
         return status
     }
 }
 
 /// Both ends of a close-on-exec pipe, so no other child inherits them by accident.
 public struct PipeDescriptors: Sendable {
-    public let read: Int32
-    public let write: Int32
+    public let read: FileDescriptor
+    public let write: FileDescriptor
 
     /// Creates the pipe; fails only when the process is out of descriptors.
     public init() throws(SpawnError) {
-        var fds: [Int32] = [-1, -1]
-        guard vmsnap_pipe_cloexec(&fds) == 0 else { throw SpawnError(executable: "pipe", errorNumber: errno) }
-        read = fds[0]
-        write = fds[1]
+        do {
+            (read, write) = try FileDescriptor.pipe()
+        } catch {
+            throw SpawnError(executable: "pipe", errorNumber: error.number)
+        }
     }
 
     /// Two pipes; when the second cannot be made the first is closed again.
@@ -112,8 +114,8 @@ public struct PipeDescriptors: Sendable {
 
     /// Closes both ends, for a pipe that will not be used after all.
     public func closeBoth() {
-        Glibc.close(read)
-        Glibc.close(write)
+        read.close()
+        write.close()
     }
 }
 

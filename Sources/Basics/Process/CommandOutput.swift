@@ -28,26 +28,23 @@ public struct CommandOutput: Sendable {
             errors.closeBoth()
             throw error
         }
-        close(output.write)
-        close(errors.write)
+        output.write.close()
+        errors.write.close()
         defer {
-            close(output.read)
-            close(errors.read)
+            output.read.close()
+            errors.read.close()
         }
+        let streams = [output.read, errors.read]
         var collected: [[UInt8]] = [[], []]
-        var fds = [output.read, errors.read].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        var fds = streams.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
         while fds.contains(where: { $0.fd >= 0 }) {
-            if poll(&fds, nfds_t(fds.count), -1) < 0 {
-                guard errno == EINTR else { break }
-                continue
-            }
+            guard (try? retryingOnInterrupt("poll", { poll(&fds, nfds_t(fds.count), -1) })) != nil else { break }
             for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
-                let count = read(fds[index].fd, &chunk, chunk.count)
-                if count > 0 {
-                    collected[index] += chunk[0..<count]
-                } else if count == 0 || errno != EINTR {
+                let chunk = (try? streams[index].read(upToCount: 16 * 1024)) ?? []
+                if chunk.isEmpty {
                     fds[index].fd = -1
+                } else {
+                    collected[index] += chunk
                 }
             }
         }

@@ -61,15 +61,13 @@ public struct JobLedger: Sendable {
     /// (running, finished or crashed), until `forget`.
     public func claim(sequenceNumber number: Int) throws -> Bool {
         try FileManager.default.createDirectory(atPath: claimsPath, withIntermediateDirectories: true)
-        let descriptor = open((claimsPath as NSString).appendingPathComponent(String(number)), O_CREAT | O_EXCL, 0o600)
-        if descriptor < 0 {
-            if errno == EEXIST { return false }
-            throw CocoaError(
-                .fileWriteUnknown,
-                userInfo: [NSFilePathErrorKey: claimsPath, NSLocalizedDescriptionKey: SystemError.text(errno)])
+        let claim = (claimsPath as NSString).appendingPathComponent(String(number))
+        do {
+            try FileDescriptor.open(claim, O_RDONLY | O_CREAT | O_EXCL, permissions: 0o600).close()
+            return true
+        } catch  where error.number == EEXIST {
+            return false
         }
-        close(descriptor)
-        return true
     }
 
     /// Copies another ledger's records (the previous version's folder, at update) over this one's.

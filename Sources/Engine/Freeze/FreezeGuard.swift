@@ -58,12 +58,12 @@ public final class FreezeGuard: @unchecked Sendable {
     private static let handledSignals = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, parentDeathSignal]
 
     private let request: FreezeGuardRequest
-    private let commands: Int32
-    private let reports: Int32
+    private let commands: FileDescriptor
+    private let reports: FileDescriptor
     private let wake: PipeDescriptors
     private let lock = NSLock()
     private let expediter: GracePeriodExpediter
-    private var descriptors: [Int32] = []
+    private var descriptors: [FileDescriptor] = []
     private var states: [MountState]
     private var stopRequested = false
     private var workerRunning = false
@@ -78,7 +78,9 @@ public final class FreezeGuard: @unchecked Sendable {
     private var lockWaited: UInt64 = 0
     private var thawFailures: [String: String] = [:]
 
-    private init(request: FreezeGuardRequest, commands: Int32, reports: Int32, wake: PipeDescriptors) {
+    private init(
+        request: FreezeGuardRequest, commands: FileDescriptor, reports: FileDescriptor, wake: PipeDescriptors
+    ) {
         self.request = request
         self.commands = commands
         self.reports = reports
@@ -89,16 +91,20 @@ public final class FreezeGuard: @unchecked Sendable {
 
     /// Runs the guard to completion in this process and exits it. `commands` is read for `thaw` lines and
     /// EOF; `reports` receives `FreezeGuardMessage` JSON lines.
-    public static func run(_ request: FreezeGuardRequest, commands: Int32 = 0, reports: Int32 = 1) -> Never {
+    public static func run(
+        _ request: FreezeGuardRequest, commands: FileDescriptor = FileDescriptor(rawValue: 0),
+        reports: FileDescriptor = FileDescriptor(rawValue: 1)
+    ) -> Never {
         signal(SIGPIPE, SIG_IGN)
         guard let wake = try? PipeDescriptors() else {
             report(FreezeGuardMessage(kind: .finished, failureCode: 121, failureMessage: "guard: no pipe"), to: reports)
             exit(1)
         }
-        _ = fcntl(wake.write, F_SETFL, O_NONBLOCK)
-        guardWakeDescriptor = wake.write
+        _ = fcntl(wake.write.rawValue, F_SETFL, O_NONBLOCK)
+        guardWakeDescriptor = wake.write.rawValue
         for signalNumber in handledSignals {
             signal(signalNumber) { number in
+                // A signal handler may only make async-signal-safe calls: the bare write(2), nothing of Swift's.
                 var byte = UInt8(truncatingIfNeeded: number)
                 _ = write(guardWakeDescriptor, &byte, 1)
             }
@@ -116,11 +122,12 @@ public final class FreezeGuard: @unchecked Sendable {
         let deadline = armed + request.timeout.wholeNanoseconds
         let freezeDeadline = request.freezeWait.map { min(deadline, armed + $0.wholeNanoseconds) } ?? deadline
         for mount in request.mounts {
-            let descriptor = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard descriptor >= 0 else {
-                finish(failureCode: 123, failureMessage: "cannot open mount \(mount): \(SystemError.text(errno))")
+            do {
+                descriptors.append(try FileDescriptor.open(mount, O_RDONLY | O_DIRECTORY))
+            } catch {
+                finish(
+                    failureCode: 123, failureMessage: "cannot open mount \(mount): \(SystemError.text(error.number))")
             }
-            descriptors.append(descriptor)
         }
         lock.withLock { workerRunning = true }
         Thread { self.freezeAll() }.start()
@@ -142,10 +149,7 @@ public final class FreezeGuard: @unchecked Sendable {
                     failureMessage:
                         "freeze did not complete within the freeze wait of \(seconds) s (\(blockedMounts())); thawed")
             }
-            var fds = [
-                pollfd(fd: commands, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
-            ]
+            var fds = pollSet()
             let next = frozenReported ? deadline : min(deadline, freezeDeadline)
             let waitMilliseconds = Int32(clamping: (next - now + 999_999) / 1_000_000)
             guard poll(&fds, 2, waitMilliseconds) > 0 else { continue }
@@ -184,7 +188,7 @@ public final class FreezeGuard: @unchecked Sendable {
     /// one thread each, then `/`, with RCU grace periods expedited for those calls only; stops early once a
     /// FIFREEZE failed or a thaw began.
     private func freezeAll() {
-        Self.runConcurrently(Array(descriptors.indices)) { _ = vmsnap_syncfs(self.descriptors[$0]) }
+        Self.runConcurrently(Array(descriptors.indices)) { self.descriptors[$0].syncFilesystem() }
         lock.withLock { if !stopRequested { expediter.engage() } }
         let (root, others) = descriptors.indices.reduce(into: ([Int](), [Int]())) { split, index in
             if request.mounts[index] == "/" { split.0.append(index) } else { split.1.append(index) }
@@ -196,8 +200,7 @@ public final class FreezeGuard: @unchecked Sendable {
             workerFinished = true
             workerRunning = false
         }
-        var byte: UInt8 = 0
-        _ = write(wake.write, &byte, 1)
+        wake.write.writeWakeUp(with: 0)
     }
 
     /// FIFREEZE of one mount, unless a thaw or a failure came first; thaws it at once if a thaw began meanwhile.
@@ -209,13 +212,12 @@ public final class FreezeGuard: @unchecked Sendable {
             return true
         }
         guard proceed else { return }
-        let result = vmsnap_fifreeze(descriptors[index])
-        let error = errno
+        let result = Result { () throws(SystemError) in try descriptors[index].freezeFilesystem() }
         lock.withLock {
-            guard result == 0 else {
-                states[index] = .failed("FIFREEZE failed: \(SystemError.text(error))")
+            if case .failure(let error) = result {
+                states[index] = .failed("FIFREEZE failed: \(SystemError.text(error.number))")
                 if freezeFailure == nil {
-                    freezeFailure = "cannot freeze \(request.mounts[index]): \(SystemError.text(error))"
+                    freezeFailure = "cannot freeze \(request.mounts[index]): \(SystemError.text(error.number))"
                 }
                 return
             }
@@ -256,10 +258,11 @@ public final class FreezeGuard: @unchecked Sendable {
     /// FITHAW of one mount; the caller holds `lock`.
     private func thawLocked(_ index: Int) {
         let mount = request.mounts[index]
-        if vmsnap_fithaw(descriptors[index]) == 0 {
+        do {
+            try descriptors[index].thawFilesystem()
             thawFailures[mount] = nil
-        } else {
-            thawFailures[mount] = "FITHAW failed: \(SystemError.text(errno))"
+        } catch {
+            thawFailures[mount] = "FITHAW failed: \(SystemError.text(error.number))"
         }
         states[index] = .thawed
         thawOrder.append(mount)
@@ -279,8 +282,13 @@ public final class FreezeGuard: @unchecked Sendable {
     private func acquireLock() -> String? {
         let directory = (request.lockPath as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let descriptor = open(request.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return "cannot open lock \(request.lockPath): \(SystemError.text(errno))" }
+        let descriptor: Int32
+        do {
+            // Never closed: the lock is held until the guard exits.
+            descriptor = try FileDescriptor.open(request.lockPath, O_RDWR | O_CREAT, permissions: 0o600).rawValue
+        } catch {
+            return "cannot open lock \(request.lockPath): \(SystemError.text(error.number))"
+        }
         let started = MonotonicClock.now()
         let limit = started + request.lockWait.wholeNanoseconds
         var holder: Int32 = 0
@@ -304,10 +312,7 @@ public final class FreezeGuard: @unchecked Sendable {
             message.lockHolderPID = holder > 0 ? holder : nil
             message.lockWaitNanoseconds = now - started
             Self.report(message, to: reports)
-            var fds = [
-                pollfd(fd: commands, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
-            ]
+            var fds = pollSet()
             let pause = Int32(clamping: min(1_000_000_000, limit - now) / 1_000_000)
             if poll(&fds, 2, max(1, pause)) > 0 {
                 let signalled =
@@ -339,29 +344,26 @@ public final class FreezeGuard: @unchecked Sendable {
         message.lockWaitNanoseconds = lockWaited
         Self.report(message, to: reports)
         while lock.withLock({ workerRunning }) {
-            var fds = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            var fds = [pollfd(fd: wake.read.rawValue, events: Int16(POLLIN), revents: 0)]
             if poll(&fds, 1, -1) > 0 { _ = drain(wake.read) }
         }
         exit(failureCode == nil ? 0 : 1)
     }
 
-    private func drain(_ descriptor: Int32) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = read(descriptor, &buffer, buffer.count)
-        return count > 0 ? Array(buffer[0..<count]) : []
+    /// The command pipe and the wake-up pipe, for `poll`.
+    private func pollSet() -> [pollfd] {
+        [commands, wake.read].map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
     }
 
-    private static func report(_ message: FreezeGuardMessage, to descriptor: Int32) {
+    /// What the descriptor holds now (one read); empty at end of file or on error.
+    private func drain(_ descriptor: FileDescriptor) -> [UInt8] {
+        (try? descriptor.read(upToCount: 256)) ?? []
+    }
+
+    /// One JSON line to the job; a job that has gone away (EPIPE) is not an error here.
+    private static func report(_ message: FreezeGuardMessage, to descriptor: FileDescriptor) {
         guard var line = try? JSONEncoder().encode(message) else { return }
         line.append(UInt8(ascii: "\n"))
-        line.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return }
-                offset += written
-            }
-        }
+        try? descriptor.writeAll(line)
     }
 }

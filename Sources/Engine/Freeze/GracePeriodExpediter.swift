@@ -134,25 +134,33 @@ final class GracePeriodExpediter {
     }
 
     private static func read(_ path: String) throws(KnobError) -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw KnobError(description: "cannot open \(path): \(SystemError.text(errno))") }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let count = Glibc.read(descriptor, &buffer, buffer.count)
-        guard count >= 0 else { throw KnobError(description: "cannot read \(path): \(SystemError.text(errno))") }
-        return String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, O_RDONLY)
+        } catch {
+            throw KnobError(description: "cannot open \(path): \(SystemError.text(error.number))")
+        }
+        do {
+            let bytes = try descriptor.closeAfter { () throws(SystemError) in try descriptor.read(upToCount: 32) }
+            return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw KnobError(description: "cannot read \(path): \(SystemError.text(error.number))")
+        }
     }
 
     /// Writes `value` and a newline to `path`; returns why that failed.
     private static func write(_ value: String, to path: String) -> String? {
-        let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-        guard descriptor >= 0 else { return "cannot open \(path) for writing: \(SystemError.text(errno))" }
-        defer { close(descriptor) }
-        let bytes = Array((value + "\n").utf8)
-        let written = Glibc.write(descriptor, bytes, bytes.count)
-        guard written == bytes.count else {
-            return "cannot write \(value) to \(path): \(written < 0 ? SystemError.text(errno) : "short write")"
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, O_WRONLY | O_TRUNC)
+        } catch {
+            return "cannot open \(path) for writing: \(SystemError.text(error.number))"
         }
-        return nil
+        do {
+            try descriptor.closeAfter { () throws(SystemError) in try descriptor.writeAll((value + "\n").utf8) }
+            return nil
+        } catch {
+            return "cannot write \(value) to \(path): \(SystemError.text(error.number))"
+        }
     }
 }

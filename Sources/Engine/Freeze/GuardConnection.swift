@@ -12,7 +12,7 @@ import Foundation
 /// or the job process dying) makes the guard thaw.
 final class GuardConnection: @unchecked Sendable {
     private let lock = NSLock()
-    private var commandDescriptor: Int32
+    private var commandDescriptor: FileDescriptor?
     private var frozen = false
     private var finished: FreezeGuardMessage?
     private var ended = false
@@ -27,7 +27,7 @@ final class GuardConnection: @unchecked Sendable {
     private var lockWaited: UInt64 = 0
 
     private init(
-        commandDescriptor: Int32, emergency: EmergencyThaw, processID: pid_t,
+        commandDescriptor: FileDescriptor, emergency: EmergencyThaw, processID: pid_t,
         onLockWait: @escaping @Sendable (FreezeGuardMessage) -> Void
     ) {
         self.commandDescriptor = commandDescriptor
@@ -40,7 +40,7 @@ final class GuardConnection: @unchecked Sendable {
     var lockWait: Duration { .nanoseconds(Int64(clamping: lock.withLock { lockWaited })) }
 
     deinit {
-        if commandDescriptor >= 0 { close(commandDescriptor) }
+        commandDescriptor?.close()
     }
 
     /// Starts the guard executable with `arguments`, its stdin and stdout on fresh pipes.
@@ -50,8 +50,8 @@ final class GuardConnection: @unchecked Sendable {
     ) throws(SpawnError) -> GuardConnection {
         let (commands, reports) = try PipeDescriptors.pair()
         defer {
-            close(commands.read)
-            close(reports.write)
+            commands.read.close()
+            reports.write.close()
         }
         let process: ChildProcess
         do {
@@ -59,8 +59,8 @@ final class GuardConnection: @unchecked Sendable {
                 executable: executable, arguments: arguments, standardInput: commands.read,
                 standardOutput: reports.write)
         } catch {
-            close(commands.write)
-            close(reports.read)
+            commands.write.close()
+            reports.read.close()
             throw error
         }
         let connection = GuardConnection(
@@ -84,11 +84,10 @@ final class GuardConnection: @unchecked Sendable {
     /// Sends `thaw` and closes the command pipe without waiting (the guard thaws on either).
     func requestThaw() {
         lock.withLock {
-            guard commandDescriptor >= 0 else { return }
-            var line = Array("thaw\n".utf8)
-            _ = write(commandDescriptor, &line, line.count)
-            close(commandDescriptor)
-            commandDescriptor = -1
+            guard let descriptor = commandDescriptor else { return }
+            // A guard that has gone away (EPIPE) needs no thaw command.
+            descriptor.closeAfter { try? descriptor.writeAll("thaw\n".utf8) }
+            commandDescriptor = nil
         }
     }
 
@@ -123,14 +122,10 @@ final class GuardConnection: @unchecked Sendable {
         woken.forEach { $0.resume(returning: false) }
     }
 
-    private func readReports(from descriptor: Int32, process: ChildProcess) {
+    private func readReports(from descriptor: FileDescriptor, process: ChildProcess) {
         var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(descriptor, &chunk, chunk.count)
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            pending.append(contentsOf: chunk[0..<count])
+        while let chunk = try? descriptor.read(upToCount: 4096), !chunk.isEmpty {
+            pending.append(contentsOf: chunk)
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Data(pending[..<newline])
                 pending.removeSubrange(...newline)
@@ -149,7 +144,7 @@ final class GuardConnection: @unchecked Sendable {
                 }
             }
         }
-        close(descriptor)
+        descriptor.close()
         process.waitForExit()
         // A guard that vanished while holding the freeze (killed, crashed) is replaced by a thaw from here.
         let stranded = lock.withLock { frozen && finished == nil }

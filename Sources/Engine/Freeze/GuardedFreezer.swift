@@ -158,15 +158,18 @@ struct EmergencyThaw: Sendable {
     func run() -> FreezeGuardMessage {
         var failures: [String: String] = [:]
         for mount in mounts.reversed() {
-            let descriptor = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard descriptor >= 0 else {
-                failures[mount] = "cannot open for thaw: \(SystemError.text(errno))"
+            let descriptor: FileDescriptor
+            do {
+                descriptor = try FileDescriptor.open(mount, O_RDONLY | O_DIRECTORY)
+            } catch {
+                failures[mount] = "cannot open for thaw: \(SystemError.text(error.number))"
                 continue
             }
-            if vmsnap_fithaw(descriptor) != 0 && errno != EINVAL {  // EINVAL: it was not frozen
-                failures[mount] = "FITHAW failed: \(SystemError.text(errno))"
-            }
-            close(descriptor)
+            do {
+                try descriptor.closeAfter { () throws(SystemError) in try descriptor.thawFilesystem() }
+            } catch  where error.number != EINVAL {  // EINVAL: it was not frozen
+                failures[mount] = "FITHAW failed: \(SystemError.text(error.number))"
+            } catch {}
         }
         return FreezeGuardMessage(
             kind: .finished, failureCode: 121, failureMessage: "the freeze guard exited without a report",

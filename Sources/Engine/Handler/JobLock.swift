@@ -14,11 +14,11 @@ public final class JobLock: Sendable {
     /// The folder of the waiting jobs' files in the handler directory.
     static let waitingFolder = "waiting"
 
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
 
-    private init(descriptor: Int32) { self.descriptor = descriptor }
+    private init(descriptor: FileDescriptor) { self.descriptor = descriptor }
 
-    deinit { close(descriptor) }
+    deinit { descriptor.close() }
 
     /// Takes the lock, waiting (polling every `interval`) while another job holds it, at most `timeout` and only
     /// while `keepWaiting()` says so; nil when it was not taken. Records this process's pid in the file.
@@ -27,23 +27,23 @@ public final class JobLock: Sendable {
         keepWaiting: @Sendable () -> Bool = { true }
     ) async throws -> JobLock? {
         let descriptor = try openFile((directory as NSString).appendingPathComponent(fileName))
-        guard flock(descriptor, LOCK_EX | LOCK_NB) != 0 else { return JobLock(holding: descriptor) }
+        guard flock(descriptor.rawValue, LOCK_EX | LOCK_NB) != 0 else { return JobLock(holding: descriptor) }
         // Locked and filled under a hidden name first, so that `waiters` never takes it for a dead job's file.
         let folder = (directory as NSString).appendingPathComponent(waitingFolder) as NSString
         let waitingPath = folder.appendingPathComponent(String(getpid()))
         let preparing = folder.appendingPathComponent(".\(getpid())")
         let waiting = try openFile(preparing)
-        flock(waiting, LOCK_EX)
+        _ = try? retryingOnInterrupt("flock") { flock(waiting.rawValue, LOCK_EX) }
         recordPID(in: waiting)
         rename(preparing, waitingPath)
         defer {
             unlink(waitingPath)
-            close(waiting)
+            waiting.close()
         }
         let deadline = ContinuousClock.now + timeout
-        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+        while flock(descriptor.rawValue, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline, keepWaiting() else {
-                close(descriptor)
+                descriptor.close()
                 return nil
             }
             try? await Task.sleep(for: interval)
@@ -70,40 +70,34 @@ public final class JobLock: Sendable {
         }
     }
 
-    private convenience init(holding descriptor: Int32) {
+    private convenience init(holding descriptor: FileDescriptor) {
         Self.recordPID(in: descriptor)
         self.init(descriptor: descriptor)
     }
 
-    private static func recordPID(in descriptor: Int32) {
+    private static func recordPID(in descriptor: FileDescriptor) {
         let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(descriptor, 0)
-        _ = pwrite(descriptor, pid, pid.count, 0)
+        _ = ftruncate(descriptor.rawValue, 0)
+        _ = pwrite(descriptor.rawValue, pid, pid.count, 0)
     }
 
     /// The pid written in `path` when some process holds its flock; nil when nobody does.
     private static func lockedPID(_ path: String) -> pid_t? {
         guard FileManager.default.fileExists(atPath: path), let descriptor = try? openFile(path) else { return nil }
-        defer { close(descriptor) }
-        guard flock(descriptor, LOCK_SH | LOCK_NB) != 0 else {
-            flock(descriptor, LOCK_UN)
+        defer { descriptor.close() }
+        guard flock(descriptor.rawValue, LOCK_SH | LOCK_NB) != 0 else {
+            flock(descriptor.rawValue, LOCK_UN)
             return nil
         }
         var bytes = [UInt8](repeating: 0, count: 32)
-        let count = pread(descriptor, &bytes, bytes.count, 0)
+        let count = bytes.withUnsafeMutableBytes { (try? descriptor.read(at: 0, into: $0)) ?? 0 }
         guard count > 0 else { return nil }
         return pid_t(String(decoding: bytes[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    private static func openFile(_ path: String) throws -> Int32 {
+    private static func openFile(_ path: String) throws -> FileDescriptor {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw CocoaError(
-                .fileWriteUnknown,
-                userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: SystemError.text(errno)])
-        }
-        return descriptor
+        return try FileDescriptor.open(path, O_RDWR | O_CREAT, permissions: 0o600)
     }
 }

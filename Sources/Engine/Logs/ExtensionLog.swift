@@ -17,7 +17,7 @@ public final class ExtensionLog: Sendable {
         var jobBytes = 0
         var writeFailure: String?
         /// The open log file (O_APPEND), -1 until the first write and after a rotation.
-        var descriptor: Int32 = -1
+        var descriptor: FileDescriptor?
     }
 
     /// nil: lines are kept for the job only (no log folder).
@@ -48,7 +48,7 @@ public final class ExtensionLog: Sendable {
 
     deinit {
         state.withLock { state in
-            if state.descriptor >= 0 { close(state.descriptor) }
+            state.descriptor?.close()
         }
     }
 
@@ -109,20 +109,23 @@ public final class ExtensionLog: Sendable {
 
     private func append(_ lines: [String], _ state: inout State) {
         guard let path, !lines.isEmpty else { return }
-        if state.descriptor < 0 {
-            state.descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            guard state.descriptor >= 0 else {
-                state.writeFailure = "cannot open \(path): \(SystemError.text(errno))"
+        if state.descriptor == nil {
+            do {
+                state.descriptor = try FileDescriptor.open(path, O_WRONLY | O_APPEND | O_CREAT)
+            } catch {
+                state.writeFailure = "cannot open \(path): \(SystemError.text(error.number))"
                 return
             }
         }
-        let data = Data(lines.map { $0 + "\n" }.joined().utf8)
-        let written = data.withUnsafeBytes { Foundation.write(state.descriptor, $0.baseAddress, $0.count) }
-        if written != data.count { state.writeFailure = "short write to \(path)" }
-        var info = stat()
-        if fstat(state.descriptor, &info) == 0, Int(info.st_size) >= rotateAtBytes {
-            close(state.descriptor)
-            state.descriptor = -1
+        guard let descriptor = state.descriptor else { return }
+        do {
+            try descriptor.writeAll(lines.map { $0 + "\n" }.joined().utf8)
+        } catch {
+            state.writeFailure = "cannot write to \(path): \(SystemError.text(error.number))"
+        }
+        if let info = try? descriptor.status(), Int(info.st_size) >= rotateAtBytes {
+            descriptor.close()
+            state.descriptor = nil
             rotate(path)
         }
     }

@@ -104,8 +104,8 @@ struct ScriptExecution: Sendable {
             return .notStarted(error)
         }
         defer {
-            close(outputPipe.read)
-            close(exitPipe.read)
+            outputPipe.read.close()
+            exitPipe.read.close()
         }
         let process: ChildProcess
         do {
@@ -113,15 +113,14 @@ struct ScriptExecution: Sendable {
                 executable: spec.location, arguments: spec.parameters, standardOutput: outputPipe.write,
                 standardError: outputPipe.write, newProcessGroup: true)
         } catch {
-            close(outputPipe.write)
-            close(exitPipe.write)
+            outputPipe.write.close()
+            exitPipe.write.close()
             return .notStarted(error)
         }
-        close(outputPipe.write)
+        outputPipe.write.close()
         Thread {
-            var status = process.waitForExit()
-            _ = write(exitPipe.write, &status, MemoryLayout<Int32>.size)
-            close(exitPipe.write)
+            let status = process.waitForExit()
+            exitPipe.write.closeAfter { try? exitPipe.write.writeAll(withUnsafeBytes(of: status) { Array($0) }) }
         }.start()
         var outputOpen = true
         while true {
@@ -133,9 +132,9 @@ struct ScriptExecution: Sendable {
                 return .timedOut
             }
             var fds = [
-                pollfd(fd: exitPipe.read, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: outputOpen ? outputPipe.read : -1, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: cancellation.readDescriptor, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: exitPipe.read.rawValue, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: outputOpen ? outputPipe.read.rawValue : -1, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: cancellation.readDescriptor.rawValue, events: Int16(POLLIN), revents: 0),
             ]
             guard poll(&fds, 3, Int32(clamping: (deadline - now + 999_999) / 1_000_000)) > 0 else { continue }
             if fds[2].revents != 0 {
@@ -154,9 +153,10 @@ struct ScriptExecution: Sendable {
         }
     }
 
-    private func readStatus(_ descriptor: Int32) -> Int32 {
+    /// The wait status the waiting thread wrote (0 when it wrote none).
+    private func readStatus(_ descriptor: FileDescriptor) -> Int32 {
         var status: Int32 = 0
-        while read(descriptor, &status, MemoryLayout<Int32>.size) < 0 && errno == EINTR {}
+        _ = withUnsafeMutableBytes(of: &status) { try? descriptor.read(into: $0) }
         return status
     }
 
@@ -181,28 +181,26 @@ struct OutputTail {
         return dropped == 0 ? kept : "[\(dropped) earlier bytes not kept]\n" + kept
     }
 
-    /// Reads what is available; false at EOF.
-    mutating func readOnce(_ descriptor: Int32) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        let count = read(descriptor, &chunk, chunk.count)
-        if count < 0 { return errno == EINTR || errno == EAGAIN }
-        guard count > 0 else { return false }
-        append(chunk[0..<count])
-        return true
-    }
-
-    /// Reads what is left without waiting for writers that outlive the script (background children).
-    mutating func drain(_ descriptor: Int32) {
-        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = read(descriptor, &chunk, chunk.count)
-            guard count > 0 else { return }
-            append(chunk[0..<count])
+    /// Reads what is available; false at EOF (or when the pipe cannot be read).
+    mutating func readOnce(_ descriptor: FileDescriptor) -> Bool {
+        do {
+            let chunk = try descriptor.read(upToCount: Self.chunkSize)
+            append(chunk)
+            return !chunk.isEmpty
+        } catch {
+            return error.number == EAGAIN
         }
     }
 
-    private mutating func append(_ chunk: ArraySlice<UInt8>) {
+    /// Reads what is left without waiting for writers that outlive the script (background children).
+    mutating func drain(_ descriptor: FileDescriptor) {
+        descriptor.setNonBlocking()
+        while let chunk = try? descriptor.read(upToCount: Self.chunkSize), !chunk.isEmpty { append(chunk) }
+    }
+
+    private static let chunkSize = 16 * 1024
+
+    private mutating func append(_ chunk: [UInt8]) {
         bytes.append(contentsOf: chunk)
         if bytes.count > limit {
             let excess = bytes.count - limit

@@ -17,7 +17,7 @@ public final class LogTailer {
     /// Most bytes read per `poll()`, so a log that grows by gigabytes cannot stall the caller.
     public let maxBytesPerPoll: Int
 
-    private var descriptor: Int32 = -1
+    private var descriptor: FileDescriptor?
     private var inode: UInt64 = 0
     private var offset: Int64 = 0
     private var pending: [UInt8] = []
@@ -40,7 +40,7 @@ public final class LogTailer {
     deinit { closeDescriptor() }
 
     /// Whether the file is currently open.
-    public var isOpen: Bool { descriptor >= 0 }
+    public var isOpen: Bool { descriptor != nil }
 
     /// Reads whatever was appended since the last call (the file's tail on the first call) as complete lines.
     /// Returns nil when the file does not exist (yet).
@@ -48,21 +48,20 @@ public final class LogTailer {
         var lines: [LogLine] = []
         var current = stat()
         let exists = stat(path, &current) == 0
-        if descriptor >= 0 {
-            var opened = stat()
-            if fstat(descriptor, &opened) == 0, exists, UInt64(current.st_ino) != inode {
+        if let descriptor, let opened = try? descriptor.status() {
+            if exists, UInt64(current.st_ino) != inode {
                 readAvailable(into: &lines)
                 flushPending(into: &lines)
                 closeDescriptor()
                 lastEvent = "rotated"
-            } else if fstat(descriptor, &opened) == 0, Int64(opened.st_size) < offset {
+            } else if Int64(opened.st_size) < offset {
                 offset = 0
                 pending.removeAll()
                 pendingTruncated = false
                 lastEvent = "truncated"
             }
         }
-        if descriptor < 0 {
+        if descriptor == nil {
             guard exists else { return lines.isEmpty ? nil : lines }
             let rotated = lastEvent == "rotated"
             guard open(fromStart: rotated) else { return lines.isEmpty ? nil : lines }
@@ -72,14 +71,12 @@ public final class LogTailer {
     }
 
     private func open(fromStart: Bool) -> Bool {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            close(fd)
+        guard let opened = try? FileDescriptor.open(path, O_RDONLY) else { return false }
+        guard let info = try? opened.status() else {
+            opened.close()
             return false
         }
-        descriptor = fd
+        descriptor = opened
         inode = UInt64(info.st_ino)
         let size = Int64(info.st_size)
         offset = fromStart ? 0 : max(0, size - Int64(initialBytes))
@@ -91,12 +88,13 @@ public final class LogTailer {
     }
 
     private func readAvailable(into lines: inout [LogLine]) {
-        guard descriptor >= 0 else { return }
+        guard let descriptor else { return }
         var budget = maxBytesPerPoll
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while budget > 0 {
             let count = buffer.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress, min(raw.count, budget), off_t(offset))
+                (try? descriptor.read(
+                    at: offset, into: UnsafeMutableRawBufferPointer(rebasing: raw[..<min(raw.count, budget)]))) ?? 0
             }
             guard count > 0 else { break }
             offset += Int64(count)
@@ -141,7 +139,7 @@ public final class LogTailer {
     }
 
     private func closeDescriptor() {
-        if descriptor >= 0 { close(descriptor) }
-        descriptor = -1
+        descriptor?.close()
+        descriptor = nil
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 #if canImport(Glibc)
@@ -11,26 +12,20 @@ public final class DashboardFeed: @unchecked Sendable {
     private var model: DashboardModel
     private var version = 0
     private var quitRequested = false
-    /// Read end (the UI thread polls it) and write end of the wake-up pipe.
-    let wakeDescriptors: (read: Int32, write: Int32)
+    /// Read end (the UI thread polls it) and write end of the wake-up pipe; nil when the process is out of
+    /// descriptors (the UI then wakes on its regular frame only).
+    let wakeDescriptors: (read: FileDescriptor, write: FileDescriptor)?
 
     public init(_ model: DashboardModel) {
         self.model = model
-        var fds: [Int32] = [-1, -1]
-        if pipe(&fds) == 0 {
-            for fd in fds {
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            }
-        } else {
-            fds = [-1, -1]
-        }
-        wakeDescriptors = (fds[0], fds[1])
+        wakeDescriptors = try? FileDescriptor.pipe()
+        wakeDescriptors?.read.setNonBlocking()
+        wakeDescriptors?.write.setNonBlocking()
     }
 
     deinit {
-        if wakeDescriptors.read >= 0 { close(wakeDescriptors.read) }
-        if wakeDescriptors.write >= 0 { close(wakeDescriptors.write) }
+        wakeDescriptors?.read.close()
+        wakeDescriptors?.write.close()
     }
 
     /// Changes the model and wakes the UI; `wake: false` for bookkeeping the next regular frame may pick up.
@@ -55,12 +50,11 @@ public final class DashboardFeed: @unchecked Sendable {
 
     /// Empties the wake-up pipe after the UI thread woke.
     func drainWakeups() {
-        var buffer = [UInt8](repeating: 0, count: 64)
-        while read(wakeDescriptors.read, &buffer, buffer.count) > 0 {}
+        guard let wakeDescriptors else { return }
+        while let bytes = try? wakeDescriptors.read.read(upToCount: 64), !bytes.isEmpty {}
     }
 
     private func wake() {
-        var byte: UInt8 = 1
-        _ = write(wakeDescriptors.write, &byte, 1)
+        wakeDescriptors?.write.writeWakeUp()
     }
 }

@@ -88,7 +88,7 @@ public struct DashboardRunner: Sendable {
             }
             let untilTick = max(0.01, tick - Date().timeIntervalSince(lastDraw))
             var fds = [
-                pollfd(fd: feed.wakeDescriptors.read, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: feed.wakeDescriptors?.read.rawValue ?? -1, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: screen.inputDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
             ]
             let ready = poll(&fds, nfds_t(fds.count), Int32(untilTick * 1000))

@@ -104,8 +104,8 @@ final class RecordingScripts: ScriptRunner {
         defer { Task { try await scenario.stop() } }
         // Room for the stages before the snapshot even on a loaded machine; the post-script outlasts the rest.
         let scripts = RecordingScripts(
-            freezeEnabled: true, pre: Self.clean, post: Self.clean, postDuration: .seconds(12))
-        var options = scenario.options(deadline: .seconds(8))
+            freezeEnabled: true, pre: Self.clean, post: Self.clean, postDuration: .seconds(22))
+        var options = scenario.options(deadline: .seconds(16))
         options.scripts = scripts
         let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
         #expect(scripts.calls.withLock { $0 } == ["pre", "post", "post-end"])
