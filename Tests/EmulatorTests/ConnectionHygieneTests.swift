@@ -14,20 +14,27 @@ import Testing
         try exchange(port: port, text, wait: seconds).count
     }
 
-    private func exchange(port: Int, _ text: String, wait seconds: Int) throws -> (count: Int, text: String) {
+    /// A TCP connection to the emulator on loopback.
+    private static func connect(port: Int) throws -> Int32 {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         try #require(socket >= 0)
-        defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
+        if connected != 0 { close(socket) }
         try #require(connected == 0)
+        return socket
+    }
+
+    private func exchange(port: Int, _ text: String, wait seconds: Int) throws -> (count: Int, text: String) {
+        let socket = try Self.connect(port: port)
+        defer { close(socket) }
         _ = text.withCString { send(socket, $0, strlen($0), 0) }
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -73,6 +80,51 @@ import Testing
         try await EmulatorFixture.run(configuration: EmulatorConfiguration(idleTimeout: .seconds(30))) { fixture in
             let answer = try sendAndWaitForClose(port: fixture.emulator.port, "", wait: 2)
             #expect(answer == -1, "still open after 2 s of a 30 s timeout")
+        }
+    }
+
+    /// A client that sends its head one byte at a time never idles long enough for the idle timeout; the header
+    /// timeout closes it all the same.
+    @Test func aHeadTrickledByteByByteIsClosedAtTheHeaderTimeout() async throws {
+        let configuration = EmulatorConfiguration(idleTimeout: .seconds(30), headerTimeout: .seconds(1))
+        try await EmulatorFixture.run(configuration: configuration) { fixture in
+            let socket = try Self.connect(port: fixture.emulator.port)
+            defer { close(socket) }
+            let head = Array("PUT /devstoreaccount1/vhds/disk0 HTTP/1.1\r\nHost: 127.0.0.1\r\nx-ms-version: 2021".utf8)
+            let started = Date()
+            var closedAfter: TimeInterval?
+            for byte in head where closedAfter == nil {
+                var byte = byte
+                _ = send(socket, &byte, 1, Int32(MSG_NOSIGNAL))
+                try await Task.sleep(for: .milliseconds(150))
+                var probe: UInt8 = 0
+                if recv(socket, &probe, 1, Int32(MSG_DONTWAIT)) == 0 { closedAfter = Date().timeIntervalSince(started) }
+            }
+            let closed = try #require(closedAfter, "still open after \(head.count) bytes over 10 s")
+            #expect(closed < 8, "closed after \(closed) s, header timeout 1 s")
+        }
+    }
+
+    /// A body over the limit is answered 413 RequestBodyTooLarge, whether announced by Content-Length or sent
+    /// chunked; one within it is served.
+    @Test func aBodyOverTheLimitIsRefusedWith413() async throws {
+        try await EmulatorFixture.run(configuration: EmulatorConfiguration(maximumBodyBytes: 1024)) { fixture in
+            let blob = ["x-ms-blob-type": "BlockBlob"]
+            let small = try await HTTPExchange.send(
+                "PUT", fixture.sasURI(blob: "small"), headers: blob, body: Data(count: 1024))
+            #expect(small.status == 201)
+            let large = try await HTTPExchange.send(
+                "PUT", fixture.sasURI(blob: "large"), headers: blob, body: Data(count: 4096))
+            #expect(large.status == 413)
+            #expect(large.header("x-ms-error-code") == "RequestBodyTooLarge")
+            let path = String(fixture.sasURI(blob: "chunked").drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
+            let chunk = String(repeating: "a", count: 800)
+            let chunked =
+                "PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nx-ms-blob-type: BlockBlob\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n"
+            let answer = try exchange(port: fixture.emulator.port, chunked, wait: 10)
+            #expect(answer.text.hasPrefix("HTTP/1.1 413"), "\(answer.text)")
+            #expect(fixture.emulator.journal().filter { $0.status == 413 }.count == 2)
         }
     }
 }

@@ -71,9 +71,10 @@ public final class BlobEmulator: Sendable {
         let tls = try configuration.tls.map(Self.tlsContext)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let processor = self.processor
-        let idle = TimeAmount.nanoseconds(
-            configuration.idleTimeout.components.seconds * 1_000_000_000
-                + configuration.idleTimeout.components.attoseconds / 1_000_000_000)
+        let idle = Self.timeAmount(configuration.idleTimeout)
+        let limits = BlobHTTPHandler.Limits(
+            headerTimeout: Self.timeAmount(configuration.headerTimeout),
+            maximumBodyBytes: configuration.maximumBodyBytes)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 512)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -83,7 +84,8 @@ public final class BlobEmulator: Sendable {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(BlobHTTPHandler(processor: processor))
+                    try channel.pipeline.syncOperations.addHandler(
+                        BlobHTTPHandler(processor: processor, limits: limits))
                 }
             }
         let channel: any Channel
@@ -94,6 +96,12 @@ public final class BlobEmulator: Sendable {
             throw error
         }
         return Running(group: group, channel: channel, port: channel.localAddress?.port ?? configuration.port)
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(
+            duration.components.seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue
+                + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// A server context for `certificate`, offering HTTP/1.1 by ALPN (as Blob Storage does).

@@ -34,13 +34,20 @@ public struct EmulatorConfiguration: Sendable {
     /// A connection that sends nothing for this long is closed: a request whose head never completes, or an idle
     /// keep-alive connection (half-open requests held every descriptor and blocked valid clients).
     public var idleTimeout: Duration
+    /// A request head must be complete this long after the connection opened or the previous answer went out: a
+    /// client that trickles header bytes (each one resetting the idle timer) is closed all the same.
+    public var headerTimeout: Duration
+    /// The largest request body served (Blob Storage's own limits are lower for pages and blocks); a request
+    /// announcing or sending more is answered 413 without its body being kept.
+    public var maximumBodyBytes: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 0,
         accounts: [String: String] = [developmentAccount: developmentKey],
         dataDirectory: String? = nil, faults: [FaultRule] = [], snapshotLimit: Int = 100,
         snapshotMinimumInterval: TimeInterval? = nil, journalCapacity: Int = 10_000,
-        threads: Int = System.coreCount, tls: EmulatorCertificate? = nil, idleTimeout: Duration = .seconds(60)
+        threads: Int = System.coreCount, tls: EmulatorCertificate? = nil, idleTimeout: Duration = .seconds(60),
+        headerTimeout: Duration = .seconds(20), maximumBodyBytes: Int = 256 << 20
     ) {
         self.host = host
         self.port = port
@@ -53,6 +60,8 @@ public struct EmulatorConfiguration: Sendable {
         self.threads = max(1, threads)
         self.tls = tls
         self.idleTimeout = idleTimeout
+        self.headerTimeout = headerTimeout
+        self.maximumBodyBytes = max(0, maximumBodyBytes)
     }
 
     /// Reads an accounts file: a JSON object mapping account name to base64 key.

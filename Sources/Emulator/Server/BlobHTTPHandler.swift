@@ -7,14 +7,40 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// What one connection may take: time to a complete head, bytes of body.
+    struct Limits {
+        var headerTimeout: TimeAmount
+        var maximumBodyBytes: Int
+    }
+
     private let processor: RequestProcessor
+    private let limits: Limits
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     /// Set after a `neverAnswer` fault: the connection ignores everything until it closes.
     private var silenced = false
+    /// Closes the connection when the next request head is not complete in time.
+    private var headerDeadline: Scheduled<Void>?
 
-    init(processor: RequestProcessor) {
+    init(processor: RequestProcessor, limits: Limits) {
         self.processor = processor
+        self.limits = limits
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        awaitNextHead(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        headerDeadline?.cancel()
+    }
+
+    /// Starts the time the next request head has to arrive in.
+    private func awaitNextHead(context: ChannelHandlerContext) {
+        headerDeadline?.cancel()
+        let channel = context.channel
+        headerDeadline = context.eventLoop.scheduleTask(in: limits.headerTimeout) { channel.close(promise: nil) }
     }
 
     /// Nothing arrived for the idle timeout (`IdleStateHandler` before the HTTP decoder): the connection is closed.
@@ -30,18 +56,23 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !silenced else { return }
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
+            headerDeadline?.cancel()
+            headerDeadline = nil
             if Self.announcesBody(requestHead) {
                 let request = ServiceRequest(
                     method: requestHead.method.rawValue, uri: requestHead.uri, headers: requestHead.headers, body: [],
                     clientAddress: context.channel.remoteAddress?.ipAddress)
                 if let refusal = processor.refusalBeforeBody(request) {
-                    // Answer now and close: the body is never read.
-                    var closing = requestHead
-                    closing.headers.replaceOrAdd(name: "connection", value: "close")
-                    silenced = true
-                    write(refusal, head: closing, context: context)
+                    answerAndClose(refusal, head: requestHead, context: context)
                     return
                 }
+            }
+            // Authorized first (a stranger gets 403 whatever it announces), then measured.
+            if let announced = requestHead.headers.first(name: "content-length").flatMap(Int.init),
+                announced > limits.maximumBodyBytes
+            {
+                refuseBody(head: requestHead, context: context)
+                return
             }
             head = requestHead
             body = nil
@@ -50,6 +81,14 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
             }
         case .body(var chunk):
+            guard let requestHead = head else { return }
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > limits.maximumBodyBytes {
+                // A chunked body that grew past the limit: answered like an announced one, the rest never kept.
+                head = nil
+                body = nil
+                refuseBody(head: requestHead, context: context)
+                return
+            }
             if body == nil {
                 body = chunk
             } else {
@@ -76,6 +115,24 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 carryOut(outcome, head: requestHead, context: context, after: delay)
             }
         }
+    }
+
+    /// Answers 413 and closes: the body (announced or arriving) is not read on.
+    private func refuseBody(head requestHead: HTTPRequestHead, context: ChannelHandlerContext) {
+        let request = ServiceRequest(
+            method: requestHead.method.rawValue, uri: requestHead.uri, headers: requestHead.headers, body: [],
+            clientAddress: context.channel.remoteAddress?.ipAddress)
+        answerAndClose(
+            processor.refusalOfOversizedBody(request, limit: limits.maximumBodyBytes), head: requestHead,
+            context: context)
+    }
+
+    /// Answers before the body and closes the connection: the body is never read.
+    private func answerAndClose(_ response: ServiceResponse, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var closing = head
+        closing.headers.replaceOrAdd(name: "connection", value: "close")
+        silenced = true
+        write(response, head: closing, context: context)
     }
 
     /// Whether a body follows the head (a non-zero Content-Length or chunked transfer).
@@ -130,7 +187,9 @@ final class BlobHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
+        if keepAlive {
+            awaitNextHead(context: context)
+        } else {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
         }

@@ -34,6 +34,19 @@ final class RequestProcessor: Sendable {
         return refusal
     }
 
+    /// The 413 for a request whose body is over the emulator's limit (journaled; the body is never kept).
+    func refusalOfOversizedBody(_ request: ServiceRequest, limit: Int) -> ServiceResponse {
+        let operation = BlobOperation.classify(
+            method: request.method, restype: request.query["restype"], comp: request.query["comp"],
+            hasBlob: request.blob != nil)
+        let error = ServiceError(
+            status: 413, code: "RequestBodyTooLarge",
+            message: "The request body is too large and exceeds the maximum permissible limit (\(limit) bytes).")
+        let response = service.inject(error, for: request)
+        journal.record(entry(for: request, operation: operation, outcome: .respond(response), fault: nil))
+        return response
+    }
+
     /// The outcome, the delay in milliseconds before carrying it out, and whether it waits for a `hold` rule's
     /// release besides.
     func process(_ request: ServiceRequest) -> (outcome: Outcome, delayMilliseconds: Int, held: Bool) {
