@@ -9,6 +9,13 @@ enum TerminalOutput {
         FileHandle.standardOutput.write(Data(TerminalText.sanitize(text, layout: .lines).utf8))
     }
 
+    /// Writes JSON text ending in a newline to standard output, C1 and bidi controls as `\uXXXX` escapes (the same JSON to
+    /// a parser), then flushes: each line as it happens, also through a pipe (`vmsnap snapshot --json | jq`).
+    static func json(_ text: String) {
+        let line = text.hasSuffix("\n") ? text : text + "\n"
+        FileHandle.standardOutput.write(Data(TerminalText.sanitizeJSON(line).utf8))
+    }
+
     /// Writes text (possibly several lines) to standard error.
     static func standardError(_ text: String) {
         FileHandle.standardError.write(Data(TerminalText.sanitize(text, layout: .lines).utf8))

@@ -26,7 +26,7 @@ struct ConfigShowCommand: ParsableCommand {
 
     func run() throws {
         let resolved = try plan.resolve(freezesByDefault: true)
-        print(json ? resolved.json() : resolved.text(), terminator: json ? "\n" : "")
+        if json { TerminalOutput.json(resolved.json()) } else { TerminalOutput.standardOutput(resolved.text()) }
     }
 }
 
@@ -53,7 +53,7 @@ struct ConfigValidateCommand: ParsableCommand {
         let report = ConfigValidator.validate(
             path: path, sequenceNumber: sequenceNumber, certificateDirectory: certificateDirectory)
         if json {
-            print(report.json())
+            TerminalOutput.json(report.json())
         } else {
             TerminalOutput.standardOutput(report.text())
         }

@@ -86,9 +86,7 @@ enum JobConsole {
                 guard let line = json ? JobEventFormat.jsonLine(event) : JobEventFormat.humanLine(event) else {
                     continue
                 }
-                if json { print(line) } else { TerminalOutput.standardOutput(line + "\n") }
-                // Each event as it happens, also when stdout is a pipe (`vmsnap snapshot --json | jq`).
-                fflush(nil)
+                if json { TerminalOutput.json(line) } else { TerminalOutput.standardOutput(line + "\n") }
             }
         }
         let result = await job.run()

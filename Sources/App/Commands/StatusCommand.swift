@@ -35,7 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
         let fetcher = sources.fetcher(locations, configuration, timeout: .milliseconds(Int(timeout * 1000)))
         let report = await StatusReport.collect(locations: locations, fetcher: fetcher)
         if json {
-            FileHandle.standardOutput.write(report.json())
+            TerminalOutput.json(String(decoding: report.json(), as: UTF8.self))
         } else {
             TerminalOutput.standardOutput(report.text(zone: sources.zone(configuration)))
         }

@@ -27,6 +27,24 @@ public enum TerminalText {
         return String(result)
     }
 
+    /// JSON text with every scalar that could drive or reorder a terminal (C1 controls, bidi controls) written as a
+    /// `\uXXXX` escape: the same JSON to a parser, inert on a screen. (C0 controls are escaped by every JSON writer
+    /// already; these scalars can only stand inside strings, so the escape is always valid there.)
+    public static func sanitizeJSON(_ json: String) -> String {
+        guard json.utf8.contains(where: { $0 >= 0xC2 }),
+            json.unicodeScalars.contains(where: { escape($0, layout: .lines) != nil })
+        else { return json }
+        var result = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            if escape(scalar, layout: .lines) != nil {
+                result.append(contentsOf: ("\\u" + hex(scalar.value, digits: 4)).unicodeScalars)
+            } else {
+                result.append(scalar)
+            }
+        }
+        return String(result)
+    }
+
     /// The visible form of a scalar that must not reach a terminal as itself, nil for any other scalar.
     static func escape(_ scalar: Unicode.Scalar, layout: Layout) -> String? {
         let value = scalar.value

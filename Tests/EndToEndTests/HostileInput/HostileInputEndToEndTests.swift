@@ -72,6 +72,25 @@ import Testing
         #expect(text.stdout.contains(#"abc\u{202e}txt.exe"#))
     }
 
+    /// The same payloads through `status --once --json`: bidi and C1 controls are `\uXXXX` escapes (they went
+    /// out raw and reordered what a terminal showed), and a JSON parser still reads the payload unchanged.
+    @Test func statusOnceJSONCarriesPayloadsAsEscapes() async throws {
+        var document = try String(
+            decoding: StatusDocumentFixtures.data(StatusDocumentFixtures.partialFailure), as: UTF8.self)
+        let payload = HostileInputs.jsonStringBody(HostileInputs.terminalPayloads.joined(separator: " "))
+        document = document.replacingOccurrences(of: "SnapshotCountExceeded", with: "SnapshotCountExceeded\(payload)")
+        let directory = try pluginDirectory(statusFile: Data(document.utf8))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = try await statusOnce(directory, json: true)
+        #expect(output.status == 1)
+        #expect(!HostileInputs.actsOnTerminal(output.stdout), "\(output.stdout.debugDescription)")
+        #expect(output.stdout.contains(#"abc\u202etxt.exe"#), "\(output.stdout)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
+        let reparsed = String(
+            decoding: try JSONSerialization.data(withJSONObject: parsed, options: [.fragmentsAllowed]), as: UTF8.self)
+        #expect(reparsed.contains("abc\u{202E}txt.exe"), "the payload no longer parses back")
+    }
+
     /// `config validate` echoes what it found: a payload in the settings is shown, not acted on.
     @Test func configValidateShowsTerminalPayloadsAsEscapes() async throws {
         let directory = try SettingsFixtures.temporaryDirectory("hostile-validate")
