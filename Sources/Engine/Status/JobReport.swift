@@ -72,6 +72,11 @@ public struct JobReport: Sendable, Equatable {
             ("snapshotCreator", "guestExtension"), ("prePostEnabled", prePostEnabled ? "True" : "False"),
             ("consistencyType", consistency.rawValue),
         ]
+        telemetry += [
+            ("guestAgentVersion", facts.guestAgentVersion), ("workloads", SystemFacts.pythonList(facts.workloads)),
+        ]
+        if facts.networkFilesystemMounted { telemetry.append(("networkFSTypePresentInMount", "True")) }
+        if statusUploadFailure != nil { telemetry.append(("statusBlobUploadError", "true")) }
         if finished { telemetry.append(("extErrorCode", extErrorCode)) }
         let timings = [
             ("FreezeTime", freezeDuration), ("ThawTime", thawDuration), ("snapshotTimeTaken", snapshotDuration),
