@@ -51,6 +51,29 @@ import Testing
     }
 }
 
+/// The header names the last good snapshot's age from the job history: in full where it fits, shorter where not,
+/// critical once it is older than 26 hours.
+@Suite struct LastGoodSnapshotGoldenTests {
+    @Test func theLastGoodSnapshotsAgeIsInTheHeader() throws {
+        var model = try GoldenGrid.model(fixture: StatusDocumentFixtures.partialFailure)
+        model.journalLastSuccess = GoldenGrid.now.addingTimeInterval(-3 * 3600)
+        let wide = GoldenGrid.render(model, width: 100, height: 30)
+        try GoldenGrid.check(wide, "last-good-snapshot-100x30")
+        #expect(
+            wide.lines[2].trimmingCharacters(in: .whitespaces).hasSuffix("log 1 s ago  last good snapshot 3 h ago"),
+            "\(wide.lines[2])")
+        let narrow = GoldenGrid.render(model, width: 80, height: 24)
+        #expect(
+            narrow.lines[2].contains("last good 3 h ago") && !narrow.lines[2].contains("snapshot"), "\(narrow.lines[2])"
+        )
+        model.journalLastSuccess = GoldenGrid.now.addingTimeInterval(-30 * 3600)
+        let old = GoldenGrid.render(model, width: 100, height: 30)
+        let line = old.lines[2]
+        let column = try #require(line.range(of: "last good")).lowerBound.utf16Offset(in: line)
+        #expect(old[column, 2].style.role == .critical, "older than 26 h: \(line)")
+    }
+}
+
 @Suite struct DashboardScreensGoldenTests {
     private func partial() throws -> DashboardModel {
         try GoldenGrid.model(fixture: StatusDocumentFixtures.partialFailure)
