@@ -10,7 +10,8 @@ struct VMSnap: AsyncParsableCommand {
         version: ExtensionIdentity.version,
         subcommands: [
             ConfigCommand.self, SnapshotCommand.self, HandlerCommand.self, MonitorCommand.self,
-            StatusCommand.self, HistoryCommand.self, MetricsCommand.self, DemoCommand.self, EmulatorCommand.self,
+            StatusCommand.self, HistoryCommand.self, MetricsCommand.self, FleetCommand.self, DemoCommand.self,
+            EmulatorCommand.self,
             BenchCommand.self,
             FreezeGuardCommand.self,
         ])
