@@ -23,5 +23,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench", abstract: "Measure vmsnap's performance targets.",
         subcommands: [
             BenchSnapshotCommand.self, BenchFreezeCommand.self, BenchUICommand.self, BenchEmulatorCommand.self,
+            BenchFleetCommand.self,
         ])
 }

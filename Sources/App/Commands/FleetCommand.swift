@@ -51,9 +51,10 @@ struct FleetCommand: AsyncParsableCommand {
             TerminalOutput.standardError("Error: cannot read \(vms): \(error.localizedDescription)\n")
             throw ExitCode.validationFailure
         }
-        let rows = await FleetPoll.once(
+        let rows = await FleetPoller(
             targets, client: trust.blobClient(configuration), timeout: .milliseconds(Int(timeout * 1000)),
-            concurrency: concurrency)
+            concurrency: concurrency
+        ).cycle()
         let report = FleetReport(rows: rows, generatedAt: Date())
         if json {
             FileHandle.standardOutput.write(report.json())

@@ -27,8 +27,8 @@ public enum FleetInventory {
     public static func parse(_ text: String, file: String) throws(FleetInventoryError) -> [FleetTarget] {
         var targets: [FleetTarget] = []
         var names = Set<String>()
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             func fail(_ problem: String) -> FleetInventoryError {
