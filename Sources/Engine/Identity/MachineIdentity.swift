@@ -75,7 +75,8 @@ public struct MachineIdentityLookup: Sendable {
         var identity = MachineIdentity(hostname: ProcessInfo.processInfo.hostName)
         guard let imdsAddress, isAzure else { return identity }
         let url = "http://\(imdsAddress)/metadata/instance/compute?api-version=2021-02-01"
-        guard let answer = try? await client.metadata(url, timeout: timeout), answer.status == 200,
+        guard let answer = try? await client.fetch(url, headers: ["Metadata: true"], timeout: timeout),
+            answer.status == 200,
             let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any]
         else { return identity }
         identity.vmID = Self.text(object["vmId"])
@@ -89,13 +90,5 @@ public struct MachineIdentityLookup: Sendable {
             string.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7f })
         else { return nil }
         return string
-    }
-}
-
-extension BlobClient {
-    /// `GET url` with `Metadata: true`, straight to the address (IMDS is never reached through a proxy).
-    func metadata(_ url: String, timeout: Duration) async throws(BlobTransportError) -> BlobResponse {
-        try await perform(
-            BlobRequest(method: .get, url: url, headers: ["Metadata: true"], body: Data(), timeout: timeout))
     }
 }

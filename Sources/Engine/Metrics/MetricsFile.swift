@@ -32,13 +32,20 @@ public struct MetricsFile: Sendable, Equatable {
         self.sasExpiry = sasExpiry
     }
 
-    /// Where to write: the command line's folder, else the configuration's `metricsDirectory`, else (when
-    /// `debianDefault`) Debian's textfile folder when it exists; nil: metrics are off.
+    /// The environment variable naming the folder (or `off`) below the command line and above the configuration;
+    /// the tests set `off`.
+    public static let directoryVariable = "VMSNAP_METRICS_DIR"
+
+    /// Where to write: the command line's folder, else `$VMSNAP_METRICS_DIR`, else the configuration's
+    /// `metricsDirectory`, else (when `debianDefault`) Debian's textfile folder when it exists; nil: metrics are off.
     public static func directory(
         commandLine: String?, configuration: VMSnapConfiguration?, debianDefault: Bool,
-        debianDirectory: String = MetricsFile.debianTextfileDirectory
+        debianDirectory: String = MetricsFile.debianTextfileDirectory,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> String? {
-        if let commandLine { return commandLine == VMSnapConfiguration.offKeyword ? nil : commandLine }
+        if let given = commandLine ?? environment[directoryVariable] {
+            return given == VMSnapConfiguration.offKeyword ? nil : given
+        }
         switch configuration?.metricsDirectory {
         case .off: return nil
         case .directory(let path): return path

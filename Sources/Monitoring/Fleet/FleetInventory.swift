@@ -18,7 +18,8 @@ public struct FleetInventoryError: Error, Sendable, Equatable, CustomStringConve
     public var line: Int
     public var problem: String
 
-    public var description: String { "\(file) line \(line): \(problem)" }
+    /// `FILE line N: problem`, or `--container: problem` (line 0).
+    public var description: String { line > 0 ? "\(file) line \(line): \(problem)" : "\(file): \(problem)" }
 }
 
 /// `vmsnap fleet --vms FILE`: one VM a line, `NAME SAS_URI`; blank lines and `#` comments ignored.

@@ -113,5 +113,14 @@ import Testing
         #expect(
             MetricsFile.directory(
                 commandLine: "off", configuration: configuration, debianDefault: true, debianDirectory: debian) == nil)
+        let environment = ["VMSNAP_METRICS_DIR": "off"]
+        #expect(
+            MetricsFile.directory(
+                commandLine: nil, configuration: configuration, debianDefault: true, debianDirectory: debian,
+                environment: environment) == nil)
+        #expect(
+            MetricsFile.directory(
+                commandLine: "/x", configuration: nil, debianDefault: true, debianDirectory: debian,
+                environment: environment) == "/x")
     }
 }

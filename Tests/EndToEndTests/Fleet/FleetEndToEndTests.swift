@@ -129,6 +129,41 @@ import Testing
         #expect(!text.stdout.contains("sig="))
     }
 
+    /// `--container`: every blob of a container listed and read as a VM; a SAS without list permission is refused.
+    @Test func aContainersBlobsAreTheFleet() async throws {
+        let fixture = try await EmulatorFixture.start(pageBlobs: 0, container: "status")
+        defer { Task { try await fixture.stop() } }
+        let client = BlobClient()
+        let names = ["vm-a.status", "vm-b.status", "vm & c.status"]
+        let fixtures = [
+            StatusDocumentFixtures.peerStatusBlob, StatusDocumentFixtures.peerFreezeFailure,
+            StatusDocumentFixtures.success,
+        ]
+        for (name, document) in zip(names, fixtures) {
+            let uri = try SASBlobURI(fixture.sasURI(blob: name))
+            let put = try await client.putBlockBlob(
+                uri, body: try StatusDocumentFixtures.data(document), contentType: "application/json")
+            #expect(put.status == 201)
+        }
+        let container = fixture.emulator.signedURI(
+            container: "status", blob: nil,
+            parameters: SASParameters(
+                version: "2020-12-06", resource: "c", permissions: "rl",
+                expiry: SASParameters.format(Date().addingTimeInterval(3600))))
+        let output = try BuiltBinary.run(["fleet", "--container", container, "--once", "--json"])
+        #expect(output.status == 1, "the worst VM failed: \(output.stdout) \(output.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+        let vms = try #require(object["vms"] as? [[String: Any]])
+        #expect(vms.compactMap { $0["name"] as? String } == ["vm-b.status", "vm & c.status", "vm-a.status"])
+        #expect(vms.compactMap { $0["verdict"] as? String } == ["failed", "succeeded", "succeeded"])
+        #expect(!output.stdout.contains("sig="))
+        let refused = try BuiltBinary.run([
+            "fleet", "--container", container.replacingOccurrences(of: "sp=rl", with: "sp=r"), "--once",
+        ])
+        #expect(refused.status == 64 && refused.stderr.contains("l (list)"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("sig="))
+    }
+
     @Test func aBadInventoryLineIsNamed() async throws {
         let directory = try SettingsFixtures.temporaryDirectory("fleet-bad")
         defer { try? FileManager.default.removeItem(at: directory) }
