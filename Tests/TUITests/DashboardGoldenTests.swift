@@ -183,6 +183,28 @@ import Testing
         #expect(
             rows.firstIndex { $0.hasPrefix("/data  (xfs") }! < rows.firstIndex { $0.hasPrefix("Newest settings:") }!,
             "the plan first, then the settings")
+        var record = JobResult(
+            code: .success, healthStatusCode: .success, status: .success, message: "2 disk snapshot(s) taken",
+            disks: [], statusDelivery: .uploaded)
+        record.disks = (0..<2).map {
+            DiskProgress(
+                index: $0, blobURI: "https://a.blob.core.windows.net/c/d\($0)", account: "a", container: "c",
+                blob: "d\($0)", state: .succeeded, attempts: 1)
+        }
+        let ended = GoldenGrid.now.addingTimeInterval(-7200)
+        withSettings.history = (
+            "/var/lib/waagent/plugin/history.jsonl",
+            JobHistory.Contents(
+                records: [
+                    JobHistoryRecord(
+                        taskID: "task-1", sequenceNumber: 4, startedAt: ended.addingTimeInterval(-3), endedAt: ended,
+                        result: record, consistency: .fileSystem, machine: nil)
+                ], unreadableLines: 0)
+        )
+        let recent = GoldenGrid.render(withSettings, state: state, width: 160, height: 24).lines
+        #expect(recent.contains { $0.contains("Recent jobs, job plan and newest settings, redacted") })
+        #expect(recent.contains { $0.contains("SUCCEEDED") && $0.contains("2/2 ok") && $0.contains("task-1") })
+        #expect(recent.contains { $0.contains("last good snapshot") && $0.contains("2 h ago") }, "\(recent)")
         state.overlay = .none
         _ = state.update(.key(.character("e")), model: model, now: GoldenGrid.now)
         #expect(

@@ -26,6 +26,11 @@ public struct JobHistory: Sendable {
     public struct Contents: Sendable, Equatable {
         public var records: [JobHistoryRecord]
         public var unreadableLines: Int
+
+        public init(records: [JobHistoryRecord], unreadableLines: Int) {
+            self.records = records
+            self.unreadableLines = unreadableLines
+        }
     }
 
     /// Reads the journal; a missing file is an empty history.

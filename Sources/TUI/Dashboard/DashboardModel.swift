@@ -25,6 +25,8 @@ public struct DashboardModel: Sendable {
     public var newestSettingsSequence: Int?
     /// When the newest good snapshot in the local job history ended.
     public var journalLastSuccess: Date?
+    /// The local job history (its path and records), for the `i` overlay's recent jobs.
+    public var history: (path: String, contents: JobHistory.Contents)?
     /// The job plan on this machine as `vmsnap config show` prints it, for the settings overlay.
     public var jobPlanText: String?
     /// Whether triggering a snapshot is possible from here (a job source exists and not read-only).

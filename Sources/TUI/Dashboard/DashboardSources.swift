@@ -80,8 +80,13 @@ public enum DashboardSources {
             if local.plugin != nil, now >= nextStatusCheck {
                 nextStatusCheck = now.addingTimeInterval(locations.interval)
                 if let journal, journal.changed(), let path = local.plugin?.path {
-                    let lastSuccess = JobHistory(directory: path).lastSuccess()
-                    feed.update { model in model.journalLastSuccess = lastSuccess }
+                    let history = JobHistory(directory: path)
+                    if let contents = try? history.read() {
+                        feed.update { model in
+                            model.history = (history.path, contents)
+                            model.journalLastSuccess = contents.records.last(where: \.isGoodSnapshot)?.endedAt
+                        }
+                    }
                 }
                 let result = local.changedStatusFile()
                 let changed: Bool =
