@@ -68,6 +68,18 @@ import Testing
         #expect(leftovers == [JobHistory.fileName], "no temporary file left: \(leftovers)")
     }
 
+    /// `handler update` takes the old version's history over with its ledger; a ledger forgotten (another VM's,
+    /// uninstall) forgets the history too.
+    @Test func theHistoryMovesAndGoesWithTheLedger() throws {
+        let old = history()
+        try old.append(Self.record("t1"))
+        let new = history()
+        try JobLedger(directory: new.directory).takeOver(from: JobLedger(directory: old.directory))
+        #expect(try new.read().records.map(\.taskID) == ["t1"])
+        JobLedger(directory: new.directory).forget()
+        #expect(try new.read().records.isEmpty)
+    }
+
     @Test func theLastGoodSnapshotSkipsFailuresAndPartialJobs() throws {
         let history = history()
         #expect(history.lastSuccess() == nil)
