@@ -33,9 +33,6 @@ public struct FleetContainer: Sendable {
         query = String(text[text.index(after: mark)...])
     }
 
-    /// The container's URI without its query.
-    public var redacted: String { base }
-
     /// Every blob of the container as a fleet target, named by the blob, listing page by page.
     public func targets(client: BlobClient, timeout: Duration) async throws(FleetInventoryError) -> [FleetTarget] {
         var targets: [FleetTarget] = []
