@@ -208,8 +208,8 @@ public struct StatusReport: Sendable {
             lines.append("  last good snapshot \(clock(lastSuccess)), \(age) ago")
         }
         guard let job else {
-            lines.append(
-                "no status document found (status blob, status file): \(noJobReason?.explanation ?? "no job yet")")
+            lines.append("no status document found (status blob, status file)")
+            if let reason = noJobReason { lines.append("  why       \(reason.explanation)") }
             lines += sources.map { "  source    \($0.summary(now: generatedAt, zone: zone))" }
             return Redactor.redact(lines.joined(separator: "\n") + "\n")
         }
