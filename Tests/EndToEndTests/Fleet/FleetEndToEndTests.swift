@@ -6,7 +6,7 @@ import Testing
 
 /// `vmsnap fleet --once` against the emulator: 200 VMs' status blobs in mixed states, vmsnap's documents and
 /// documents shaped like Microsoft's extension's, missing and unreadable blobs.
-@Suite struct FleetEndToEndTests {
+@Suite(.serialized) struct FleetEndToEndTests {
     /// What VM number `index` holds, and the verdict (or `unreadable`) the fleet must show for it.
     private enum Kind: Int, CaseIterable {
         case succeeded, failed, warning, running, stuck, peerSucceeded, peerStuck, peerFailed, missing, unreadable
