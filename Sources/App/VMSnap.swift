@@ -10,7 +10,9 @@ struct VMSnap: AsyncParsableCommand {
         version: ExtensionIdentity.version,
         subcommands: [
             ConfigCommand.self, SnapshotCommand.self, HandlerCommand.self, MonitorCommand.self,
-            StatusCommand.self, DemoCommand.self, EmulatorCommand.self, BenchCommand.self,
+            StatusCommand.self, HistoryCommand.self, MetricsCommand.self, FleetCommand.self, DemoCommand.self,
+            EmulatorCommand.self,
+            BenchCommand.self,
             FreezeGuardCommand.self,
         ])
 }
@@ -21,5 +23,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench", abstract: "Measure vmsnap's performance targets.",
         subcommands: [
             BenchSnapshotCommand.self, BenchFreezeCommand.self, BenchUICommand.self, BenchEmulatorCommand.self,
+            BenchFleetCommand.self,
         ])
 }

@@ -51,6 +51,29 @@ import Testing
     }
 }
 
+/// The header names the last good snapshot's age from the job history: in full where it fits, shorter where not,
+/// critical once it is older than 26 hours.
+@Suite struct LastGoodSnapshotGoldenTests {
+    @Test func theLastGoodSnapshotsAgeIsInTheHeader() throws {
+        var model = try GoldenGrid.model(fixture: StatusDocumentFixtures.partialFailure)
+        model.journalLastSuccess = GoldenGrid.now.addingTimeInterval(-3 * 3600)
+        let wide = GoldenGrid.render(model, width: 100, height: 30)
+        try GoldenGrid.check(wide, "last-good-snapshot-100x30")
+        #expect(
+            wide.lines[2].trimmingCharacters(in: .whitespaces).hasSuffix("log 1 s ago  last good snapshot 3 h ago"),
+            "\(wide.lines[2])")
+        let narrow = GoldenGrid.render(model, width: 80, height: 24)
+        #expect(
+            narrow.lines[2].contains("last good 3 h ago") && !narrow.lines[2].contains("snapshot"), "\(narrow.lines[2])"
+        )
+        model.journalLastSuccess = GoldenGrid.now.addingTimeInterval(-30 * 3600)
+        let old = GoldenGrid.render(model, width: 100, height: 30)
+        let line = old.lines[2]
+        let column = try #require(line.range(of: "last good")).lowerBound.utf16Offset(in: line)
+        #expect(old[column, 2].style.role == .critical, "older than 26 h: \(line)")
+    }
+}
+
 @Suite struct DashboardScreensGoldenTests {
     private func partial() throws -> DashboardModel {
         try GoldenGrid.model(fixture: StatusDocumentFixtures.partialFailure)
@@ -160,6 +183,28 @@ import Testing
         #expect(
             rows.firstIndex { $0.hasPrefix("/data  (xfs") }! < rows.firstIndex { $0.hasPrefix("Newest settings:") }!,
             "the plan first, then the settings")
+        var record = JobResult(
+            code: .success, healthStatusCode: .success, status: .success, message: "2 disk snapshot(s) taken",
+            disks: [], statusDelivery: .uploaded)
+        record.disks = (0..<2).map {
+            DiskProgress(
+                index: $0, blobURI: "https://a.blob.core.windows.net/c/d\($0)", account: "a", container: "c",
+                blob: "d\($0)", state: .succeeded, attempts: 1)
+        }
+        let ended = GoldenGrid.now.addingTimeInterval(-7200)
+        withSettings.history = (
+            "/var/lib/waagent/plugin/history.jsonl",
+            JobHistory.Contents(
+                records: [
+                    JobHistoryRecord(
+                        taskID: "task-1", sequenceNumber: 4, startedAt: ended.addingTimeInterval(-3), endedAt: ended,
+                        result: record, consistency: .fileSystem, machine: nil)
+                ], unreadableLines: 0)
+        )
+        let recent = GoldenGrid.render(withSettings, state: state, width: 160, height: 24).lines
+        #expect(recent.contains { $0.contains("Recent jobs, job plan and newest settings, redacted") })
+        #expect(recent.contains { $0.contains("SUCCEEDED") && $0.contains("2/2 ok") && $0.contains("task-1") })
+        #expect(recent.contains { $0.contains("last good snapshot") && $0.contains("2 h ago") }, "\(recent)")
         state.overlay = .none
         _ = state.update(.key(.character("e")), model: model, now: GoldenGrid.now)
         #expect(

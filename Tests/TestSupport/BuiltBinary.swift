@@ -26,13 +26,19 @@ public enum BuiltBinary {
         return dir
     }
 
-    /// Runs `vmsnap` with arguments and waits; returns exit status, stdout and stderr.
+    /// Runs `vmsnap` with arguments and waits; returns exit status, stdout and stderr. The instance metadata service
+    /// is off (`VMSNAP_IMDS_ADDRESS=off`) unless `environment` names a stand-in, and so are metrics without
+    /// `--metrics-dir` (`VMSNAP_METRICS_DIR=off`).
     public static func run(
         _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
         currentDirectory: URL? = nil
     ) async throws -> ProcessOutput {
+        // The instance metadata service is never asked from a test (a test that wants it names a stand-in), and
+        // no job writes into the machine's node_exporter folder (a test that wants metrics gives --metrics-dir).
         try await ProcessOutput.run(
-            vmsnap, arguments, environment: environment, stdin: stdin,
+            vmsnap, arguments,
+            environment: ["VMSNAP_IMDS_ADDRESS": "off", "VMSNAP_METRICS_DIR": "off"].merging(environment) { $1 },
+            stdin: stdin,
             currentDirectory: currentDirectory)
     }
 }

@@ -67,10 +67,12 @@ public final class GuestAgentSandbox: @unchecked Sendable {
             scripts.appendingPathComponent("agent_sandbox.py").path, directory.path, address,
             String(enableTimeoutSeconds),
         ]
-        // As `env -i`: no proxy variables, nothing of the test's environment.
+        // As `env -i`: no proxy variables, nothing of the test's environment; the extension's commands inherit the
+        // agent's: no instance metadata service, no metrics in the machine's node_exporter folder.
         process.environment = [
             "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TMPDIR": temporary.path, "PYTHONPATH": packages.path,
-            "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8", "VMSNAP_IMDS_ADDRESS": "off",
+            "VMSNAP_METRICS_DIR": "off",
         ]
         let log = directory.appendingPathComponent("agent.out")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)

@@ -100,6 +100,11 @@ struct HandlerCommand: AsyncParsableCommand {
         @Option(
             help: "VMSnapshotScriptPluginConfig.json (default: the configuration's scriptConfig, else the agent's).")
         var scriptConfig: String?
+        @Option(
+            help:
+                "node_exporter's textfile folder for \(MetricsFile.fileName) (default: the configuration's metricsDirectory, else \(MetricsFile.debianTextfileDirectory) when it exists; 'off': none)."
+        )
+        var metricsDir: String?
         @Flag(help: .hidden) var detachedJob = false
         @Option(help: .hidden) var sequenceNumber: Int?
 
@@ -111,6 +116,7 @@ struct HandlerCommand: AsyncParsableCommand {
                 statusDirectory: folders.statusFolder, logDirectory: folders.logFolder,
                 stateDirectory: handler.directory)
             var run = JobRun(log: handler.log, client: VMSnapConfiguration.defaults.blobClient(commandLineBundle: nil))
+            var configuration: VMSnapConfiguration?
             do {
                 let plan = try JobPlan.resolve(
                     sources: JobPlanSources(
@@ -122,11 +128,15 @@ struct HandlerCommand: AsyncParsableCommand {
                 if !plan.writeLog.value { run.log = ExtensionLog(directory: nil) }
                 run.eventFiles = plan.eventFiles.value
                 run.client = plan.configuration.blobClient(commandLineBundle: nil)
+                configuration = plan.configuration
                 if detachedJob { plan.log(to: run.log) }
             } catch {
                 rejection = JobFailure(code: 11, message: error.jobMessage)
             }
             options.machineIdentity = VMIdentity.current(agentDirectory: handler.agentDirectory)
+            options.metricsDirectory = MetricsFile.directory(
+                commandLine: metricsDir, configuration: configuration, debianDefault: true)
+            options.identityLookup = .standard(configuration: configuration)
             if let rejection {
                 // Only a report: written here, at once, with the settings' status blob.
                 _ = await JobConsole.run(job(handler, options, run, rejection: rejection), json: json)

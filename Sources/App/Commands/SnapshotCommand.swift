@@ -26,6 +26,11 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(help: "With --settings: where <N>.status goes (also keeps the repeat-check state).")
     var statusDir: String?
     @Option(help: "With --settings: where extension.log goes.") var logDir: String?
+    @Option(
+        help:
+            "node_exporter's textfile folder: \(MetricsFile.fileName) is written when the job starts and ends (default: the configuration's metricsDirectory, else none)."
+    )
+    var metricsDir: String?
     @Option(help: "Sequence number N (default: $ConfigSequenceNumber, else the newest config/*.settings).")
     var sequenceNumber: Int?
     @OptionGroup var trust: TrustOptions
@@ -41,7 +46,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     func run() async throws {
         let plan = try self.plan.resolve(freezesByDefault: false)
         let path: String
-        let options: SnapshotJobOptions
+        var options: SnapshotJobOptions
         if let pluginDir {
             let environment: HandlerEnvironment
             do {
@@ -57,6 +62,9 @@ struct SnapshotCommand: AsyncParsableCommand {
             options = plan.options(statusDirectory: statusDir, logDirectory: logDir, stateDirectory: statusDir)
             path = settings ?? ""
         }
+        options.metricsDirectory = MetricsFile.directory(
+            commandLine: metricsDir, configuration: plan.configuration, debianDefault: false)
+        options.identityLookup = .standard(configuration: plan.configuration)
         let log = ExtensionLog(directory: options.logDirectory)
         plan.log(to: log)
         let job = SnapshotJob.load(

@@ -10,7 +10,11 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: """
             The verdict comes from the result code and the document's age, never from the status word. Exit \
             status: 0 succeeded, 1 failed, 2 warning, 3 stuck (no terminal status after the longest a job may \
-            run), 4 running, 5 no job (no status document found), 64 a usage or configuration error.
+            run), 4 running; without a status document: 5 no job yet (the sources were read and hold none), 6 the \
+            extension is not installed (no plugin directory, no status blob), 7 a status source could not be read \
+            (the status blob unreachable or refused, the status file unreadable); 64 a usage or configuration \
+            error. The report names the machine (host name; on Azure the VM id and resource id from the instance \
+            metadata service) and the last good snapshot (the document's lastSuccessUTC or the local job history).
             """)
 
     @OptionGroup var sources: MonitorSourceOptions
@@ -33,13 +37,15 @@ struct StatusCommand: AsyncParsableCommand {
         let configuration = try sources.configuration()
         let locations = sources.locations(configuration)
         let fetcher = sources.fetcher(locations, configuration, timeout: .milliseconds(Int(timeout * 1000)))
-        let report = await StatusReport.collect(locations: locations, fetcher: fetcher)
+        let machine = await MachineIdentityLookup.standard(configuration: configuration).resolve(
+            client: sources.trust.blobClient(configuration))
+        let report = await StatusReport.collect(locations: locations, fetcher: fetcher, machine: machine)
         if json {
             TerminalOutput.json(String(decoding: report.json(), as: UTF8.self))
         } else {
             TerminalOutput.standardOutput(report.text(zone: sources.zone(configuration)))
         }
-        let status = report.judgement.verdict.exitStatus
+        let status = report.exitStatus
         if status != 0 { throw ExitCode(status) }
     }
 }

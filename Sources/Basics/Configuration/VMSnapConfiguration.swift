@@ -26,6 +26,12 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Where metrics go: a folder, or nowhere.
+    public enum MetricsDirectorySetting: Sendable, Equatable {
+        case off
+        case directory(String)
+    }
+
     /// The dashboard's colour scheme.
     public enum Theme: String, Sendable, Equatable, CaseIterable {
         case dark, light, monochrome
@@ -63,6 +69,11 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     public var scriptConfig: String?
     /// vmbackup.conf, when not at its default path.
     public var vmbackupConf: String?
+    /// Where `vmsnap.prom` goes (node_exporter's textfile folder); `.off` writes none; nil: Debian's default folder
+    /// when it exists.
+    public var metricsDirectory: MetricsDirectorySetting?
+    /// `host[:port]` of the instance metadata service, or `off`; nil: Azure's address (asked only on Azure).
+    public var imdsAddress: String?
     /// The keys the file set (the others are defaults), for `config show` and precedence.
     public private(set) var keysSet: Set<String> = []
 
@@ -70,6 +81,8 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     public static let defaultPath = "/etc/vmsnap/config.json"
     /// The value of `statusBlob` that means "take it from the job's settings".
     public static let discoverKeyword = "discover"
+    /// The value of `metricsDirectory` and `imdsAddress` that turns the feature off.
+    public static let offKeyword = "off"
     /// The accepted range of `pollIntervalSeconds`.
     public static let pollIntervalRange: ClosedRange<Double> = 1...3600
     /// The accepted range of `freezeTimeoutSeconds` (the agent kills enable after 300 s).
@@ -80,7 +93,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     public static let keys = [
         "pluginDirectory", "logDirectory", "statusBlob", "pollIntervalSeconds", "freezeTimeoutSeconds",
         "mountsToSkip", "theme", "timeZone", "caBundle", "freezeLockWaitSeconds", "expediteRcuDuringFreeze",
-        "scriptConfig", "vmbackupConf",
+        "scriptConfig", "vmbackupConf", "metricsDirectory", "imdsAddress",
     ]
 
     /// The values used for keys the file leaves out.
@@ -170,6 +183,8 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         }
         if let value = read("scriptConfig", absolutePath) { configuration.scriptConfig = value }
         if let value = read("vmbackupConf", absolutePath) { configuration.vmbackupConf = value }
+        if let value = read("metricsDirectory", metricsDirectory) { configuration.metricsDirectory = value }
+        if let value = read("imdsAddress", imdsAddress) { configuration.imdsAddress = value }
         configuration.keysSet = Set(members.keys).intersection(keys)
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
@@ -196,6 +211,25 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     private static func absolutePath(_ node: JSONNode) throws(SettingsError) -> String {
         let text = try node.nonEmptyString()
         guard text.hasPrefix("/") else { throw node.error(expected: "an absolute path", found: "'\(text)'") }
+        return text
+    }
+
+    private static func metricsDirectory(_ node: JSONNode) throws(SettingsError) -> MetricsDirectorySetting {
+        let text = try node.nonEmptyString()
+        if text == offKeyword { return .off }
+        guard text.hasPrefix("/") else {
+            throw node.error(expected: "an absolute path or \"\(offKeyword)\"", found: "'\(text)'")
+        }
+        return .directory(text)
+    }
+
+    /// `off`, or `host[:port]` (letters, digits, dots, dashes, colons and brackets only).
+    private static func imdsAddress(_ node: JSONNode) throws(SettingsError) -> String {
+        let text = try node.nonEmptyString()
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-:[]"))
+        guard text == offKeyword || text.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw node.error(expected: "\"\(offKeyword)\" or host[:port]", found: "'\(text)'")
+        }
         return text
     }
 

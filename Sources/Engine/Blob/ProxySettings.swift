@@ -23,7 +23,7 @@ public struct ProxySettings: Sendable, Equatable {
             .lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
         let fromAgent = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(agentProxy(configuration:))
         let bypass =
-            ["localhost", "127.0.0.1", "::1"]
+            ["localhost", "127.0.0.1", "::1", MachineIdentityLookup.azureIMDSAddress]
             + (environment["no_proxy"] ?? environment["NO_PROXY"] ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return ProxySettings(proxy: fromEnvironment ?? fromAgent, noProxy: bypass.joined(separator: ","))

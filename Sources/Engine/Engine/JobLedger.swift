@@ -7,7 +7,8 @@ import Foundation
 
 /// Remembers the last job handled, so that a repeated enable (the agent re-runs it after every restart) does
 /// nothing: `mrseq` holds the last sequence number (as the peer keeps it), `lasttaskid` the last taskId,
-/// `vmidentity` the VM the two were recorded on, and `claims/<N>` every sequence number an enable started a job for.
+/// `vmidentity` the VM the two were recorded on, and `claims/<N>` every sequence number an enable started a job for;
+/// the job history journal beside them (`JobHistory`) moves and goes with them.
 public struct JobLedger: Sendable {
     public let directory: String
     /// The VM's identity now (see `VMIdentity`); nil skips the identity check.
@@ -79,7 +80,7 @@ public struct JobLedger: Sendable {
         }
     }
 
-    private var paths: [String] { [sequencePath, taskPath, identityPath, claimsPath] }
+    private var paths: [String] { [sequencePath, taskPath, identityPath, claimsPath, path(JobHistory.fileName)] }
 
     /// Forgets every handled job and claim (uninstall, or another VM's ledger).
     public func forget() {

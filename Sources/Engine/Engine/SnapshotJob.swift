@@ -31,6 +31,7 @@ public final class SnapshotJob: Sendable {
     private let logger: Logger
     private let reporter: StatusReporter
     private let statusFile: StatusFileWriter?
+    private let recorder: JobRecorder
     private let continuation: AsyncStream<JobEvent>.Continuation
     private let control = Mutex(Control())
     private let live: LiveReport
@@ -64,7 +65,9 @@ public final class SnapshotJob: Sendable {
             DiskProgress(
                 index: index, blobURI: uri.blobURI, account: uri.account, container: uri.container, blob: uri.blob)
         }
-        let initial = JobReport(taskID: settings.taskID, commandStartTicks: settings.commandStartTicks, disks: disks)
+        recorder = JobRecorder(options: options, settings: settings, client: client)
+        var initial = JobReport(taskID: settings.taskID, commandStartTicks: settings.commandStartTicks, disks: disks)
+        initial.lastSuccessUTC = recorder.lastSuccess.map(ISO8601Timestamp.format)
         let live = LiveReport(initial)
         self.live = live
         statusFile = options.statusDirectory.map {
@@ -122,6 +125,7 @@ public final class SnapshotJob: Sendable {
             try validate()
             try dedupe()
             publishing.store(true, ordering: .releasing)
+            for problem in await recorder.started(at: Date()) { logger.warning("\(problem)") }
             try checkStaleness()
             for warning in options.scripts?.warnings ?? [] { logger.warning("script configuration: \(warning)") }
             let preScript = try await runPreScript()
@@ -414,6 +418,11 @@ public final class SnapshotJob: Sendable {
             $0.status = code.statusWord
             $0.message = terminal.message
             $0.updated = Date()
+            if JobHistoryRecord.isGoodSnapshot(
+                code: code, healthStatusCode: terminal.health, disks: $0.disks.map(\.state))
+            {
+                $0.lastSuccessUTC = ISO8601Timestamp.format($0.updated)
+            }
             if repeated {
                 let record = StageRecord(
                     skipped: .report, at: $0.updated, reason: "a repeat of a handled job: the first job's status stands"
@@ -454,6 +463,13 @@ public final class SnapshotJob: Sendable {
             code: final.code, healthStatusCode: final.healthStatusCode, status: final.status, message: final.message,
             disks: final.disks, freezeWindowMilliseconds: findings.withLock { $0.freezeWindow }.map(Self.milliseconds),
             statusDelivery: delivery, statusUploadFailure: final.statusUploadFailure)
+        if !repeated {
+            let problems = await recorder.finished(
+                taskID: settings.taskID, sequenceNumber: settings.sequenceNumber,
+                startedAt: final.stages.first?.startedAt ?? final.updated, endedAt: final.updated, result: result,
+                consistency: final.consistency)
+            for problem in problems { logger.error("\(problem)") }
+        }
         continuation.yield(.finished(result))
         continuation.finish()
         return result

@@ -30,6 +30,10 @@ public struct SnapshotJobOptions: Sendable {
     public var uploadsStatusAndLog = true
     /// The VM's identity (`VMIdentity.current`): a ledger recorded on another VM is forgotten; nil skips the check.
     public var machineIdentity: String?
+    /// Where `vmsnap.prom` is written when the job starts and ends; nil writes no metrics.
+    public var metricsDirectory: String?
+    /// How the history record and the metrics learn the machine's identity; nil: the host name only.
+    public var identityLookup: MachineIdentityLookup?
 
     public init(
         deadline: Duration = .seconds(240), reportingTime: Duration = .seconds(30),

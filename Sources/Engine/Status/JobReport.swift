@@ -43,6 +43,8 @@ public struct JobReport: Sendable, Equatable {
     public var statusUploadFailure: String?
     /// The job's time budget, once the job started.
     public var budget: StatusBlobDocument.Budget?
+    /// ISO 8601: when the newest job that snapshotted every disk ended (this one, once it did).
+    public var lastSuccessUTC: String?
     public var updated: Date
 
     /// A job that has just been accepted (code 4, transitioning).
@@ -103,6 +105,7 @@ public struct JobReport: Sendable, Equatable {
                         blobUri: $0.blobURI, directDriveSnapshotIdentifier: nil)
                 },
                 vmHealthInfo: .init(vmHealthState: healthState, vmHealthStatusCode: healthStatusCode.rawValue),
+                lastSuccessUTC: lastSuccessUTC,
                 progress: .init(
                     stage: stage, finished: finished, updatedUTC: updated.formatted(.iso8601), disks: disks,
                     stages: stages,

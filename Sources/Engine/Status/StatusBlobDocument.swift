@@ -27,6 +27,8 @@ public struct StatusBlobDocument: Codable, Sendable, Equatable {
         public var uniqueMachineId: String
         public var snapshotInfo: [SnapshotInfo]
         public var vmHealthInfo: VMHealthInfo
+        /// vmsnap's addition: ISO 8601, when the newest job that snapshotted every disk ended (absent: none known).
+        public var lastSuccessUTC: String?
         /// vmsnap's addition: where the job stands, per disk.
         public var progress: Progress?
     }

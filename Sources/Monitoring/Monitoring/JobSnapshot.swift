@@ -46,6 +46,8 @@ public struct JobSnapshot: Sendable, Equatable {
     /// The sequence number of the newest settings on the VM when that is newer than this document's: the document
     /// describes an older job.
     public var newerSequenceNumber: Int?
+    /// When the newest job that snapshotted every disk ended, as the document says (`lastSuccessUTC`).
+    public var lastSuccess: Date?
 
     public init(
         origin: Origin, extensionName: String? = nil, extensionVersion: String? = nil, operation: String? = nil,

@@ -112,6 +112,7 @@ public enum StatusDocumentReader {
         snapshot.freezeWindowSeconds = snapshot.telemetry("FreezeTime").flatMap(PythonDuration.seconds)
             .flatMap { $0 >= 0 ? $0 : nil }
         snapshot.phases = phases(status, snapshot: snapshot)
+        snapshot.lastSuccess = string(status["lastSuccessUTC"]).flatMap(StatusTimestamp.parse)
         return snapshot
     }
 

@@ -5,27 +5,34 @@ import Foundation
 /// `vmsnap status --once`: the monitor's model printed once, as text for tickets or JSON for scripts.
 public struct StatusReport: Sendable {
     /// The JSON schema identifier; bump the number on incompatible changes.
-    public static let schema = "vmsnap.status/2"
+    public static let schema = "vmsnap.status/3"
 
     public var job: JobSnapshot?
     public var sources: [SourceFreshness]
     public var generatedAt: Date
     /// Catalog entries for the codes in view.
     public var explanations: [CodeExplanation]
+    /// The machine the report was made on.
+    public var machine: MachineIdentity?
+    /// When the newest good snapshot ended, from the document or the local job history.
+    public var lastSuccess: Date?
 
     public init(
         job: JobSnapshot?, sources: [SourceFreshness], generatedAt: Date,
-        explanations: [CodeExplanation] = []
+        explanations: [CodeExplanation] = [], machine: MachineIdentity? = nil, lastSuccess: Date? = nil
     ) {
         self.job = job
         self.sources = sources
         self.generatedAt = generatedAt
         self.explanations = explanations
+        self.machine = machine
+        self.lastSuccess = lastSuccess
     }
 
     /// Reads every source once (status blob, newest status file) and reports the newest document.
     public static func collect(
-        locations: MonitorSourceLocations, fetcher: (any StatusBlobFetching)?, now: Date = Date()
+        locations: MonitorSourceLocations, fetcher: (any StatusBlobFetching)?, now: Date = Date(),
+        machine: MachineIdentity? = nil
     ) async -> StatusReport {
         var sources = locations.freshness().filter { $0.name != MonitorSourceLocations.logName }
         var documents: [JobSnapshot] = []
@@ -59,12 +66,25 @@ public struct StatusReport: Sendable {
             job = chosen
         }
         let explanations = job.map { codesInView($0).compactMap(CodeExplanation.lookup) } ?? []
-        return StatusReport(job: job, sources: sources, generatedAt: now, explanations: explanations)
+        let journal = locations.pluginDirectory.flatMap { JobHistory(directory: $0).lastSuccess() }
+        return StatusReport(
+            job: job, sources: sources, generatedAt: now, explanations: explanations, machine: machine,
+            lastSuccess: LastGoodSnapshot.newest(job: job, journal: journal))
     }
+
+    /// Why there is no job to judge; nil when there is one.
+    public var noJobReason: NoJobReason? {
+        guard job == nil else { return nil }
+        return NoJobReason.judge(sources: sources)
+    }
+
+    /// The command's exit status: the verdict's, or for no job the reason's.
+    public var exitStatus: Int32 { noJobReason?.exitStatus ?? judgement.verdict.exitStatus }
 
     /// The job's verdict with its reasons (NO JOB without a document).
     public var judgement: JobJudgement {
-        job?.judge(now: generatedAt) ?? JobJudgement(verdict: .noJob, reasons: ["no status document found"])
+        job?.judge(now: generatedAt)
+            ?? JobJudgement(verdict: .noJob, reasons: [noJobReason?.explanation ?? "no status document found"])
     }
 
     /// The codes worth explaining, most specific first: each failed disk's storage error, then the health status
@@ -91,8 +111,16 @@ public struct StatusReport: Sendable {
         let judgement = judgement
         var root: [String: Any] = [
             "schema": Self.schema, "generatedAt": Self.iso(generatedAt), "verdict": judgement.verdict.rawValue,
-            "reasons": judgement.reasons, "exitStatus": Int(judgement.verdict.exitStatus),
+            "reasons": judgement.reasons, "exitStatus": Int(exitStatus),
+            "noJobReason": noJobReason?.rawValue ?? NSNull(),
             "documentAgeSeconds": Self.number(judgement.documentAge.map { $0.rounded() }),
+            "lastSuccessUTC": lastSuccess.map(Self.iso) ?? NSNull(),
+            "machine": machine.map { machine -> [String: Any] in
+                [
+                    "hostname": machine.hostname, "vmId": machine.vmID ?? NSNull(),
+                    "resourceId": machine.resourceID ?? NSNull(),
+                ]
+            } ?? NSNull(),
             "sources": sources.map { source -> [String: Any] in
                 [
                     "name": source.name, "stale": source.isStale(now: generatedAt),
@@ -114,7 +142,7 @@ public struct StatusReport: Sendable {
             // Never an empty document: say what failed, in the same schema.
             let failure: [String: Any] = [
                 "schema": Self.schema, "generatedAt": Self.iso(generatedAt), "verdict": judgement.verdict.rawValue,
-                "exitStatus": Int(judgement.verdict.exitStatus),
+                "exitStatus": Int(exitStatus),
                 "error": "the report could not be encoded as JSON: \(error)",
             ]
             data = (try? JSONSerialization.data(withJSONObject: failure, options: options)) ?? Data("{}".utf8)
@@ -140,6 +168,7 @@ public struct StatusReport: Sendable {
             "message": job.message, "notes": job.notes, "timestamp": value(job.timestamp.map(iso)),
             "commandStartTime": value(job.commandStartTime.map(iso)), "deadline": value(job.deadline.map(iso)),
             "freezeWindowSeconds": number(job.freezeWindowSeconds), "cause": value(cause),
+            "lastSuccessUTC": value(job.lastSuccess.map(iso)),
             "phases": job.phases.map {
                 [
                     "stage": $0.stage.rawValue, "state": $0.state.rawValue,
@@ -173,8 +202,14 @@ public struct StatusReport: Sendable {
         let clock = { (date: Date) in Self.dateTime(date, zone: zone) }
         let judgement = judgement
         lines.append("vmsnap status at \(clock(generatedAt)): \(judgement.verdict.label)")
+        if let machine { lines.append("  machine   \(machine.summary)") }
+        if let lastSuccess {
+            let age = SourceFreshness.age(generatedAt.timeIntervalSince(lastSuccess))
+            lines.append("  last good snapshot \(clock(lastSuccess)), \(age) ago")
+        }
         guard let job else {
             lines.append("no status document found (status blob, status file)")
+            if let reason = noJobReason { lines.append("  why       \(reason.explanation)") }
             lines += sources.map { "  source    \($0.summary(now: generatedAt, zone: zone))" }
             return Redactor.redact(lines.joined(separator: "\n") + "\n")
         }

@@ -23,6 +23,10 @@ public struct DashboardModel: Sendable {
     public var settings: String?
     /// The sequence number of the newest settings file, when there is one.
     public var newestSettingsSequence: Int?
+    /// When the newest good snapshot in the local job history ended.
+    public var journalLastSuccess: Date?
+    /// The local job history (its path and records), for the `i` overlay's recent jobs.
+    public var history: (path: String, contents: JobHistory.Contents)?
     /// The job plan on this machine as `vmsnap config show` prints it, for the settings overlay.
     public var jobPlanText: String?
     /// Whether triggering a snapshot is possible from here (a job source exists and not read-only).
@@ -62,6 +66,11 @@ public struct DashboardModel: Sendable {
         LocalSources.label(&newest, against: candidates, newestSettings: newestSettingsSequence)
         if newest.origin == .statusFile { JobLogFacts.fill(&newest, from: logLines) }
         return newest
+    }
+
+    /// When the newest good snapshot ended: the job history's, or the newest document's `lastSuccessUTC`.
+    public var lastGoodSnapshot: Date? {
+        [journalLastSuccess, blob?.lastSuccess, file?.lastSuccess, live?.lastSuccess].compactMap { $0 }.max()
     }
 
     /// The job's verdict at `now` (NO JOB without a document).

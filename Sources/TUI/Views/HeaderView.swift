@@ -61,10 +61,33 @@ enum HeaderView {
                 row2.append((text, .ok))
             }
         }
+        if let lastGood = lastGoodSnapshotSegment(
+            model, room: width - 2 - DisplayWidth.of(row2.map(\.0).joined()), context: context)
+        {
+            row2.append(lastGood)
+        }
         grid.putSegments(row2, x: 1, y: 2, right: width)
 
         renderTimeline(model, into: &grid, y: 3, width: width, context: context)
         renderCallout(model, into: &grid, y: 4, width: width, context: context)
+    }
+
+    /// A good snapshot older than this is shown as critical (the README's example alert pages at the same age).
+    static let lastGoodCriticalAge: TimeInterval = 26 * 3600
+
+    /// `  last good snapshot 3 h ago`, or the short ` last good 3 h ago` when only that fits in `room` columns;
+    /// nil when no good snapshot is known or neither fits.
+    private static func lastGoodSnapshotSegment(_ model: DashboardModel, room: Int, context: RenderContext)
+        -> (String, CellStyle)?
+    {
+        guard let lastGood = model.lastGoodSnapshot else { return nil }
+        let elapsed = max(0, context.now.timeIntervalSince(lastGood))
+        let age = SourceFreshness.age(elapsed)
+        let style: CellStyle = elapsed > lastGoodCriticalAge ? CellStyle(.critical, .bold) : .muted
+        for text in ["  last good snapshot \(age) ago", " last good \(age) ago"] where DisplayWidth.of(text) <= room {
+            return (text, style)
+        }
+        return nil
     }
 
     static func phaseName(_ stage: JobStage) -> String {

@@ -15,7 +15,7 @@ enum OverlayViews {
         ("w", "wrap long log lines"),
         ("l", "log level filter: all, >= INF, >= WRN, ERR"),
         ("e", "explain the error code in view (meaning and what to do)"),
-        ("i", "the job plan and the newest settings (secrets hidden)"),
+        ("i", "recent jobs, job plan, newest settings (secrets hidden)"),
         ("t", "trigger a snapshot now (asks first; not with --read-only)"),
         ("?", "this help"),
         ("q", "quit"),
@@ -82,14 +82,25 @@ enum OverlayViews {
         }
     }
 
+    /// How many of the newest jobs the `i` overlay lists.
+    static let recentJobs = 5
+
     private static func renderSettings(
         _ model: DashboardModel, into grid: inout CellGrid, body: Rect, context: RenderContext
     ) {
         let rect = Rect(x: body.x + 1, y: body.y, width: body.width - 2, height: body.height)
-        let title = model.jobPlanText == nil ? "Newest settings, redacted" : "Job plan and newest settings, redacted"
+        var title = model.jobPlanText == nil ? "Newest settings, redacted" : "Job plan and newest settings, redacted"
+        if model.history != nil { title = "Recent jobs, " + title.prefix(1).lowercased() + title.dropFirst() }
         grid.box(rect, title: "\(title)  (Esc back)", glyphs: context.glyphs)
         let settings = model.settings ?? "no settings file in the plugin directory"
-        let text = Redactor.redact(model.jobPlanText.map { $0 + "\nNewest settings:\n" + settings } ?? settings)
+        let recent = model.history.map { history in
+            HistoryReport(
+                path: history.path, contents: history.contents, newest: recentJobs, machine: nil,
+                generatedAt: context.now
+            ).text(zone: context.zone) + "\n"
+        }
+        let text = Redactor.redact(
+            (recent ?? "") + (model.jobPlanText.map { $0 + "\nNewest settings:\n" + settings } ?? settings))
         var y = rect.y + 1
         for row in text.split(separator: "\n", omittingEmptySubsequences: false) where y < rect.bottom - 1 {
             grid.putFitted(String(row), x: rect.x + 2, y: y, width: rect.width - 4, glyphs: context.glyphs)

@@ -26,7 +26,7 @@ import Testing
             locations: try locations(statusFile: StatusDocumentFixtures.partialFailure), fetcher: nil)
         #expect(report.judgement.verdict == .failed && report.judgement.verdict.exitStatus == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
-        #expect(json["schema"] as? String == "vmsnap.status/2")
+        #expect(json["schema"] as? String == "vmsnap.status/3")
         #expect(json["verdict"] as? String == "failed")
         let job = try #require(json["job"] as? [String: Any])
         #expect(job["sequenceNumber"] as? Int == 7)

@@ -247,7 +247,7 @@ import Testing
         let options = ["--plugin-dir", directory.path, "--log-dir", directory.path]
         let success = try await BuiltBinary.run(["status", "--once", "--json"] + options)
         #expect(success.status == 0)
-        #expect(success.stdout.contains(#""schema" : "vmsnap.status/2""#))
+        #expect(success.stdout.contains(#""schema" : "vmsnap.status/3""#))
         #expect(success.stdout.contains(#""verdict" : "succeeded""#))
         try StatusDocumentFixtures.data(StatusDocumentFixtures.partialFailure).write(
             to: directory.appendingPathComponent("status/5.status"))

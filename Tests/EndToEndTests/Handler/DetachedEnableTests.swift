@@ -67,7 +67,8 @@ import Testing
         // As the agent runs it: a shell in a process group of its own; it lingers after enable so that the group
         // is alive when it is killed.
         let command =
-            "cd '\(plugin.path)' && ConfigSequenceNumber=2 '\(BuiltBinary.vmsnap.path)' handler enable --freeze off"
+            "cd '\(plugin.path)' && ConfigSequenceNumber=2 VMSNAP_IMDS_ADDRESS=off VMSNAP_METRICS_DIR=off "
+            + "'\(BuiltBinary.vmsnap.path)' handler enable --freeze off"
             + " > '\(output)' 2>&1; sleep 60"
         let group = try ChildProcess.spawn(
             executable: "/bin/sh", arguments: ["-c", command], newProcessGroup: true)

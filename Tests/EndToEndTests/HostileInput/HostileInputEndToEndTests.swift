@@ -42,18 +42,19 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = try await statusOnce(directory, json: true)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect(object["schema"] as? String == "vmsnap.status/2")
+        #expect(object["schema"] as? String == "vmsnap.status/3")
         #expect((object["job"] as? [String: Any])?["status"] as? String == "success")
         #expect(
             try JSONSchemaCheck.problems(in: Data(json.stdout.utf8), schema: "schemas/vmsnap.status.schema.json") == [])
     }
 
-    /// A status file of 8 MiB is refused by its size with an error naming the limit (no document: exit 5).
+    /// A status file of 8 MiB is refused by its size with an error naming the limit (a source that cannot be read and
+    /// no document: exit 7).
     @Test func statusOnceRefusesAHugeDocument() async throws {
         let directory = try pluginDirectory(statusFile: Data(repeating: UInt8(ascii: " "), count: 8 << 20))
         defer { try? FileManager.default.removeItem(at: directory) }
         let text = try await statusOnce(directory)
-        #expect(text.status == 5)
+        #expect(text.status == 7)
         #expect(text.stdout.contains("a status document of at most 4 MiB, found 8388608 bytes"), "\(text.stdout)")
     }
 
