@@ -2,8 +2,11 @@ import Foundation
 
 /// Locates and runs the built `vmsnap` executable for end-to-end tests.
 public enum BuiltBinary {
-    /// The `vmsnap` binary next to the test bundle (`swift build --build-tests` builds it there).
+    /// The `vmsnap` binary next to the test bundle (`swift build --build-tests` builds it there). Every process the
+    /// tests start (and their children) runs with the host snapshot path off (`VMSNAP_WIRESERVER=off`) unless a
+    /// test names a WireServer: a test on an Azure VM must never reach the real one.
     public static var vmsnap: URL {
+        setenv("VMSNAP_WIRESERVER", "off", 0)
         if let explicit = ProcessInfo.processInfo.environment["VMSNAP_BINARY"] {
             return URL(fileURLWithPath: explicit)
         }

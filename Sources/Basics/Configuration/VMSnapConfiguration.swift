@@ -63,6 +63,9 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     public var scriptConfig: String?
     /// vmbackup.conf, when not at its default path.
     public var vmbackupConf: String?
+    /// The WireServer the host snapshot path calls (`http://HOST[:PORT]`), instead of finding out whether this is an
+    /// Azure VM and calling the fixed address.
+    public var wireServer: String?
     /// The keys the file set (the others are defaults), for `config show` and precedence.
     public private(set) var keysSet: Set<String> = []
 
@@ -80,7 +83,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     public static let keys = [
         "pluginDirectory", "logDirectory", "statusBlob", "pollIntervalSeconds", "freezeTimeoutSeconds",
         "mountsToSkip", "theme", "timeZone", "caBundle", "freezeLockWaitSeconds", "expediteRcuDuringFreeze",
-        "scriptConfig", "vmbackupConf",
+        "scriptConfig", "vmbackupConf", "wireServer",
     ]
 
     /// The values used for keys the file leaves out.
@@ -170,6 +173,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         }
         if let value = read("scriptConfig", absolutePath) { configuration.scriptConfig = value }
         if let value = read("vmbackupConf", absolutePath) { configuration.vmbackupConf = value }
+        if let value = read("wireServer", wireServerAddress) { configuration.wireServer = value }
         configuration.keysSet = Set(members.keys).intersection(keys)
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
@@ -197,6 +201,25 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         let text = try node.nonEmptyString()
         guard text.hasPrefix("/") else { throw node.error(expected: "an absolute path", found: "'\(text)'") }
         return text
+    }
+
+    /// `http://HOST[:PORT]` or `https://...`, without path, query or credentials.
+    private static func wireServerAddress(_ node: JSONNode) throws(SettingsError) -> String {
+        let text = try node.nonEmptyString()
+        guard let problem = wireServerProblem(text) else { return text }
+        throw node.error(expected: "http://HOST[:PORT] (the WireServer's address, no path)", found: problem)
+    }
+
+    /// What is wrong with a WireServer address; nil when it is `http(s)://HOST[:PORT]`.
+    public static func wireServerProblem(_ text: String) -> String? {
+        guard let url = URLComponents(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme),
+            let host = url.host, !host.isEmpty
+        else { return "'\(text)' is not an http:// URL with a host" }
+        if url.user != nil || url.password != nil { return "credentials in the URL" }
+        if !(url.path.isEmpty || url.path == "/") || url.query != nil || url.fragment != nil {
+            return "'\(text)' has a path or query"
+        }
+        return nil
     }
 
     private static func statusBlob(_ node: JSONNode) throws(SettingsError) -> StatusBlobSource {

@@ -30,6 +30,8 @@ public struct SnapshotJobOptions: Sendable {
     public var uploadsStatusAndLog = true
     /// The VM's identity (`VMIdentity.current`): a ledger recorded on another VM is forgotten; nil skips the check.
     public var machineIdentity: String?
+    /// Whether and where the host (WireServer) snapshot path may be used.
+    public var hostPath = HostPathOptions.unavailable
 
     public init(
         deadline: Duration = .seconds(240), reportingTime: Duration = .seconds(30),
