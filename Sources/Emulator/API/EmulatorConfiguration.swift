@@ -34,14 +34,19 @@ public struct EmulatorConfiguration: Sendable {
     /// A connection that sends nothing for this long is closed: a request whose head never completes, or an idle
     /// keep-alive connection (half-open requests held every descriptor and blocked valid clients).
     public var idleTimeout: Duration
+    /// The VM the emulator's WireServer backup host service snapshots (presnapshot/dosnapshot); nil: the host
+    /// answers 404 VMNotRegistered.
+    public var hostVM: HostVM?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0,
         accounts: [String: String] = [developmentAccount: developmentKey],
         dataDirectory: String? = nil, faults: [FaultRule] = [], snapshotLimit: Int = 100,
         snapshotMinimumInterval: TimeInterval? = nil, journalCapacity: Int = 10_000,
-        threads: Int = System.coreCount, tls: EmulatorCertificate? = nil, idleTimeout: Duration = .seconds(60)
+        threads: Int = System.coreCount, tls: EmulatorCertificate? = nil, idleTimeout: Duration = .seconds(60),
+        hostVM: HostVM? = nil
     ) {
+        self.hostVM = hostVM
         self.host = host
         self.port = port
         self.accounts = accounts
