@@ -162,7 +162,9 @@ struct HandlerSettingsParser {
         let customNode = publicSettings.member("customSettings") ?? protectedSettings?.member("customSettings")
         if let customNode {
             let text = attempt { () throws(SettingsError) in try customNode.string() } ?? ""
-            if !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { host.custom = CustomSettings(text: text) }
+            if !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                host.custom = CustomSettings(text: text)
+            }
         }
 
         guard problems.isEmpty, let taskID, let command else {

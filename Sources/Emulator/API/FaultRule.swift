@@ -72,7 +72,8 @@ public struct FaultRule: Sendable, Equatable, Codable {
                 throw DecodingError.dataCorruptedError(
                     forKey: .blob, in: c,
                     debugDescription:
-                        "expected a blob only on a dosnapshot rule with the action 'error' (it fails that disk's entry)")
+                        "expected a blob only on a dosnapshot rule with the action 'error' (it fails that disk's entry)"
+                )
             }
         }
     }

@@ -65,7 +65,9 @@ final class HostService: Sendable {
             ],
         ]
         let settings = body["preSnapshotSettings"] as? [[String: Any]] ?? []
-        let adeAsked = settings.contains { ($0["Key"] as? String) == "isVMADEEnabled" && ($0["Value"] as? Bool) == true }
+        let adeAsked = settings.contains {
+            ($0["Key"] as? String) == "isVMADEEnabled" && ($0["Value"] as? Bool) == true
+        }
         if adeAsked {
             let encrypted = vm.diskEncryptionSettings != nil
             answer["isOsDiskADEEncrypted"] = encrypted
@@ -82,7 +84,8 @@ final class HostService: Sendable {
             return Self.error(400, "InvalidRequestBody", "expected diskIds (integers) and snapshotMetadata")
         }
         let instantAccess = body["instantAccessDurationMinutes"] as? Int
-        let chosen: [(Int, HostVM.Disk?)] = ids.isEmpty ? vm.disks.map { ($0.lun, $0) } : ids.map { id in (id, vm.disks.first { $0.lun == id }) }
+        let chosen: [(Int, HostVM.Disk?)] =
+            ids.isEmpty ? vm.disks.map { ($0.lun, $0) } : ids.map { id in (id, vm.disks.first { $0.lun == id }) }
         var headers = HTTPHeaders()
         for entry in metadata {
             if let key = entry["Key"] as? String, let value = entry["Value"] as? String {
@@ -114,7 +117,8 @@ final class HostService: Sendable {
                     let id = UUID().uuidString
                     record.directDriveID = id
                     entries.append([
-                        "isSuccessful": "true", "snapshotUri": "\(blobURL)/snapshots?snapshotId=\(id)", "errorMessage": "",
+                        "isSuccessful": "true", "snapshotUri": "\(blobURL)/snapshots?snapshotId=\(id)",
+                        "errorMessage": "",
                         "statusCode": 200,
                         "ddSnapshotIdentifier": [
                             "creationTime": time, "id": id, "token": Self.token(),
@@ -137,7 +141,10 @@ final class HostService: Sendable {
 
     /// A failed `snapshotInfo` entry.
     private static func failed(_ status: Int, _ message: String) -> [String: Any] {
-        ["isSuccessful": "false", "snapshotUri": NSNull(), "errorMessage": message, "statusCode": status, "ddSnapshotIdentifier": NSNull()]
+        [
+            "isSuccessful": "false", "snapshotUri": NSNull(), "errorMessage": message, "statusCode": status,
+            "ddSnapshotIdentifier": NSNull(),
+        ]
     }
 
     /// A DirectDrive snapshot token: 48 random bytes, base64url.
@@ -149,7 +156,8 @@ final class HostService: Sendable {
 
     /// The host's own error: JSON starting `{ "error"`.
     static func error(_ status: Int, _ code: String, _ message: String) -> ServiceResponse {
-        let text = #"{ "error": { "code": "\#(code)", "message": "\#(message.replacingOccurrences(of: "\"", with: "'"))" } }"#
+        let text =
+            #"{ "error": { "code": "\#(code)", "message": "\#(message.replacingOccurrences(of: "\"", with: "'"))" } }"#
         return ServiceResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(text.utf8))
     }
 

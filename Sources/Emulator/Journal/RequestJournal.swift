@@ -33,7 +33,8 @@ struct RecordedRequest: Sendable {
 
     /// About how many bytes the entry holds.
     var bytes: Int {
-        256 + uri.utf8.count + (body?.utf8.count ?? 0) + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
+        256 + uri.utf8.count + (body?.utf8.count ?? 0)
+            + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
     }
 
     /// The entry tests see: path and headers with signatures redacted.

@@ -63,7 +63,8 @@ struct HostSnapshotEntry: Sendable, Equatable {
         else { return nil }
         var entries: [HostSnapshotEntry] = []
         for item in items {
-            guard case .object(let fields) = item, let success = fields["isSuccessful"], let uri = fields["snapshotUri"],
+            guard case .object(let fields) = item, let success = fields["isSuccessful"],
+                let uri = fields["snapshotUri"],
                 let message = fields["errorMessage"], let status = fields["statusCode"]
             else { break }
             var entry = HostSnapshotEntry(

@@ -17,7 +17,8 @@ public struct HostPathOptions: Sendable {
     }
 
     /// No host path: what a job gets unless its plan finds the WireServer.
-    public static let unavailable = HostPathOptions(wireServer: nil, availability: "no WireServer endpoint is configured")
+    public static let unavailable = HostPathOptions(
+        wireServer: nil, availability: "no WireServer endpoint is configured")
 }
 
 /// Whether this machine is an Azure VM, as far as reaching the WireServer is concerned.

@@ -26,7 +26,8 @@ struct HostRequests: Sendable {
             ("taskId", .string(taskID)), ("snapshotTaskToken", .string(settings.snapshotTaskToken ?? "")),
         ]
         if withSettings {
-            members.append(("preSnapshotSettings", .keyValueList([("isVMADEEnabled", .bool(settings.host.adeEnabled))])))
+            members.append(
+                ("preSnapshotSettings", .keyValueList([("isVMADEEnabled", .bool(settings.host.adeEnabled))])))
         }
         return HostJSON.object(members).text
     }
@@ -49,7 +50,8 @@ struct HostRequests: Sendable {
             values.append(("isOsDiskADEEncrypted", .bool(encryption.osDiskEncrypted)))
             values.append(("areDataDisksADEEncrypted", .bool(encryption.dataDisksEncrypted)))
             if !encryption.settings.isEmpty {
-                metadata.append(("DiskEncryptionSettings", .string(redacting ? Redactor.placeholder : encryption.settings)))
+                metadata.append(
+                    ("DiskEncryptionSettings", .string(redacting ? Redactor.placeholder : encryption.settings)))
             }
         }
         var members: [(String, HostJSON)] = [

@@ -140,10 +140,15 @@ enum HostOutcome {
             return (final, final, message)
         }
         if !failed.isEmpty && code == .success {
-            return (.snapshotFailed, .someSnapshotsFailed, "\(failed.count) of \(disks.count) host snapshot(s) failed: \(details)")
+            return (
+                .snapshotFailed, .someSnapshotsFailed,
+                "\(failed.count) of \(disks.count) host snapshot(s) failed: \(details)"
+            )
         }
         if code == .error { return (code, code, "snapshots taken by the host, but thawing reported a problem") }
-        if code != .success { return (code, code, "\(failed.count) of \(disks.count) host snapshot(s) failed: \(details)") }
+        if code != .success {
+            return (code, code, "\(failed.count) of \(disks.count) host snapshot(s) failed: \(details)")
+        }
         return nil
     }
 

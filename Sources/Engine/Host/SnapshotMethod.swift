@@ -29,7 +29,8 @@ public enum SnapshotMethodReason: Sendable, Equatable, Codable, CustomStringConv
         case .byDefault: "default"
         case .vmbackupConf: "configured in vmbackup.conf SnapshotMethod"
         case .customSettings: "configured by customSettings.takeSnapshotFrom"
-        case .writeAcceleratedLUN(let lun): "forced: Write Accelerated disk at LUN \(lun) (customSettings.waDiskLunList)"
+        case .writeAcceleratedLUN(let lun):
+            "forced: Write Accelerated disk at LUN \(lun) (customSettings.waDiskLunList)"
         case .forcedByDiskType(let flag): "forced by disk type: includedDisks.\(flag)"
         case .subsetWithoutLUNs: "some disks excluded without a LUN list: the host cannot take a subset"
         }
@@ -62,14 +63,17 @@ public struct SnapshotMethodChoice: Sendable, Equatable, Codable {
         if let custom = host.custom {
             if custom.isObject, let takeFrom = custom.takeSnapshotFrom {
                 if let configuredMethod {
-                    choice = SnapshotMethodChoice(SnapshotMethod(rawValue: configuredMethod) ?? .firstHostThenGuest, .vmbackupConf)
+                    choice = SnapshotMethodChoice(
+                        SnapshotMethod(rawValue: configuredMethod) ?? .firstHostThenGuest, .vmbackupConf)
                 } else {
-                    choice = SnapshotMethodChoice(SnapshotMethod(rawValue: takeFrom) ?? .firstHostThenGuest, .customSettings)
+                    choice = SnapshotMethodChoice(
+                        SnapshotMethod(rawValue: takeFrom) ?? .firstHostThenGuest, .customSettings)
                 }
                 readsCustomFields = custom.isManagedVM != nil
             }
         } else if let configuredMethod {
-            choice = SnapshotMethodChoice(SnapshotMethod(rawValue: configuredMethod) ?? .firstHostThenGuest, .vmbackupConf)
+            choice = SnapshotMethodChoice(
+                SnapshotMethod(rawValue: configuredMethod) ?? .firstHostThenGuest, .vmbackupConf)
         }
         if readsCustomFields, let lun = host.custom?.writeAcceleratedLUNs.first(where: diskIDs.contains) {
             choice = SnapshotMethodChoice(.onlyHost, .writeAcceleratedLUN(lun))

@@ -57,7 +57,8 @@ public struct WireServerClient: Sendable {
         }
         let status = response.status
         if status == 200 || status == 201 {
-            return Answer(code: response.body.isEmpty ? .emptyBody : HostStatusCode(rawValue: status), body: response.body)
+            return Answer(
+                code: response.body.isEmpty ? .emptyBody : HostStatusCode(rawValue: status), body: response.body)
         }
         if status == 500 && call == .dosnapshot && !response.body.starts(with: Data(#"{ "error""#.utf8)) {
             return Answer(code: .remoteServerError, body: response.body)

@@ -90,7 +90,8 @@ public struct JobReport: Sendable, Equatable {
         for case let (key, duration?) in timings { telemetry.append((key, Self.timedelta(duration))) }
         var hostParts = ["snapshotCreator=\(snapshotCreator.creator), "]
         for case let (key, code?) in [
-            ("hostStatusCodePreSnapshot", hostStatusCodePreSnapshot), ("hostStatusCodeDoSnapshot", hostStatusCodeDoSnapshot),
+            ("hostStatusCodePreSnapshot", hostStatusCodePreSnapshot),
+            ("hostStatusCodeDoSnapshot", hostStatusCodeDoSnapshot),
         ] {
             telemetry.append((key, code.description))
             hostParts.append("\(key)=\(code), ")

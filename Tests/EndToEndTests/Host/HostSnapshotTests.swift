@@ -181,7 +181,9 @@ import Testing
         let scenario = try await SnapshotScenario.start(disks: 3)
         defer { Task { try await scenario.stop() } }
         scenario.registerHostVM(directDrive: [1])
-        let settings = try scenario.writeHostSettingsFile(flags: ["isAnyDirectDriveDiskIncluded": true, "instantAccessDurationMinutes": 60])
+        let settings = try scenario.writeHostSettingsFile(flags: [
+            "isAnyDirectDriveDiskIncluded": true, "instantAccessDurationMinutes": 60,
+        ])
         let (output, document, log) = try run(scenario, settings: settings)
         #expect(output.status == 0, "\(output.stdout)")
         let directDrive = try #require(document.status.snapshotInfo.first { $0.directDriveSnapshotIdentifier != nil })
@@ -256,7 +258,9 @@ import Testing
     }
 
     @Test func oneHostDiskFailingIsAPartialFailure() async throws {
-        let cases: [(String, Int, String, Int)] = [("InternalError", 500, "76", 761), ("SnapshotCountExceeded", 409, "85", 85)]
+        let cases: [(String, Int, String, Int)] = [
+            ("InternalError", 500, "76", 761), ("SnapshotCountExceeded", 409, "85", 85),
+        ]
         for (errorCode, status, code, health) in cases {
             let scenario = try await SnapshotScenario.start(disks: 3)
             defer { Task { try await scenario.stop() } }
