@@ -95,6 +95,8 @@ final class RequestJournal: Sendable {
             if lower == "authorization", let colon = safe.lastIndex(of: ":") {
                 safe = String(safe[...colon]) + Redactor.placeholder
             }
+            // Azure Disk Encryption's key reference rides on snapshot requests: never shown.
+            if lower == "x-ms-meta-diskencryptionsettings" { safe = Redactor.placeholder }
             result[lower] = result[lower].map { "\($0), \(safe)" } ?? safe
         }
         return result

@@ -132,7 +132,10 @@ public struct JobResult: Sendable, Codable, Equatable {
     /// The job's verdict in the vocabulary every output shares: a success code with a failed disk is a warning, a
     /// success whose status never reached the status blob too (the backup service will not see it).
     public var verdict: Verdict {
-        guard code.isSuccess, healthStatusCode.isSuccess || healthStatusCode == code else { return .failed }
+        guard code.isSuccess else { return .failed }
+        // A crash-consistent snapshot after a failed freeze keeps the freeze's code as its health code.
+        if healthStatusCode.failingStage == .freeze { return .warning }
+        guard healthStatusCode.isSuccess || healthStatusCode == code else { return .failed }
         if disks.contains(where: { $0.state == .failed }) || statusDelivery == .failed { return .warning }
         return .succeeded
     }

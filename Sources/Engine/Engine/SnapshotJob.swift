@@ -309,6 +309,7 @@ public final class SnapshotJob: Sendable {
         case (.firstHostThenGuest?, let host?) where probe?.succeeded == true:
             try await frozen(until: deadline) { await self.snapshotOnHost(host, until: $0) }
         case (.firstGuestThenHost?, let host?):
+            await readEncryptionSettings(until: deadline)
             try await frozen(until: deadline) { await self.snapshotDisks(until: $0) }
             let disks = live.withLock { $0.disks }
             guard !disks.contains(where: { $0.state == .succeeded }) else { return }
@@ -319,6 +320,7 @@ public final class SnapshotJob: Sendable {
             if choice?.method == .firstHostThenGuest, let code = probe?.code {
                 logger.warning("presnapshot answered \(code): the guest takes the snapshots")
             }
+            await readEncryptionSettings(until: deadline)
             try await frozen(until: deadline) { await self.snapshotDisks(until: $0) }
         }
     }
@@ -328,7 +330,19 @@ public final class SnapshotJob: Sendable {
         until deadline: ContinuousClock.Instant, _ snapshot: (ContinuousClock.Instant) async -> Void
     ) async throws(JobFailure) {
         let freezeStarted = ContinuousClock.now
-        let frozen = try await freeze()
+        let frozen: (any FrozenFilesystems)?
+        do throws(JobFailure) {
+            frozen = try await freeze()
+        } catch {
+            guard crashConsistentSnapshotAllowed else { throw error }
+            logger.warning(
+                "freezing failed (code \(error.code)): taking a crash-consistent snapshot, as customSettings allow for a single-disk managed VM on a retry"
+            )
+            findings.withLock { $0.crashConsistentAfter = error }
+            await snapshot(deadline)
+            skip(.thaw, "nothing was frozen (freezing failed: crash-consistent snapshot)")
+            return
+        }
         var snapshotDeadline = deadline
         if let frozen {
             // The guard's deadline runs from before the first FIFREEZE (after its wait for the freeze lock): every
@@ -348,10 +362,43 @@ public final class SnapshotJob: Sendable {
 
     // MARK: - Host path
 
+    /// customSettings allow a crash-consistent snapshot after a failed freeze: a managed VM
+    /// (`isManagedVm`), `canTakeCrashConsistentSnapshot`, a retry (`backupRetryCount` > 0) and exactly one disk.
+    private var crashConsistentSnapshotAllowed: Bool {
+        guard let custom = settings.host.custom, custom.isObject else { return false }
+        return custom.isManagedVM == true && custom.canTakeCrashConsistentSnapshot && custom.backupRetryCount > 0
+            && HostRequests.diskIDs(settings).count == 1
+    }
+
     /// What the job knows about the host path.
     private struct HostState {
         var choice: SnapshotMethodChoice?
         var probe: HostSnapshotter.Probe?
+        /// ADE on the guest path: each disk's DiskEncryptionSettings by blob URI (non-empty values only).
+        var guestEncryption: [String: String] = [:]
+    }
+
+    /// ADE on the guest path, before freezing: each disk's `x-ms-meta-DiskEncryptionSettings`, kept by blob (a disk
+    /// whose GET fails gets none; no other disk's value shifts onto it). The values are never logged.
+    private func readEncryptionSettings(until deadline: ContinuousClock.Instant) async {
+        guard settings.host.adeEnabled, !settings.disks.isEmpty else { return }
+        let timeout = max(.milliseconds(1), min(.seconds(10), deadline - .now))
+        let found = await withTaskGroup(of: (String, String?).self) { group in
+            for uri in settings.disks {
+                group.addTask { [client] in
+                    let response = try? await client.metadata(uri, timeout: timeout)
+                    let value = response.flatMap { $0.isSuccess ? $0.header("x-ms-meta-DiskEncryptionSettings") : nil }
+                    return (uri.blobURI, value)
+                }
+            }
+            var found: [String: String] = [:]
+            for await (blob, value) in group { if let value, !value.isEmpty { found[blob] = value } }
+            return found
+        }
+        hostState.withLock { $0.guestEncryption = found }
+        logger.info(
+            "ADE: DiskEncryptionSettings read for \(found.count) of \(settings.disks.count) disk(s) (carried onto their snapshots)"
+        )
     }
 
     /// The presnapshot probe, before anything is frozen: for firstHostThenGuest it decides the path; otherwise it
@@ -453,13 +500,18 @@ public final class SnapshotJob: Sendable {
         let snapshotter = DiskSnapshotter(
             client: client, metadata: settings.backupMetadata, retry: options.retry, logger: logger)
         let limit = max(1, options.snapshotConcurrency ?? settings.disks.count)
+        let encryption = hostState.withLock { $0.guestEncryption }
         let clientFailure = await withTaskGroup(of: Bool.self) { group in
             var refused = false
             for (index, uri) in settings.disks.enumerated() {
                 if index >= limit, let done = await group.next() { refused = refused || done }
                 group.addTask {
-                    let (_, clientFailure) = await snapshotter.snapshot(uri, index: index, until: deadline) {
-                        progress in
+                    let extra = encryption[uri.blobURI].map {
+                        [MetadataEntry(key: "DiskEncryptionSettings", value: $0)]
+                    }
+                    let (_, clientFailure) = await snapshotter.snapshot(
+                        uri, index: index, extraMetadata: extra ?? [], until: deadline
+                    ) { progress in
                         self.continuation.yield(.disk(progress, at: Date()))
                         self.update(stageChanged: false) { $0.disks[index] = progress }
                     }
@@ -479,6 +531,18 @@ public final class SnapshotJob: Sendable {
 
     private func outcome(preScript: ScriptOutcome) -> Terminal {
         let report = live.withLock { $0 }
+        if let freezeFailure = findings.withLock({ $0.crashConsistentAfter }) {
+            // Exactly one snapshot, and it succeeded: code 1 with the freeze error kept as the health code.
+            guard report.disks.count == 1, report.disks[0].state == .succeeded else {
+                return Terminal(
+                    code: freezeFailure.code, health: freezeFailure.code,
+                    message: "\(freezeFailure.message); the crash-consistent snapshot failed too")
+            }
+            update { $0.consistency = .crashConsistentFallback }
+            return Terminal(
+                code: .success, health: freezeFailure.code,
+                message: "1 disk snapshot taken (crash-consistent: \(freezeFailure.message))")
+        }
         if report.snapshotCreator == .host {
             if let failed = HostOutcome.classify(
                 report.disks, thawProblem: findings.withLock { $0.thawProblem },
@@ -584,6 +648,8 @@ public final class SnapshotJob: Sendable {
 
     /// What the snapshot phase found beyond the disks' progress.
     private struct Findings {
+        /// The freeze failure a crash-consistent snapshot was taken after.
+        var crashConsistentAfter: JobFailure?
         var thawProblem = false
         var clientRefused = false
         var freezeWindow: Duration?

@@ -6,6 +6,8 @@ public struct JobReport: Sendable, Equatable {
     /// How consistent the snapshot is (reported as `snapshotConsistency` / `consistencyType`).
     public enum Consistency: String, Sendable, Codable {
         case none, fileSystem = "filesystem", application = "application"
+        /// Taken after a failed freeze, as customSettings allow for a single-disk managed VM on a retry.
+        case crashConsistentFallback = "crashConsistent"
 
         /// The number the peer's `snapshotConsistency` field uses.
         var number: Int {
@@ -13,6 +15,7 @@ public struct JobReport: Sendable, Equatable {
             case .none: 0
             case .fileSystem: 1
             case .application: 2
+            case .crashConsistentFallback: 3
             }
         }
     }

@@ -252,3 +252,55 @@ import Testing
         #expect(document.status.progress?.finished == true)
     }
 }
+
+/// The crash-consistent snapshot after a failed freeze (a real guard failing to open a mount that is not there).
+@Suite struct CrashConsistentFallbackTests {
+    func job(_ scenario: SnapshotScenario, custom: [String: Any], disks: Int) throws -> SnapshotJob {
+        var options = scenario.options()
+        options.freezer = GuardedFreezer(
+            mounts: ["/nonexistent-vmsnap-mount-\(UUID().uuidString)"], guardExecutable: BuiltBinary.vmsnap.path,
+            lockPath: scenario.directory.appendingPathComponent("SafeFreezeLockFile").path)
+        var settings = try scenario.settings()
+        let text = String(
+            decoding: try JSONSerialization.data(withJSONObject: custom, options: [.sortedKeys]), as: UTF8.self)
+        settings.host.custom = CustomSettings(text: text)
+        settings.dataDiskLUNs = Array(0..<(disks - 1))
+        settings.osDiskIncluded = true
+        return SnapshotJob(settings: settings, options: options)
+    }
+
+    static var allowing: [String: Any] {
+        [
+            "takeSnapshotFrom": "onlyGuest", "isManagedVm": true, "canTakeCrashConsistentSnapshot": true,
+            "backupRetryCount": 1,
+        ]
+    }
+
+    @Test func aSingleDiskManagedVMOnARetryGetsACrashConsistentSnapshot() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        let result = try await job(scenario, custom: Self.allowing, disks: 1).run()
+        #expect(result.code == 1, "\(result.message)")
+        #expect((121...124).contains(result.healthStatusCode.rawValue))
+        #expect(result.status == .success)
+        #expect(result.verdict == .warning)
+        let document = try #require(try scenario.statusDocument())
+        #expect(document.status.telemetryData.contains { $0.key == "consistencyType" && $0.value == "crashConsistent" })
+        #expect(document.status.formattedMessage.message.contains(#""snapshotConsistency":3"#))
+        #expect(document.status.vmHealthInfo.vmHealthStatusCode == result.healthStatusCode.rawValue)
+        #expect(scenario.emulator.snapshots(container: "vhds", blob: "disk0").count == 1)
+    }
+
+    @Test(arguments: ["backupRetryCount", "canTakeCrashConsistentSnapshot", "isManagedVm", "two disks"])
+    func otherwiseTheFreezeFailureStands(missing: String) async throws {
+        let disks = missing == "two disks" ? 2 : 1
+        let scenario = try await SnapshotScenario.start(disks: disks)
+        defer { Task { try await scenario.stop() } }
+        var custom = Self.allowing
+        if missing != "two disks" { custom[missing] = missing == "backupRetryCount" ? 0 : false }
+        let result = try await job(scenario, custom: custom, disks: disks).run()
+        #expect((121...124).contains(result.code.rawValue), "\(result.message)")
+        #expect(result.status == .error)
+        #expect(scenario.emulator.snapshots(container: "vhds", blob: "disk0").isEmpty)
+    }
+}

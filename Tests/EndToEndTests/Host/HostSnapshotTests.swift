@@ -310,4 +310,52 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("needs the host, but the host path is not attempted"))
     }
+
+    static let encryptionSettings = "DES-kek-ref-0123456789abcdefABCDEF0123456789"
+
+    @Test func adeOnTheHostPathCarriesDiskEncryptionSettingsOntoEverySnapshot() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 2)
+        defer { Task { try await scenario.stop() } }
+        scenario.registerHostVM(diskEncryptionSettings: Self.encryptionSettings)
+        let settings = try scenario.writeHostSettingsFile(flags: ["isVMADEEnabled": true])
+        let (output, document, log) = try run(scenario, settings: settings)
+        #expect(output.status == 0, "\(output.stdout)")
+        #expect(telemetry(document, "snapshotCreator") == "backupHostService")
+        let snapshots = scenario.emulator.hostSnapshots()
+        #expect(snapshots.count == 2)
+        for record in snapshots {
+            let metadata = scenario.emulator.blobMetadata(
+                container: "vhds", blob: record.blob, snapshot: record.snapshotTime)
+            #expect(metadata?["DiskEncryptionSettings"] == Self.encryptionSettings)
+            #expect(metadata?["BackupJob"] == "job-42")
+        }
+        #expect(
+            scenario.hostCalls().last?.body?.contains(#"{"Key":"DiskEncryptionSettings","Value":"REDACTED"}"#) == true)
+        #expect(log.contains("DiskEncryptionSettings \(Self.encryptionSettings.count) characters"))
+        try expectNoSecrets(scenario, output, log, tokens: [Self.encryptionSettings])
+    }
+
+    @Test func adeOnTheGuestPathKeepsEachDisksDiskEncryptionSettings() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 3)
+        defer { Task { try await scenario.stop() } }
+        // disk0 and disk2 are encrypted, each with its own reference; disk1 has none.
+        let values = [0: Self.encryptionSettings + "-0", 2: Self.encryptionSettings + "-2"]
+        for (index, value) in values {
+            scenario.emulator.createPageBlob(
+                container: "vhds", blob: "disk\(index)", size: 1 << 20, metadata: ["DiskEncryptionSettings": value])
+        }
+        let settings = try scenario.writeHostSettingsFile(
+            flags: ["isVMADEEnabled": true], customSettings: ["takeSnapshotFrom": "onlyGuest", "isManagedVm": true])
+        let (output, document, log) = try run(scenario, settings: settings)
+        #expect(output.status == 0, "\(output.stdout)")
+        #expect(telemetry(document, "snapshotCreator") == "guestExtension")
+        for index in 0..<3 {
+            let time = try #require(scenario.emulator.snapshots(container: "vhds", blob: "disk\(index)").last)
+            let metadata = scenario.emulator.blobMetadata(container: "vhds", blob: "disk\(index)", snapshot: time)
+            #expect(metadata?["DiskEncryptionSettings"] == values[index], "disk\(index)")
+            #expect(metadata?["BackupJob"] == "job-42", "disk\(index)")
+        }
+        #expect(log.contains("ADE: DiskEncryptionSettings read for 2 of 3 disk(s)"))
+        try expectNoSecrets(scenario, output, log, tokens: Array(values.values))
+    }
 }
