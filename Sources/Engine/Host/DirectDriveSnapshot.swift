@@ -14,6 +14,14 @@ public struct DirectDriveSnapshot: Sendable, Codable, Equatable {
     /// Always `REDACTED` when the host gave one.
     public var token: String?
 
+    /// A snapshot as a status document names it (the token already masked or absent).
+    public init(id: String, creationTime: String, token: String?) {
+        self.id = id
+        self.creationTime = creationTime
+        creationMilliseconds = Self.milliseconds(creationTime)
+        self.token = token
+    }
+
     init(_ fields: [String: JSONValue]) {
         func text(_ key: String) -> String? {
             if case .string(let value) = fields[key] { return value }

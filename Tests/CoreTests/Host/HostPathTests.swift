@@ -237,7 +237,8 @@ import Testing
         defer { Task { try await scenario.stop() } }
         scenario.registerHostVM()
         scenario.emulator.setFaults([FaultRule(operation: .dosnapshot, action: .neverAnswer)])
-        var options = scenario.options(deadline: .seconds(4))
+        // Room for the stages before the snapshot on a loaded machine: the dosnapshot times out at the deadline.
+        var options = scenario.options(deadline: .seconds(8))
         options.hostPath = HostPathOptions(
             wireServer: WireServerClient(address: scenario.emulator.wireServerURL), availability: "test")
         var settings = try scenario.settings()

@@ -21,6 +21,19 @@ import Testing
         return (output, document, log)
     }
 
+    /// `status --once` (text, then JSON checked against its schema) on the scenario's status blob.
+    func statusOnce(_ scenario: SnapshotScenario) throws -> (text: String, json: String) {
+        let poll = scenario.fixture.sasURI(blob: SnapshotScenario.statusBlob, permissions: "r")
+        let arguments = [
+            "status", "--once", "--status-blob", poll, "--plugin-dir", "/nonexistent", "--log-dir",
+            scenario.logDirectory,
+        ]
+        let text = try BuiltBinary.run(arguments).stdout
+        let json = try BuiltBinary.run(arguments + ["--json"]).stdout
+        #expect(try JSONSchemaCheck.problems(in: Data(json.utf8), schema: "schemas/vmsnap.status.schema.json") == [])
+        return (text, json)
+    }
+
     func telemetry(_ document: StatusBlobDocument, _ key: String) -> String? {
         document.status.telemetryData.first { $0.key == key }?.value
     }
@@ -79,7 +92,12 @@ import Testing
         // vmsnap's reader reads the host path's document back.
         let report = try StatusDocumentReader.read(Data(rawStatus.utf8), origin: .statusBlob, source: "status blob")
         #expect(report.disks.count == 3 && report.disks.allSatisfy { $0.progress.state == .succeeded })
-        try expectNoSecrets(scenario, output, log)
+        #expect(report.disks.allSatisfy { $0.progress.path == .host })
+        let status = try statusOnce(scenario)
+        #expect(status.text.contains("via host"))
+        #expect(status.text.contains("snapshot method firstHostThenGuest (default)"))
+        #expect(status.text.contains("hostStatusCodeDoSnapshot 200"))
+        try expectNoSecrets(scenario, output, log + status.text + status.json)
     }
 
     @Test func onlyGuestFromCustomSettingsNeverCallsTheHost() async throws {
@@ -203,7 +221,12 @@ import Testing
         // The token reaches the backup service through the status blob's snapshotInfo, nowhere else.
         #expect(document.status.progress.map { String(describing: $0) }?.contains(token) == false)
         #expect(log.contains("DirectDrive snapshot \(record.directDriveID ?? "?")"))
-        try expectNoSecrets(scenario, output, log, tokens: [token])
+        let status = try statusOnce(scenario)
+        #expect(status.text.contains("DirectDrive snapshot \(record.directDriveID ?? "?")"))
+        #expect(
+            status.text.contains(
+                "snapshot method onlyHost (forced by disk type: includedDisks.isAnyDirectDriveDiskIncluded)"))
+        try expectNoSecrets(scenario, output, log + status.text + status.json, tokens: [token])
     }
 
     @Test func aFailedPresnapshotFallsBackToTheGuest() async throws {
@@ -253,6 +276,9 @@ import Testing
             #expect(document.status.status == "error", "\(rule): the peer reports all-failed as success")
             #expect(document.status.progress?.finished == true)
             #expect(telemetry(document, "hostStatusCodeDoSnapshot") == hostCode, "\(rule)")
+            if code == 556 {
+                #expect(try statusOnce(scenario).text.contains("backup host service is not running"))
+            }
             #expect(scenario.guestSnapshotRequests().isEmpty, "\(rule): a failed dosnapshot fell back to the guest")
         }
     }
