@@ -101,6 +101,28 @@ extension EmulatorConfiguration {
     }
 }
 
+extension EmulatorConfiguration {
+    /// Reads a host VM file (`HostVM`'s JSON form); the error names the file, the field and what was expected.
+    public static func loadHostVM(path: String) throws(EmulatorConfigurationError) -> HostVM {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+        do {
+            return try JSONDecoder().decode(HostVM.self, from: data)
+        } catch let error as DecodingError {
+            throw .invalid(
+                path: path, field: BlobStore.describe(error),
+                expected:
+                    "{\"disks\": [{\"lun\": -1 to 63, \"container\": ..., \"blob\": ..., \"directDrive\": false}]}")
+        } catch {
+            throw .invalid(path: path, field: "$", expected: "JSON")
+        }
+    }
+}
+
 /// A bad emulator input file; the message names the file, the JSON path and what was expected.
 public enum EmulatorConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
