@@ -26,6 +26,28 @@ import Testing
         return nil
     }
 
+    @Test func demoHostPathJobShowsItsDisksViaHost() throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try TmuxSession(
+            command: wrapped("'\(BuiltBinary.vmsnap.path)' demo --disks 2 --host", in: directory), width: 140,
+            height: 30, environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "TMPDIR": directory.path])
+        defer { session.kill() }
+        #expect(session.wait(for: "previous job").met)
+        try session.send("t")
+        #expect(session.wait(for: "[y] yes").met)
+        try session.send("y")
+        let finished = session.wait(timeout: 30) { screen in
+            screen.joined(separator: "\n").contains("snapshot finished: SUCCEEDED")
+        }
+        let text = finished.screen.joined(separator: "\n")
+        #expect(finished.met, "the triggered host-path job finishes:\n\(text)")
+        let diskRows = finished.screen.filter { $0.contains(".vhd") && !$0.contains("http") }
+        #expect(diskRows.count == 2 && diskRows.allSatisfy { $0.contains("via host") }, "\(diskRows)")
+        try session.send("q")
+        #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n")
+    }
+
     @Test func demoTriggerWithConfirmationEveryDiskDoneHelpResizeQuit() throws {
         let directory = try workDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
