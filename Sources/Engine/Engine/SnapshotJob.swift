@@ -550,6 +550,11 @@ public final class SnapshotJob: Sendable {
             {
                 return Terminal(code: failed.code, health: failed.health, message: failed.message)
             }
+        } else if report.disks.isEmpty {
+            // No blobSASUri, and the host did not take the snapshots (its probe failed).
+            return Terminal(
+                code: .snapshotFailed, health: .snapshotFailed,
+                message: "no disk was snapshotted: the settings list no blobSASUri and the host path was not taken")
         } else if let failed = SnapshotOutcome.classify(
             report.disks, clientFailure: findings.withLock { $0.clientRefused })
         {

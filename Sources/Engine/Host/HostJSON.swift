@@ -3,7 +3,7 @@ import Foundation
 
 /// A JSON document written as the peer writes a host call's body: keys in the given order, separators `", "` and
 /// `": "`, ASCII only (other characters escaped `\uXXXX`).
-indirect enum HostJSON: Sendable, Equatable {
+indirect enum HostJSON: Sendable {
     case object([(String, HostJSON)])
     case array([HostJSON])
     case string(String)
@@ -13,8 +13,6 @@ indirect enum HostJSON: Sendable, Equatable {
     case null
     /// A value from the settings, passed through unchanged (object keys sorted).
     case value(JSONValue)
-
-    static func == (lhs: HostJSON, rhs: HostJSON) -> Bool { lhs.text == rhs.text }
 
     /// `[{"Key": k, "Value": v}, ...]`.
     static func keyValueList(_ pairs: [(String, HostJSON)]) -> HostJSON {

@@ -254,6 +254,22 @@ import Testing
     }
 }
 
+extension HostJobTests {
+    @Test func withoutBlobSASUrisAFailedProbeLeavesNothingToSnapshot() async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        defer { Task { try await scenario.stop() } }
+        scenario.registerHostVM()
+        scenario.emulator.setFaults([FaultRule(operation: .presnapshot, action: .emptyBody)])
+        var options = scenario.options()
+        options.hostPath = HostPathOptions(
+            wireServer: WireServerClient(address: scenario.emulator.wireServerURL), availability: "test")
+        let result = await SnapshotJob(settings: try scenario.settings(disks: []), options: options).run()
+        #expect(result.code == 76, "\(result.message)")
+        #expect(result.message.contains("no blobSASUri"))
+        #expect(scenario.emulator.hostSnapshots().isEmpty)
+    }
+}
+
 /// The crash-consistent snapshot after a failed freeze (a real guard failing to open a mount that is not there).
 @Suite struct CrashConsistentFallbackTests {
     func job(_ scenario: SnapshotScenario, custom: [String: Any], disks: Int) throws -> SnapshotJob {
