@@ -173,6 +173,9 @@ import Testing
         #expect(plan.wireServer.value == nil)
         #expect(plan.wireServerReason.contains("off Azure: no Azure asset tag in DMI"))
         #expect(plan.options().hostPath.wireServer == nil)
+        #expect(plan.text().contains("wireServer"))
+        #expect(plan.text().contains("none: off Azure"))
+        #expect(plan.text().contains("snapshotMethod"))
     }
 
     @Test func theAzureAssetTagOrTheAgentsEndpointFileMeanTheFixedAddress() throws {
