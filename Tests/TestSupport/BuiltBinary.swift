@@ -6,7 +6,7 @@ public enum BuiltBinary {
     /// tests start (and their children) runs with the host snapshot path off (`VMSNAP_WIRESERVER=off`) unless a
     /// test names a WireServer: a test on an Azure VM must never reach the real one.
     public static var vmsnap: URL {
-        setenv("VMSNAP_WIRESERVER", "off", 0)
+        _ = hostPathOff
         if let explicit = ProcessInfo.processInfo.environment["VMSNAP_BINARY"] {
             return URL(fileURLWithPath: explicit)
         }
@@ -19,6 +19,9 @@ public enum BuiltBinary {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
             ".build/debug/vmsnap")
     }
+
+    /// Sets `VMSNAP_WIRESERVER=off` in this process's environment, once (unless a test run set it already).
+    private static let hostPathOff: Void = { setenv("VMSNAP_WIRESERVER", "off", 0) }()
 
     /// The package's root folder (where Package.swift is).
     public static var packageRoot: URL {
