@@ -2,8 +2,11 @@ import Foundation
 
 /// Locates and runs the built `vmsnap` executable for end-to-end tests.
 public enum BuiltBinary {
-    /// The `vmsnap` binary next to the test bundle (`swift build --build-tests` builds it there).
+    /// The `vmsnap` binary next to the test bundle (`swift build --build-tests` builds it there). Every process the
+    /// tests start (and their children) runs with the host snapshot path off (`VMSNAP_WIRESERVER=off`) unless a
+    /// test names a WireServer: a test on an Azure VM must never reach the real one.
     public static var vmsnap: URL {
+        _ = hostPathOff
         if let explicit = ProcessInfo.processInfo.environment["VMSNAP_BINARY"] {
             return URL(fileURLWithPath: explicit)
         }
@@ -16,6 +19,9 @@ public enum BuiltBinary {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
             ".build/debug/vmsnap")
     }
+
+    /// Sets `VMSNAP_WIRESERVER=off` in this process's environment, once (unless a test run set it already).
+    private static let hostPathOff: Void = { setenv("VMSNAP_WIRESERVER", "off", 0) }()
 
     /// The package's root folder (where Package.swift is).
     public static var packageRoot: URL {

@@ -64,6 +64,8 @@ public struct PlanFixture: Sendable {
         sources.mountInfoPath = url("mountinfo").path
         sources.sysfsRoot = url("sys").path
         sources.resourceDiskLinks = []
+        sources.agentEndpointFile = url("WireServerEndpoint").path
+        sources.environment = [:]
         return sources
     }
 

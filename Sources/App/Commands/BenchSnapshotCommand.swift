@@ -15,16 +15,21 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
             spans the pre-connect stage. The emulator adds --latency-ms to every request. With --tls it serves \
             https with a throw-away certificate that the client verifies (given as its CA bundle). Also printed: \
             requests per job, where each new connection's time went (DNS, TCP, TLS, first byte, from libcurl's \
-            timing info), and the CPU the job took (the process's, less the emulator's threads).
+            timing info), and the CPU the job took (the process's, less the emulator's threads). With --host the \
+            host takes the snapshots: the emulator also plays the WireServer's backup host service, the job asks \
+            presnapshot before the pre-connect and one dosnapshot for every disk (the snapshot phase).
             """)
 
     @Option(help: "Disks per job.") var disks = 16
     @Option(help: "Latency the emulator adds to every request, in milliseconds.") var latencyMs = 0
     @Option(help: "Measured runs (after one warm-up run).") var runs = 10
     @Flag(help: "Serve and verify https (a throw-away certificate, trusted as the client's CA bundle).") var tls = false
+    @Flag(help: "Snapshot on the host path (presnapshot, then one dosnapshot) against the emulator's WireServer.")
+    var host = false
     @Flag(help: "Print the figures as one JSON object.") var json = false
 
     func validate() throws {
+        if host && tls { throw ValidationError("--host calls the WireServer over plain http: leave out --tls") }
         guard (1...JobSettings.maximumDisks).contains(disks) else {
             throw ValidationError("--disks must be 1...\(JobSettings.maximumDisks)")
         }
@@ -78,12 +83,20 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
         for index in 0..<disks {
             emulator.createPageBlob(container: "vhds", blob: "disk\(index)", size: 1 << 20, metadata: [:])
         }
+        if host {
+            emulator.setHostVM(
+                HostVM(disks: (0..<disks).map { HostVM.Disk(lun: $0 - 1, container: "vhds", blob: "disk\($0)") }))
+        }
         var figures: [RunFigures] = []
         for run in 0...runs {
             let settings = try writeSettings(emulator, into: directory.appendingPathComponent("run\(run)"))
-            let options = SnapshotJobOptions(
+            var options = SnapshotJobOptions(
                 statusDirectory: directory.appendingPathComponent("run\(run)/status").path,
                 logDirectory: directory.appendingPathComponent("run\(run)/log").path)
+            if host {
+                options.hostPath = HostPathOptions(
+                    wireServer: WireServerClient(address: emulator.wireServerURL), availability: "bench --host")
+            }
             let cpuBefore = JobCPU.now()
             let started = ContinuousClock.now
             let client = BlobClient(configuration: BlobClient.Configuration(trustAnchors: trust))
@@ -107,6 +120,9 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
             let took = await stages.value
             guard result.code == 1, result.statusUploaded, let snapshotTime = took[.snapshot] else {
                 throw ValidationError("run \(run) failed: code \(result.code): \(result.message)")
+            }
+            guard result.disks.count == disks, result.disks.allSatisfy({ ($0.path == .host) == host }) else {
+                throw ValidationError("run \(run) did not snapshot every disk on the \(host ? "host" : "guest") path")
             }
             if run > 0 {
                 figures.append(
@@ -149,7 +165,8 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
         let load = Self.loadAverage()
         if json {
             var object: [String: Any] = [
-                "disks": disks, "latencyMs": latencyMs, "runs": runs.count, "tls": tls, "loadAverage": load,
+                "disks": disks, "latencyMs": latencyMs, "runs": runs.count, "tls": tls, "host": host,
+                "loadAverage": load,
                 "jobMs": ["median": job.median, "max": job.max],
                 "snapshotPhaseMs": ["median": snapshot.median, "max": snapshot.max],
                 "connectionSetupMs": ["median": setup.median, "max": setup.max],
@@ -170,6 +187,7 @@ struct BenchSnapshotCommand: AsyncParsableCommand {
         }
         print(
             "disks \(disks), latency \(latencyMs) ms, \(tls ? "https (certificate verified)" : "plain http"), "
+                + (host ? "host path (presnapshot + dosnapshot), " : "")
                 + "\(runs.count) runs (after 1 warm-up), load average \(String(format: "%.1f", load))")
         print(String(format: "job time:         median %7.1f ms, max %7.1f ms", job.median, job.max))
         print(String(format: "snapshot phase:   median %7.1f ms, max %7.1f ms", snapshot.median, snapshot.max))

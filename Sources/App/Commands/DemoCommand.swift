@@ -28,6 +28,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The exclusive freeze lock (shared with Site Recovery).")
     var freezeLock = GuardedFreezer.defaultLockPath
 
+    @Flag(help: "Triggered jobs take the host path: the emulator plays the WireServer's backup host service.")
+    var host = false
+
     func validate() throws {
         guard (1...64).contains(disks) else { throw ValidationError("--disks: expected 1 to 64, got \(disks)") }
         for mount in freezeMounts where !mount.hasPrefix("/") {
@@ -46,6 +49,13 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let demo = try await DemoVM.start(disks: disks)
         defer { demo.remove() }
+        if host {
+            demo.emulator.setHostVM(
+                HostVM(
+                    disks: demo.diskNames.enumerated().map { index, name in
+                        HostVM.Disk(lun: index - 1, container: DemoVM.container, blob: name)
+                    }))
+        }
         let freezeTimeout = VMSnapConfiguration.defaults.freezeTimeoutSeconds
         let locations = MonitorSourceLocations(
             statusBlobURI: demo.statusBlobReadURI, pluginDirectory: demo.pluginDirectory,
@@ -64,7 +74,7 @@ struct DemoCommand: AsyncParsableCommand {
             overrides: JobPlanOverrides(
                 freeze: freezeMounts.isEmpty ? nil : true, freezesByDefault: false, mounts: freezeMounts,
                 freezeLockPath: freezeLock,
-                mountFlag: "--freeze-mount"))
+                mountFlag: "--freeze-mount", wireServer: host ? demo.emulator.wireServerURL : nil))
         let driver = LiveJobDriver(feed: feed, freezeTimeout: freezeTimeout) {
             let settings = try demo.nextJobSettings()
             let options = try planner.confirmedPlan().options(

@@ -23,6 +23,12 @@ struct ServeEmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Directory to load the store from and save it to on exit.")
     var dataDirectory: String?
     @Option(help: "JSON file with an array of fault rules.") var faults: String?
+    @Option(
+        name: .customLong("host-vm"),
+        help:
+            "JSON file with the VM the WireServer backup host service snapshots ({\"disks\": [{\"lun\": -1, \"container\": ..., \"blob\": ...}]}); presnapshot/dosnapshot are served at /metadata/recsvc/snapshot/."
+    )
+    var hostVM: String?
     @Option(help: "Least seconds between two snapshots of one blob (409 SnapshotOperationRateExceeded).")
     var snapshotInterval: Double?
     @Flag(
@@ -54,6 +60,7 @@ struct ServeEmulatorCommand: AsyncParsableCommand {
         do {
             if let accounts { configuration.accounts = try EmulatorConfiguration.loadAccounts(path: accounts) }
             if let faults { configuration.faults = try EmulatorConfiguration.loadFaults(path: faults) }
+            if let hostVM { configuration.hostVM = try EmulatorConfiguration.loadHostVM(path: hostVM) }
         } catch {
             throw ValidationError(error.description)
         }
@@ -64,7 +71,7 @@ struct ServeEmulatorCommand: AsyncParsableCommand {
         let banner =
             "vmsnap emulator listening on \(emulator.baseURL) (port \(bound); accounts: "
             + configuration.accounts.keys.sorted().joined(separator: ", ")
-            + "; admin: /_admin/faults, /_admin/journal"
+            + "; admin: /_admin/faults, /_admin/journal; WireServer: /metadata/recsvc/snapshot/"
             + (writeCA.map { "; certificate: \($0)" } ?? "") + ")\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         await Self.waitForTermination()

@@ -26,6 +26,12 @@ struct JobPlanOptions: ParsableArguments {
         help: "Seconds to wait for a freeze lock another process holds (default: freezeLockWaitSeconds, else 30).")
     var freezeLockWaitSeconds: Int?
     @Flag(help: "Don't hold rcu_expedited at 1 during FIFREEZE (slower freeze).") var noExpediteRcu = false
+    @Option(
+        name: .customLong("wireserver"),
+        help:
+            "The WireServer the host snapshot path calls, http://HOST[:PORT] (default: $VMSNAP_WIRESERVER, else the configuration's wireServer, else \(WireServerClient.defaultAddress) on an Azure VM; off Azure no host call is made)."
+    )
+    var wireServer: String?
 
     /// How filesystems are made consistent.
     enum FreezeMode: String, ExpressibleByArgument, CaseIterable {
@@ -45,6 +51,9 @@ struct JobPlanOptions: ParsableArguments {
             let range = VMSnapConfiguration.freezeLockWaitRange
             throw ValidationError("--freeze-lock-wait: expected \(Int(range.lowerBound)) to \(Int(range.upperBound))")
         }
+        if let wireServer, let problem = VMSnapConfiguration.wireServerProblem(wireServer) {
+            throw ValidationError("--wireserver: expected http://HOST[:PORT], found \(problem)")
+        }
     }
 
     var sources: JobPlanSources {
@@ -56,7 +65,7 @@ struct JobPlanOptions: ParsableArguments {
         JobPlanOverrides(
             freeze: freeze.map { $0 == .auto } ?? (mounts.isEmpty ? nil : true), freezesByDefault: freezesByDefault,
             mounts: mounts, freezeTimeoutSeconds: freezeTimeoutSeconds, freezeLockWaitSeconds: freezeLockWaitSeconds,
-            freezeLockPath: freezeLock, expediteRcu: noExpediteRcu ? false : nil)
+            freezeLockPath: freezeLock, expediteRcu: noExpediteRcu ? false : nil, wireServer: wireServer)
     }
 
     /// The plan; a problem in a file is printed without the usage text (it is not a misused command), exit 1.

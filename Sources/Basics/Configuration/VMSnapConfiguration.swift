@@ -74,6 +74,9 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     public var metricsDirectory: MetricsDirectorySetting?
     /// `host[:port]` of the instance metadata service, or `off`; nil: Azure's address (asked only on Azure).
     public var imdsAddress: String?
+    /// The WireServer the host snapshot path calls (`http://HOST[:PORT]`), instead of finding out whether this is an
+    /// Azure VM and calling the fixed address.
+    public var wireServer: String?
     /// The keys the file set (the others are defaults), for `config show` and precedence.
     public private(set) var keysSet: Set<String> = []
 
@@ -93,7 +96,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
     public static let keys = [
         "pluginDirectory", "logDirectory", "statusBlob", "pollIntervalSeconds", "freezeTimeoutSeconds",
         "mountsToSkip", "theme", "timeZone", "caBundle", "freezeLockWaitSeconds", "expediteRcuDuringFreeze",
-        "scriptConfig", "vmbackupConf", "metricsDirectory", "imdsAddress",
+        "scriptConfig", "vmbackupConf", "metricsDirectory", "imdsAddress", "wireServer",
     ]
 
     /// The values used for keys the file leaves out.
@@ -185,6 +188,7 @@ public struct VMSnapConfiguration: Sendable, Equatable {
         if let value = read("vmbackupConf", absolutePath) { configuration.vmbackupConf = value }
         if let value = read("metricsDirectory", metricsDirectory) { configuration.metricsDirectory = value }
         if let value = read("imdsAddress", imdsAddress) { configuration.imdsAddress = value }
+        if let value = read("wireServer", wireServerAddress) { configuration.wireServer = value }
         configuration.keysSet = Set(members.keys).intersection(keys)
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
@@ -231,6 +235,25 @@ public struct VMSnapConfiguration: Sendable, Equatable {
             throw node.error(expected: "\"\(offKeyword)\" or host[:port]", found: "'\(text)'")
         }
         return text
+    }
+
+    /// `http://HOST[:PORT]` or `https://...`, without path, query or credentials.
+    private static func wireServerAddress(_ node: JSONNode) throws(SettingsError) -> String {
+        let text = try node.nonEmptyString()
+        guard let problem = wireServerProblem(text) else { return text }
+        throw node.error(expected: "http://HOST[:PORT] (the WireServer's address, no path)", found: problem)
+    }
+
+    /// What is wrong with a WireServer address; nil when it is `http(s)://HOST[:PORT]`.
+    public static func wireServerProblem(_ text: String) -> String? {
+        guard let url = URLComponents(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme),
+            let host = url.host, !host.isEmpty
+        else { return "'\(text)' is not an http:// URL with a host" }
+        if url.user != nil || url.password != nil { return "credentials in the URL" }
+        if !(url.path.isEmpty || url.path == "/") || url.query != nil || url.fragment != nil {
+            return "'\(text)' has a path or query"
+        }
+        return nil
     }
 
     private static func statusBlob(_ node: JSONNode) throws(SettingsError) -> StatusBlobSource {

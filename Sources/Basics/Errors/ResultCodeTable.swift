@@ -65,6 +65,10 @@ enum ResultCodeTable {
                 "storage answered \"The rate of snapshot blob calls is exceeded\"", .green,
                 "retry later; avoid other tools snapshotting the same blobs"),
             code(
+                556, "FailedHostSnapshotRemoteServerError",
+                "the WireServer answered the host snapshot with HTTP 500 but its backup host service is not running",
+                .red, "retry the backup; if it persists, restart the VM's guest agent or redeploy the VM"),
+            code(
                 121, "FailedRetryableFsFreezeFailed", "freezing a filesystem failed", .yellow,
                 "unmount, fsck and remount the filesystem, or add it to mountsToSkip; check duplicate mounts"),
             code(

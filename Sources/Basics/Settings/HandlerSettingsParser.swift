@@ -149,6 +149,20 @@ struct HandlerSettingsParser {
         let included = objectMember("includedDisks").flatMap { node in
             attempt { () throws(SettingsError) in try Self.includedDisks(node) }
         }
+        var host = HostSnapshotSettings()
+        if let node = publicObject?.member("includedDisks") ?? objectMember("includedDisks") {
+            attempt { () throws(SettingsError) in try Self.hostFlags(node, into: &host) }
+        }
+        if let node = objectMember("dynamicConfigsFromCRP") {
+            host.dynamicConfigs = attempt { () throws(SettingsError) in try Self.settingsList(node) } ?? []
+        }
+        let customNode = publicSettings.member("customSettings") ?? protectedSettings?.member("customSettings")
+        if let customNode {
+            let text = attempt { () throws(SettingsError) in try customNode.string() } ?? ""
+            if !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                host.custom = CustomSettings(text: text)
+            }
+        }
 
         guard problems.isEmpty, let taskID, let command else {
             throw SettingsError(problems, uploadTargets: UploadTargets(targets))
@@ -157,7 +171,7 @@ struct HandlerSettingsParser {
             taskID: taskID, command: command, commandStartTime: ticks?.date, commandStartTicks: ticks?.text,
             locale: locale, vmType: vmType, sequenceNumber: sequenceNumber, disks: disks, statusBlob: statusBlob,
             logsBlob: logsBlob, backupMetadata: metadata ?? [], snapshotTaskToken: token,
-            dataDiskLUNs: included?.luns, osDiskIncluded: included?.osDisk, source: section.file)
+            dataDiskLUNs: included?.luns, osDiskIncluded: included?.osDisk, source: section.file, host: host)
     }
 
     /// Runs a step, recording its problems instead of stopping.
@@ -295,6 +309,34 @@ struct HandlerSettingsParser {
             entries.append(MetadataEntry(key: key, value: value))
         }
         return entries
+    }
+
+    /// The `includedDisks` flags of the host path; only `true` sets a flag (the peer tests `== True`).
+    private static func hostFlags(_ node: JSONNode, into host: inout HostSnapshotSettings) throws(SettingsError) {
+        _ = try node.object()
+        func flag(_ key: String) -> Bool {
+            if case .bool(true) = node[key]?.value { return true }
+            return false
+        }
+        host.writeAcceleratedDisk = flag("isAnyWADiskIncluded")
+        host.directDriveDisk = flag("isAnyDirectDriveDiskIncluded")
+        host.vmgsBlob = flag("isVmgsBlobIncluded")
+        host.anyDiskExcluded = flag("isAnyDiskExcluded")
+        host.vmmdBlob = flag("isVmmdBlobIncluded")
+        host.adeEnabled = flag("isVMADEEnabled")
+        if let minutes = node["instantAccessDurationMinutes"] {
+            host.instantAccessDurationMinutes = try minutes.integer()
+        }
+    }
+
+    /// A `[{"Key": ..., "Value": ...}]` list whose values are any JSON.
+    private static func settingsList(_ node: JSONNode) throws(SettingsError) -> [HostSetting] {
+        var settings: [HostSetting] = []
+        for item in try node.array() {
+            let key = try item.required("Key").nonEmptyString()
+            settings.append(HostSetting(key: key, value: item["Value"]?.value ?? .null))
+        }
+        return settings
     }
 
     private static func includedDisks(_ node: JSONNode) throws(SettingsError) -> (luns: [Int]?, osDisk: Bool?) {

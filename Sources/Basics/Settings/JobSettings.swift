@@ -30,14 +30,17 @@ public struct JobSettings: Sendable {
     public var osDiskIncluded: Bool?
     /// Where the settings came from (file path), for messages.
     public var source: String
+    /// What the settings say about the host (WireServer) snapshot path.
+    public var host = HostSnapshotSettings()
 
     public init(
         taskID: String, command: String, commandStartTime: Date? = nil, commandStartTicks: String? = nil,
         locale: String? = nil, vmType: String? = nil, sequenceNumber: Int? = nil, disks: [SASBlobURI],
         statusBlob: SASBlobURI? = nil, logsBlob: SASBlobURI? = nil, backupMetadata: [MetadataEntry] = [],
         snapshotTaskToken: String? = nil, dataDiskLUNs: [Int]? = nil, osDiskIncluded: Bool? = nil,
-        source: String
+        source: String, host: HostSnapshotSettings = HostSnapshotSettings()
     ) {
+        self.host = host
         self.taskID = taskID
         self.command = command
         self.commandStartTime = commandStartTime

@@ -168,7 +168,8 @@ public struct LoadedSettings: Sendable {
     /// JSON path of `blobSASUri` (or where it was expected).
     public var diskListPath: String
 
-    /// The pre-job checks: command, at least one disk, and every SAS URI's transport, validity and permissions.
+    /// The pre-job checks: command, at least one disk (unless an includedDisks flag sends the job to the host, which
+    /// needs no SAS URI), and every SAS URI's transport, validity and permissions.
     public func checks(now: Date) -> [InputProblem] {
         var problems: [InputProblem] = []
         switch settings.commandKind {
@@ -177,7 +178,7 @@ public struct LoadedSettings: Sendable {
                 InputProblem(
                     file: file, path: commandPath, expected: "a command containing 'snapshot' or 'install'",
                     found: "'\(settings.command)'"))
-        case .snapshot where settings.disks.isEmpty:
+        case .snapshot where settings.disks.isEmpty && settings.host.forcingDiskFlag == nil:
             problems.append(
                 InputProblem(
                     file: file, path: diskListPath, expected: "at least one disk SAS URI",

@@ -28,14 +28,16 @@ public final class BlobEmulator: Sendable {
     private let faults: FaultInjector
     private let requestJournal: RequestJournal
     private let processor: RequestProcessor
+    private let host: HostService
     private let state = Mutex<State>(.stopped)
 
     public init(configuration: EmulatorConfiguration = EmulatorConfiguration()) {
         self.configuration = configuration
         faults = FaultInjector(rules: configuration.faults)
         requestJournal = RequestJournal(capacity: configuration.journalCapacity)
-        processor = RequestProcessor(
-            service: BlobService(store: store, configuration: configuration), faults: faults, journal: requestJournal)
+        let service = BlobService(store: store, configuration: configuration)
+        host = HostService(service: service, vm: configuration.hostVM)
+        processor = RequestProcessor(service: service, host: host, faults: faults, journal: requestJournal)
     }
 
     /// Loads the saved store (with a data directory), binds and serves; returns the bound port.
@@ -56,6 +58,7 @@ public final class BlobEmulator: Sendable {
         do {
             let current = try await bind()
             state.withLock { $0 = .running(current) }
+            host.setBaseURL(baseURL)
             return current.port
         } catch {
             state.withLock { $0 = .stopped }
@@ -199,6 +202,15 @@ public final class BlobEmulator: Sendable {
         }
         return "\(baseURL)/\(path.joined(separator: "/"))?\(query)"
     }
+
+    /// Registers the VM the WireServer backup host service snapshots (nil: none).
+    public func setHostVM(_ vm: HostVM?) { host.setVM(vm) }
+
+    /// The snapshots the host service took, oldest first.
+    public func hostSnapshots() -> [HostSnapshotRecord] { host.snapshots }
+
+    /// The WireServer address a client gives to reach the host service (the emulator's own address).
+    public var wireServerURL: String { baseURL }
 
     /// Replaces the fault rules (and resets `failFirst` counters).
     public func setFaults(_ rules: [FaultRule]) { faults.replace(rules) }

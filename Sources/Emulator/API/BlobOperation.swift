@@ -1,4 +1,5 @@
-/// A Blob service operation the emulator recognises (used by fault rules, the journal and SAS checks).
+/// A Blob service operation the emulator recognises (used by fault rules, the journal and SAS checks), or one of
+/// the two calls of the WireServer's backup host service it also plays (`presnapshot`, `dosnapshot`).
 public enum BlobOperation: String, Sendable, Codable, CaseIterable {
     case createContainer
     case deleteContainer
@@ -16,6 +17,11 @@ public enum BlobOperation: String, Sendable, Codable, CaseIterable {
     case putBlockList
     case appendBlock
     case deleteBlob
+    case presnapshot
+    case dosnapshot
+
+    /// Whether the operation is a call of the host's backup service rather than of Blob Storage.
+    public var isHostCall: Bool { self == .presnapshot || self == .dosnapshot }
 
     /// Whether the operation addresses a container rather than a blob.
     var isContainerOperation: Bool {
@@ -34,6 +40,7 @@ public enum BlobOperation: String, Sendable, Codable, CaseIterable {
         case .appendBlock: "aw"
         case .deleteContainer, .deleteBlob: "d"
         case .listBlobs: "l"
+        case .presnapshot, .dosnapshot: ""
         }
     }
 

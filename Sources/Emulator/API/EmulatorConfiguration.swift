@@ -40,6 +40,9 @@ public struct EmulatorConfiguration: Sendable {
     /// The largest request body served (Blob Storage's own limits are lower for pages and blocks); a request
     /// announcing or sending more is answered 413 without its body being kept.
     public var maximumBodyBytes: Int
+    /// The VM the emulator's WireServer backup host service snapshots (presnapshot/dosnapshot); nil: the host
+    /// answers 404 VMNotRegistered.
+    public var hostVM: HostVM?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0,
@@ -47,8 +50,10 @@ public struct EmulatorConfiguration: Sendable {
         dataDirectory: String? = nil, faults: [FaultRule] = [], snapshotLimit: Int = 100,
         snapshotMinimumInterval: TimeInterval? = nil, journalCapacity: Int = 10_000,
         threads: Int = System.coreCount, tls: EmulatorCertificate? = nil, idleTimeout: Duration = .seconds(60),
-        headerTimeout: Duration = .seconds(20), maximumBodyBytes: Int = 256 << 20
+        headerTimeout: Duration = .seconds(20), maximumBodyBytes: Int = 256 << 20,
+        hostVM: HostVM? = nil
     ) {
+        self.hostVM = hostVM
         self.host = host
         self.port = port
         self.accounts = accounts
@@ -102,6 +107,28 @@ extension EmulatorConfiguration {
             throw .unreadable(path: path, reason: error.localizedDescription)
         }
         return try AdminEndpoint.decodeRules(data, source: path)
+    }
+}
+
+extension EmulatorConfiguration {
+    /// Reads a host VM file (`HostVM`'s JSON form); the error names the file, the field and what was expected.
+    public static func loadHostVM(path: String) throws(EmulatorConfigurationError) -> HostVM {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+        do {
+            return try JSONDecoder().decode(HostVM.self, from: data)
+        } catch let error as DecodingError {
+            throw .invalid(
+                path: path, field: BlobStore.describe(error),
+                expected:
+                    "{\"disks\": [{\"lun\": -1 to 63, \"container\": ..., \"blob\": ..., \"directDrive\": false}]}")
+        } catch {
+            throw .invalid(path: path, field: "$", expected: "JSON")
+        }
     }
 }
 

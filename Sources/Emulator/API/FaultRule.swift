@@ -4,7 +4,9 @@
 /// `{"account": "devstoreaccount1", "container": "vhds", "blob": "disk0", "operation": "snapshot",
 ///   "action": "failFirst", "count": 2, "status": 503, "code": "ServerBusy"}`;
 /// actions: `latency` (`ms`), `error` (`status`, `code`), `failFirst` (`count`, `status`, `code`),
-/// `resetConnection`, `neverAnswer`.
+/// `resetConnection`, `neverAnswer`; for the host calls (`operation` `presnapshot` or `dosnapshot`) also `emptyBody`
+/// (200 without a body) and `hostServiceDown` (500 from a WireServer whose backup service is not running). A
+/// `dosnapshot` rule naming a `blob` fails only that disk's entry (`error` only).
 public struct FaultRule: Sendable, Equatable, Codable {
     public var account: String?
     public var container: String?
@@ -52,12 +54,28 @@ public struct FaultRule: Sendable, Equatable, Codable {
         case "resetConnection": action = .resetConnection
         case "neverAnswer": action = .neverAnswer
         case "hold": action = .hold
+        case "emptyBody": action = .emptyBody
+        case "hostServiceDown": action = .hostServiceDown
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .action, in: c,
                 debugDescription:
-                    "expected one of latency, error, failFirst, resetConnection, neverAnswer, hold, got '\(name)'"
+                    "expected one of latency, error, failFirst, resetConnection, neverAnswer, hold, emptyBody, hostServiceDown, got '\(name)'"
             )
+        }
+        if [.emptyBody, .hostServiceDown].contains(action) && operation?.isHostCall != true {
+            throw DecodingError.dataCorruptedError(
+                forKey: .operation, in: c,
+                debugDescription: "expected operation presnapshot or dosnapshot for the action '\(name)'")
+        }
+        if blob != nil, operation?.isHostCall == true {
+            guard operation == .dosnapshot, case .error = action else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .blob, in: c,
+                    debugDescription:
+                        "expected a blob only on a dosnapshot rule with the action 'error' (it fails that disk's entry)"
+                )
+            }
         }
     }
 
@@ -111,6 +129,8 @@ public struct FaultRule: Sendable, Equatable, Codable {
         case .resetConnection: try c.encode("resetConnection", forKey: .action)
         case .neverAnswer: try c.encode("neverAnswer", forKey: .action)
         case .hold: try c.encode("hold", forKey: .action)
+        case .emptyBody: try c.encode("emptyBody", forKey: .action)
+        case .hostServiceDown: try c.encode("hostServiceDown", forKey: .action)
         }
     }
 }
@@ -130,4 +150,8 @@ public enum FaultAction: Sendable, Equatable {
     /// Serve the request at once but hold its answer until the rules are next replaced (a test's "now go on": a
     /// job stays at a known point for as long as the test needs, however slow the machine).
     case hold
+    /// Host calls: answer 200 with an empty body.
+    case emptyBody
+    /// Host calls: answer 500 with a body that is not the host's `{ "error"` JSON (its backup service is down).
+    case hostServiceDown
 }

@@ -19,4 +19,6 @@ public struct JournalEntry: Sendable, Equatable, Codable {
     public var requestID: String
     /// The fault injected, if any (e.g. `latency(ms: 200)`).
     public var fault: String?
+    /// The JSON body of a host call (snapshotTaskToken and DiskEncryptionSettings values REDACTED); nil otherwise.
+    public var body: String?
 }

@@ -48,6 +48,17 @@ final class FaultInjector: Sendable {
 
     var rules: [FaultRule] { state.withLock { $0.rules } }
 
+    /// The error a `dosnapshot` rule naming this disk's blob injects into its entry, if any.
+    func diskFault(account: String, container: String, blob: String) -> (status: Int, code: String)? {
+        for rule in rules
+        where rule.operation == .dosnapshot && rule.blob != nil
+            && rule.matches(account: account, container: container, blob: blob, operation: .dosnapshot)
+        {
+            if case .error(let status, let code) = rule.action { return (status, code) }
+        }
+        return nil
+    }
+
     /// Latency rules add up; the first matching error / failFirst (not yet exhausted) / reset / never rule wins.
     func decide(account: String, container: String?, blob: String?, operation: BlobOperation?) -> Decision {
         state.withLock { state in

@@ -14,6 +14,8 @@ struct RecordedRequest: Sendable {
     var errorCode: String?
     var requestID: String
     var fault: String?
+    /// The body of a host call (its secrets already replaced).
+    var body: String?
 
     /// Longest URI and header value kept (a request may carry megabytes of either).
     static let longestText = 4096
@@ -24,13 +26,15 @@ struct RecordedRequest: Sendable {
     func bounded() -> RecordedRequest {
         var copy = self
         copy.uri = String(uri.prefix(Self.longestText))
+        copy.body = body.map { String($0.prefix(Self.longestText)) }
         copy.headers = headers.prefix(Self.mostHeaders).map { ($0.name, String($0.value.prefix(Self.longestText))) }
         return copy
     }
 
     /// About how many bytes the entry holds.
     var bytes: Int {
-        256 + uri.utf8.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
+        256 + uri.utf8.count + (body?.utf8.count ?? 0)
+            + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
     }
 
     /// The entry tests see: path and headers with signatures redacted.
@@ -38,7 +42,7 @@ struct RecordedRequest: Sendable {
         JournalEntry(
             time: time, method: method, path: Redactor.redact(uri), operation: operation,
             headers: RequestJournal.redactedHeaders(headers), status: status, errorCode: errorCode,
-            requestID: requestID, fault: fault)
+            requestID: requestID, fault: fault, body: body.map(Redactor.redact))
     }
 }
 
@@ -91,6 +95,8 @@ final class RequestJournal: Sendable {
             if lower == "authorization", let colon = safe.lastIndex(of: ":") {
                 safe = String(safe[...colon]) + Redactor.placeholder
             }
+            // Azure Disk Encryption's key reference rides on snapshot requests: never shown.
+            if lower == "x-ms-meta-diskencryptionsettings" { safe = Redactor.placeholder }
             result[lower] = result[lower].map { "\($0), \(safe)" } ?? safe
         }
         return result

@@ -12,11 +12,13 @@ final class RequestProcessor: Sendable {
     }
 
     let service: BlobService
+    let host: HostService
     let faults: FaultInjector
     let journal: RequestJournal
 
-    init(service: BlobService, faults: FaultInjector, journal: RequestJournal) {
+    init(service: BlobService, host: HostService, faults: FaultInjector, journal: RequestJournal) {
         self.service = service
+        self.host = host
         self.faults = faults
         self.journal = journal
     }
@@ -53,6 +55,7 @@ final class RequestProcessor: Sendable {
         if request.rawPath.hasPrefix(AdminEndpoint.prefix) {
             return (.respond(AdminEndpoint.handle(request, faults: faults, journal: journal)), 0, false)
         }
+        if let operation = HostService.operation(request) { return processHostCall(request, operation: operation) }
         let operation = BlobOperation.classify(
             method: request.method, restype: request.query["restype"], comp: request.query["comp"],
             hasBlob: request.blob != nil)
@@ -67,9 +70,40 @@ final class RequestProcessor: Sendable {
             outcome = .respond(response)
         case .resetConnection: outcome = .reset
         case .neverAnswer: outcome = .neverAnswer
-        case .latency, .hold, nil: outcome = .respond(service.handle(request, operation: operation))
+        // The host-only actions do not apply to Blob operations (decoding refuses them there).
+        case .latency, .hold, .emptyBody, .hostServiceDown, nil:
+            outcome = .respond(service.handle(request, operation: operation))
         }
         journal.record(entry(for: request, operation: operation, outcome: outcome, fault: decision.summary))
+        return (outcome, decision.delayMilliseconds, decision.held)
+    }
+
+    /// A call of the host's backup service: request-wide faults first (blob rules fail single disks' entries).
+    private func processHostCall(_ request: ServiceRequest, operation: BlobOperation) -> (
+        outcome: Outcome, delayMilliseconds: Int, held: Bool
+    ) {
+        let decision = faults.decide(account: "", container: nil, blob: nil, operation: operation)
+        let outcome: Outcome
+        switch decision.fault {
+        case .error(let status, let code), .failFirst(_, let status, let code):
+            outcome = .respond(HostService.error(status, code, ServiceError.standardMessage(for: code)))
+        case .emptyBody: outcome = .respond(ServiceResponse(status: 200))
+        case .hostServiceDown:
+            outcome = .respond(
+                ServiceResponse(
+                    status: 500, headers: [("Content-Type", "text/plain")],
+                    body: Array("The backup host service is not running.\n".utf8)))
+        case .resetConnection: outcome = .reset
+        case .neverAnswer: outcome = .neverAnswer
+        case .latency, .hold, nil:
+            outcome = .respond(
+                host.handle(request, operation: operation) { [faults] disk in
+                    faults.diskFault(account: disk.account, container: disk.container, blob: disk.blob)
+                })
+        }
+        var recorded = entry(for: request, operation: operation, outcome: outcome, fault: decision.summary)
+        recorded.body = HostService.journalBody(request.body)
+        journal.record(recorded)
         return (outcome, decision.delayMilliseconds, decision.held)
     }
 

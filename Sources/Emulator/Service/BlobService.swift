@@ -99,6 +99,9 @@ final class BlobService: Sendable {
         case .putBlockList: try putBlockList(context)
         case .appendBlock: try appendBlock(context)
         case .deleteBlob: try deleteBlob(context)
+        case .presnapshot, .dosnapshot:
+            throw ServiceError(
+                status: 400, code: "UnsupportedHttpVerb", message: "Host calls are served by the WireServer path.")
         }
     }
 }

@@ -107,6 +107,15 @@ public final class BlobClient: Sendable {
                 body: body, timeout: timeout ?? configuration.requestTimeout))
     }
 
+    /// Get Blob Metadata: `GET <blob>?<sas>&comp=metadata` (x-ms-version 2018-03-28); the metadata come as
+    /// `x-ms-meta-*` headers of the answer.
+    public func metadata(_ uri: SASBlobURI, timeout: Duration) async throws(BlobTransportError) -> BlobResponse {
+        try await perform(
+            BlobRequest(
+                method: .get, url: uri.requestURI(appending: "comp=metadata"), headers: ["x-ms-version: 2018-03-28"],
+                body: Data(), timeout: timeout))
+    }
+
     /// Get Blob, conditional on `ifNoneMatch` (an ETag from an earlier answer): 304 when unchanged.
     public func get(
         _ uri: SASBlobURI, ifNoneMatch: String? = nil, timeout: Duration? = nil

@@ -9,13 +9,14 @@ struct BlobRequest: Sendable {
         case get = "GET"
         case put = "PUT"
         case head = "HEAD"
+        case post = "POST"
     }
 
     var method: Method
     var url: String
     /// Extra header lines (`Name: value`).
     var headers: [String]
-    /// Request body for PUT (empty: `Content-Length: 0`).
+    /// Request body for PUT and POST (empty: `Content-Length: 0`).
     var body: Data
     var timeout: Duration
     /// Open a new connection even when the cache has an idle one (it joins the cache afterwards).
@@ -110,6 +111,14 @@ final class CurlTransfer: @unchecked Sendable {
             ok =
                 ok
                 && vmsnap_easy_setopt_offset(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)) == CURLE_OK
+            ok = ok && vmsnap_easy_setopt_data_cb(easy, CURLOPT_READFUNCTION, Self.readCallback) == CURLE_OK
+            ok = ok && vmsnap_easy_setopt_pointer(easy, CURLOPT_READDATA, me) == CURLE_OK
+        case .post:
+            set(CURLOPT_POST, 1)
+            ok =
+                ok
+                && vmsnap_easy_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+                    == CURLE_OK
             ok = ok && vmsnap_easy_setopt_data_cb(easy, CURLOPT_READFUNCTION, Self.readCallback) == CURLE_OK
             ok = ok && vmsnap_easy_setopt_pointer(easy, CURLOPT_READDATA, me) == CURLE_OK
         }

@@ -9,9 +9,10 @@ struct DiskSnapshotter: Sendable {
     let retry: RetryPolicy
     let logger: Logger
 
-    /// The disk's final progress, and whether it failed because the client refused the request.
+    /// The disk's final progress, and whether it failed because the client refused the request. `extraMetadata`
+    /// (the disk's DiskEncryptionSettings) goes on this disk's snapshot beside `metadata`.
     func snapshot(
-        _ uri: SASBlobURI, index: Int, until deadline: ContinuousClock.Instant,
+        _ uri: SASBlobURI, index: Int, extraMetadata: [MetadataEntry] = [], until deadline: ContinuousClock.Instant,
         publish: @Sendable (DiskProgress) -> Void
     ) async -> (DiskProgress, clientFailure: Bool) {
         var progress = DiskProgress(
@@ -53,7 +54,7 @@ struct DiskSnapshotter: Sendable {
             }
             publish(progress)
         } _: { timeout async throws(BlobTransportError) in
-            try await client.snapshot(uri, metadata: metadata, timeout: timeout)
+            try await client.snapshot(uri, metadata: metadata + extraMetadata, timeout: timeout)
         }
         if outcome.succeeded {
             logger.info(

@@ -27,6 +27,12 @@ public struct DiskProgress: Sendable, Codable, Equatable {
     public var requestID: String?
     /// `x-ms-snapshot` of a successful snapshot.
     public var snapshotTime: String?
+    /// Who took the snapshot (nil in documents of older versions: the guest).
+    public var path: SnapshotPath?
+    /// The host's `snapshotUri` of a blob disk's snapshot, as received.
+    public var hostSnapshotURI: String?
+    /// The DirectDrive snapshot the host took (its token redacted).
+    public var directDrive: DirectDriveSnapshot?
 
     public init(
         index: Int, blobURI: String, account: String, container: String, blob: String,
@@ -54,8 +60,18 @@ public struct DiskProgress: Sendable, Codable, Equatable {
         return Redactor.redact("\(head): \(errorMessage)")
     }
 
-    /// `<blob>?snapshot=<x-ms-snapshot>` once the snapshot succeeded.
-    public var snapshotURI: String? { snapshotTime.map { "\(blobURI)?snapshot=\($0)" } }
+    /// `<blob>?snapshot=<x-ms-snapshot>` once the snapshot succeeded; the host's URI on the host path.
+    public var snapshotURI: String? {
+        path == .host ? hostSnapshotURI : snapshotTime.map { "\(blobURI)?snapshot=\($0)" }
+    }
+}
+
+/// Who took a disk's snapshot: the guest (Snapshot Blob with the disk's SAS URI) or the host's backup service.
+public enum SnapshotPath: String, Sendable, Codable {
+    case guest, host
+
+    /// The telemetry's `snapshotCreator`.
+    public var creator: String { self == .host ? "backupHostService" : "guestExtension" }
 }
 
 /// One thing that happened in a job; the dashboard, the human printer and the `--json` printer all consume these.
@@ -116,7 +132,10 @@ public struct JobResult: Sendable, Codable, Equatable {
     /// The job's verdict in the vocabulary every output shares: a success code with a failed disk is a warning, a
     /// success whose status never reached the status blob too (the backup service will not see it).
     public var verdict: Verdict {
-        guard code.isSuccess, healthStatusCode.isSuccess || healthStatusCode == code else { return .failed }
+        guard code.isSuccess else { return .failed }
+        // A crash-consistent snapshot after a failed freeze keeps the freeze's code as its health code.
+        if healthStatusCode.failingStage == .freeze { return .warning }
+        guard healthStatusCode.isSuccess || healthStatusCode == code else { return .failed }
         if disks.contains(where: { $0.state == .failed }) || statusDelivery == .failed { return .warning }
         return .succeeded
     }

@@ -27,6 +27,8 @@ public final class SnapshotJob: Sendable {
     }
 
     private let client: BlobClient
+    /// The host path's calls; nil when the host path is not attempted.
+    private let hostSnapshotter: HostSnapshotter?
     private let rejection: JobFailure?
     private let logger: Logger
     private let reporter: StatusReporter
@@ -58,9 +60,10 @@ public final class SnapshotJob: Sendable {
         let (events, continuation) = AsyncStream<JobEvent>.makeStream()
         self.events = events
         self.continuation = continuation
-        logger = Logger(label: "vmsnap.job") { _ in
+        let logger = Logger(label: "vmsnap.job") { _ in
             ExtensionLogHandler(log: log) { line, date in continuation.yield(.log(line, at: date)) }
         }
+        self.logger = logger
         let disks = settings.disks.enumerated().map { index, uri in
             DiskProgress(
                 index: index, blobURI: uri.blobURI, account: uri.account, container: uri.container, blob: uri.blob)
@@ -72,6 +75,9 @@ public final class SnapshotJob: Sendable {
         self.live = live
         statusFile = options.statusDirectory.map {
             StatusFileWriter(directory: $0, sequenceNumber: settings.sequenceNumber ?? 0)
+        }
+        hostSnapshotter = options.hostPath.wireServer.map {
+            HostSnapshotter(wireServer: $0, requests: HostRequests(settings: settings), logger: logger)
         }
         reporter = StatusReporter(
             client: client, statusBlob: settings.statusBlob, statusFile: statusFile, live: live,
@@ -126,6 +132,7 @@ public final class SnapshotJob: Sendable {
             try dedupe()
             publishing.store(true, ordering: .releasing)
             for problem in await recorder.started(at: Date()) { logger.warning("\(problem)") }
+            await probeHost(until: deadline)
             try checkStaleness()
             for warning in options.scripts?.warnings ?? [] { logger.warning("script configuration: \(warning)") }
             let preScript = try await runPreScript()
@@ -170,7 +177,30 @@ public final class SnapshotJob: Sendable {
             throw JobFailure(
                 code: 11, message: "commandToExecute '\(settings.command)' is not supported, expected 'snapshot'")
         }
-        guard !settings.disks.isEmpty else {
+        let choice: SnapshotMethodChoice
+        do throws(JobFailure) {
+            choice = try SnapshotMethodChoice.decide(
+                host: settings.host, diskIDs: HostRequests.diskIDs(settings),
+                configured: options.hostPath.configuredMethod)
+        } catch {
+            end(.validate, false, "no snapshot method can take these disks")
+            throw error
+        }
+        update { $0.method = choice }
+        hostState.withLock { $0.choice = choice }
+        logger.info("snapshot method: \(choice.summary)")
+        if choice.method.usesHost && options.hostPath.wireServer == nil {
+            logger.info("host path not attempted: \(options.hostPath.availability)")
+            if choice.method == .onlyHost {
+                end(.validate, false, "the host path is needed but not available")
+                throw JobFailure(
+                    code: .snapshotFailed,
+                    message:
+                        "snapshot method \(choice.summary) needs the host, but the host path is not attempted: \(options.hostPath.availability)"
+                )
+            }
+        }
+        guard !settings.disks.isEmpty || hostSnapshotter != nil && choice.method.usesHost else {
             end(.validate, false, "no disks")
             throw JobFailure(code: 76, message: "protected settings list no blobSASUri: no disk to snapshot")
         }
@@ -205,7 +235,8 @@ public final class SnapshotJob: Sendable {
                 end(.staleness, .skipped, "no commandStartTimeUTCTicks")
                 return
             }
-            end(.staleness, true, "command is \(Int(age)) s old")
+            let clock = hostState.withLock { $0.probe?.hostClockOffset } == nil ? "VM" : "host"
+            end(.staleness, true, "command is \(Int(age)) s old by the \(clock)'s clock")
         } catch {
             end(.staleness, false, "too late")
             throw error
@@ -217,13 +248,16 @@ public final class SnapshotJob: Sendable {
     @discardableResult
     private func checkCommandAge(after moment: String) throws(JobFailure) -> TimeInterval? {
         guard let started = settings.commandStartTime else { return nil }
-        let age = Date().timeIntervalSince(started)
+        let offset = hostState.withLock { $0.probe?.hostClockOffset }
+        let clock = offset == nil ? "the VM's clock" : "the host's clock"
+        update { $0.stalenessClock = offset == nil ? "vm" : "host" }
+        let age = Date().addingTimeInterval(offset ?? 0).timeIntervalSince(started)
         let limit = Double(options.maximumCommandAge.components.seconds)
         if age > limit {
             throw JobFailure(
                 code: 402,
                 message:
-                    "the command arrived \(Int(age / 60)) minutes after commandStartTimeUTCTicks (limit \(Int(limit / 60))), checked after \(moment)"
+                    "the command arrived \(Int(age / 60)) minutes after commandStartTimeUTCTicks (limit \(Int(limit / 60))) by \(clock), checked after \(moment)"
             )
         }
         return age
@@ -273,8 +307,47 @@ public final class SnapshotJob: Sendable {
         end(.preconnect, unreachable.isEmpty, "\(Set(hosts.map(\.origin)).count) host(s)")
         try checkCancelled()
 
+        let (choice, probe) = hostState.withLock { ($0.choice, $0.probe) }
+        switch (choice?.method, hostSnapshotter) {
+        case (.onlyHost?, let host?):
+            try await frozen(until: deadline) { await self.snapshotOnHost(host, until: $0) }
+        case (.firstHostThenGuest?, let host?) where probe?.succeeded == true:
+            try await frozen(until: deadline) { await self.snapshotOnHost(host, until: $0) }
+        case (.firstGuestThenHost?, let host?):
+            await readEncryptionSettings(until: deadline)
+            try await frozen(until: deadline) { await self.snapshotDisks(until: $0) }
+            let disks = live.current.disks
+            guard !disks.contains(where: { $0.state == .succeeded }) else { return }
+            logger.warning("no guest snapshot succeeded: asking the host (firstGuestThenHost)")
+            try checkCancelled()
+            try await frozen(until: deadline) { await self.snapshotOnHost(host, until: $0) }
+        default:
+            if choice?.method == .firstHostThenGuest, let code = probe?.code {
+                logger.warning("presnapshot answered \(code): the guest takes the snapshots")
+            }
+            await readEncryptionSettings(until: deadline)
+            try await frozen(until: deadline) { await self.snapshotDisks(until: $0) }
+        }
+    }
+
+    /// Freeze, `snapshot` (given the deadline inside the freeze), thaw. Thaw always follows a successful freeze.
+    private func frozen(
+        until deadline: ContinuousClock.Instant, _ snapshot: (ContinuousClock.Instant) async -> Void
+    ) async throws(JobFailure) {
         let freezeStarted = ContinuousClock.now
-        let frozen = try await freeze()
+        let frozen: (any FrozenFilesystems)?
+        do throws(JobFailure) {
+            frozen = try await freeze()
+        } catch {
+            guard crashConsistentSnapshotAllowed else { throw error }
+            logger.warning(
+                "freezing failed (code \(error.code)): taking a crash-consistent snapshot, as customSettings allow for a single-disk managed VM on a retry"
+            )
+            findings.withLock { $0.crashConsistentAfter = error }
+            await snapshot(deadline)
+            skip(.thaw, "nothing was frozen (freezing failed: crash-consistent snapshot)")
+            return
+        }
         var snapshotDeadline = deadline
         if let frozen {
             // The guard's deadline runs from before the first FIFREEZE (after its wait for the freeze lock): every
@@ -288,8 +361,85 @@ public final class SnapshotJob: Sendable {
                 throw error
             }
         }
-        await snapshotDisks(until: snapshotDeadline)
+        await snapshot(snapshotDeadline)
         await thaw(frozen)
+    }
+
+    // MARK: - Host path
+
+    /// customSettings allow a crash-consistent snapshot after a failed freeze: a managed VM
+    /// (`isManagedVm`), `canTakeCrashConsistentSnapshot`, a retry (`backupRetryCount` > 0) and exactly one disk.
+    private var crashConsistentSnapshotAllowed: Bool {
+        guard let custom = settings.host.custom, custom.isObject else { return false }
+        return custom.isManagedVM == true && custom.canTakeCrashConsistentSnapshot && custom.backupRetryCount > 0
+            && HostRequests.diskIDs(settings).count == 1
+    }
+
+    /// What the job knows about the host path.
+    private struct HostState {
+        var choice: SnapshotMethodChoice?
+        var probe: HostSnapshotter.Probe?
+        /// ADE on the guest path: each disk's DiskEncryptionSettings by blob URI (non-empty values only).
+        var guestEncryption: [String: String] = [:]
+    }
+
+    /// ADE on the guest path, before freezing: each disk's `x-ms-meta-DiskEncryptionSettings`, kept by blob (a disk
+    /// whose GET fails gets none; no other disk's value shifts onto it). The values are never logged.
+    private func readEncryptionSettings(until deadline: ContinuousClock.Instant) async {
+        guard settings.host.adeEnabled, !settings.disks.isEmpty else { return }
+        let timeout = max(.milliseconds(1), min(.seconds(10), deadline - .now))
+        let found = await withTaskGroup(of: (String, String?).self) { group in
+            for uri in settings.disks {
+                group.addTask { [client] in
+                    let response = try? await client.metadata(uri, timeout: timeout)
+                    let value = response.flatMap { $0.isSuccess ? $0.header("x-ms-meta-DiskEncryptionSettings") : nil }
+                    return (uri.blobURI, value)
+                }
+            }
+            var found: [String: String] = [:]
+            for await (blob, value) in group { if let value, !value.isEmpty { found[blob] = value } }
+            return found
+        }
+        hostState.withLock { $0.guestEncryption = found }
+        logger.info(
+            "ADE: DiskEncryptionSettings read for \(found.count) of \(settings.disks.count) disk(s) (carried onto their snapshots)"
+        )
+    }
+
+    /// The presnapshot probe, before anything is frozen: for firstHostThenGuest it decides the path; otherwise it
+    /// only gives the host's clock for the staleness check (when the command has a start time).
+    private func probeHost(until deadline: ContinuousClock.Instant) async {
+        guard let host = hostSnapshotter, let choice = hostState.withLock({ $0.choice }), choice.method.usesHost,
+            choice.method == .firstHostThenGuest || settings.commandStartTime != nil || settings.host.adeEnabled
+        else { return }
+        let probe = await host.probe(
+            withSettings: choice.method == .firstHostThenGuest || settings.host.adeEnabled,
+            timeout: max(.milliseconds(1), min(WireServerClient.callTimeout, deadline - .now)))
+        hostState.withLock { $0.probe = probe }
+        update { $0.hostStatusCodePreSnapshot = probe.code }
+    }
+
+    /// The dosnapshot, inside the freeze: the host's entries replace the guest's disks in the report.
+    private func snapshotOnHost(_ host: HostSnapshotter, until deadline: ContinuousClock.Instant) async {
+        begin(.snapshot)
+        let started = ContinuousClock.now
+        let encryption = hostState.withLock { $0.probe?.encryption }
+        let result = await host.snapshot(
+            encryption: encryption, timeout: max(.milliseconds(1), min(WireServerClient.callTimeout, deadline - .now)))
+        let took = ContinuousClock.now - started
+        update {
+            $0.snapshotCreator = .host
+            $0.disks = result.disks
+            $0.directDriveTokens = result.tokens
+            $0.hostStatusCodeDoSnapshot = result.code
+            $0.snapshotDuration = took
+        }
+        for disk in result.disks { continuation.yield(.disk(disk, at: Date())) }
+        let succeeded = result.disks.filter { $0.state == .succeeded }.count
+        end(
+            .snapshot, result.code.isSuccess && succeeded == result.disks.count && succeeded > 0,
+            "host (dosnapshot \(result.code)): \(succeeded) of \(result.disks.count) disk(s) snapshotted in \(Self.milliseconds(took)) ms"
+        )
     }
 
     private func freeze() async throws(JobFailure) -> (any FrozenFilesystems)? {
@@ -355,13 +505,18 @@ public final class SnapshotJob: Sendable {
         let snapshotter = DiskSnapshotter(
             client: client, metadata: settings.backupMetadata, retry: options.retry, logger: logger)
         let limit = max(1, options.snapshotConcurrency ?? settings.disks.count)
+        let encryption = hostState.withLock { $0.guestEncryption }
         let clientFailure = await withTaskGroup(of: Bool.self) { group in
             var refused = false
             for (index, uri) in settings.disks.enumerated() {
                 if index >= limit, let done = await group.next() { refused = refused || done }
                 group.addTask {
-                    let (_, clientFailure) = await snapshotter.snapshot(uri, index: index, until: deadline) {
-                        progress in
+                    let extra = encryption[uri.blobURI].map {
+                        [MetadataEntry(key: "DiskEncryptionSettings", value: $0)]
+                    }
+                    let (_, clientFailure) = await snapshotter.snapshot(
+                        uri, index: index, extraMetadata: extra ?? [], until: deadline
+                    ) { progress in
                         self.continuation.yield(.disk(progress, at: Date()))
                         self.update(stageChanged: false) { $0.disks[index] = progress }
                     }
@@ -382,7 +537,33 @@ public final class SnapshotJob: Sendable {
 
     private func outcome(preScript: ScriptOutcome) -> Terminal {
         let report = live.current
-        if let failed = SnapshotOutcome.classify(report.disks, clientFailure: findings.withLock { $0.clientRefused }) {
+        if let freezeFailure = findings.withLock({ $0.crashConsistentAfter }) {
+            // Exactly one snapshot, and it succeeded: code 1 with the freeze error kept as the health code.
+            guard report.disks.count == 1, report.disks[0].state == .succeeded else {
+                return Terminal(
+                    code: freezeFailure.code, health: freezeFailure.code,
+                    message: "\(freezeFailure.message); the crash-consistent snapshot failed too")
+            }
+            update { $0.consistency = .crashConsistentFallback }
+            return Terminal(
+                code: .success, health: freezeFailure.code,
+                message: "1 disk snapshot taken (crash-consistent: \(freezeFailure.message))")
+        }
+        if report.snapshotCreator == .host {
+            if let failed = HostOutcome.classify(
+                report.disks, thawProblem: findings.withLock { $0.thawProblem },
+                preSnapshot: report.hostStatusCodePreSnapshot, doSnapshot: report.hostStatusCodeDoSnapshot)
+            {
+                return Terminal(code: failed.code, health: failed.health, message: failed.message)
+            }
+        } else if report.disks.isEmpty {
+            // No blobSASUri, and the host did not take the snapshots (its probe failed).
+            return Terminal(
+                code: .snapshotFailed, health: .snapshotFailed,
+                message: "no disk was snapshotted: the settings list no blobSASUri and the host path was not taken")
+        } else if let failed = SnapshotOutcome.classify(
+            report.disks, clientFailure: findings.withLock { $0.clientRefused })
+        {
             return Terminal(code: failed.code, health: failed.health, message: failed.message)
         }
         if findings.withLock({ $0.thawProblem }) {
@@ -397,7 +578,9 @@ public final class SnapshotJob: Sendable {
         let kind =
             code == .applicationConsistent
             ? "application-consistent" : (frozen ? "filesystem-consistent" : "crash-consistent")
-        return Terminal(code: code, health: code, message: "\(report.disks.count) disk snapshot(s) taken (\(kind))")
+        let creator = report.snapshotCreator == .host ? " by the host" : ""
+        return Terminal(
+            code: code, health: code, message: "\(report.disks.count) disk snapshot(s) taken\(creator) (\(kind))")
     }
 
     // MARK: - Reporting
@@ -489,12 +672,15 @@ public final class SnapshotJob: Sendable {
 
     /// What the snapshot phase found beyond the disks' progress.
     private struct Findings {
+        /// The freeze failure a crash-consistent snapshot was taken after.
+        var crashConsistentAfter: JobFailure?
         var thawProblem = false
         var clientRefused = false
         var freezeWindow: Duration?
     }
 
     private let findings = Mutex(Findings())
+    private let hostState = Mutex(HostState())
 
     /// Throws code 2 when the job was cancelled. After every stage ran to its end, only a cancellation someone
     /// asked for (a signal, the caller) counts: the deadline watchdog firing while a slow machine finished the

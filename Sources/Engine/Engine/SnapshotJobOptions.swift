@@ -34,6 +34,8 @@ public struct SnapshotJobOptions: Sendable {
     public var metricsDirectory: String?
     /// How the history record and the metrics learn the machine's identity; nil: the host name only.
     public var identityLookup: MachineIdentityLookup?
+    /// Whether and where the host (WireServer) snapshot path may be used.
+    public var hostPath = HostPathOptions.unavailable
 
     public init(
         deadline: Duration = .seconds(240), reportingTime: Duration = .seconds(30),

@@ -58,7 +58,24 @@ extension JobPlan {
             SettingRow(
                 name: "eventFiles", value: eventFiles.value ? "on (warnings and errors)" : "off",
                 json: .bool(eventFiles.value), source: eventFiles.source),
+            SettingRow(
+                name: "wireServer", value: wireServer.value ?? "none: \(wireServerReason)",
+                json: wireServer.value.map(JSONValue.string) ?? .null, source: wireServer.source),
+            snapshotMethodRow,
         ]
+    }
+
+    /// vmbackup.conf's SnapshotMethod as the job reads it (the job's customSettings and disks decide the rest).
+    private var snapshotMethodRow: SettingRow {
+        guard let conf = vmbackupConf, let entry = conf[.snapshotMethod], case .text(let method) = entry.value else {
+            let text = "not configured (customSettings.takeSnapshotFrom, else firstHostThenGuest)"
+            return SettingRow(name: "snapshotMethod", value: text, json: .null, source: .builtIn)
+        }
+        let valid = SnapshotMethod(rawValue: method) != nil
+        return SettingRow(
+            name: "snapshotMethod", value: valid ? method : "\(method) (not a method name: firstHostThenGuest)",
+            json: .string(method),
+            source: .vmbackupConf(path: conf.path, line: entry.line, key: VMBackupConfKey.snapshotMethod.rawValue))
     }
 
     /// The vmbackup.conf keys that are set but change nothing in vmsnap, with why.

@@ -153,6 +153,29 @@ extension JobPlan {
             uploadStatusAndLog: flag(.uploadStatusAndLog), writeLog: writeLog, eventFiles: eventFiles,
             configurationPath: configurationFile, vmbackupConf: conf, warnings: warnings)
         plan.configuration = configuration
+        if let address = overrides.wireServer {
+            plan.wireServer = Sourced(address, .commandLine("--wireserver"))
+            plan.wireServerReason = "the WireServer is given by --wireserver"
+        } else if let address = sources.environment[JobPlanSources.wireServerVariable], !address.isEmpty {
+            let off = address == JobPlanSources.wireServerOff
+            plan.wireServer = Sourced(off ? nil : address, .builtIn)
+            plan.wireServerReason =
+                off
+                ? "the host path is switched off by \(JobPlanSources.wireServerVariable)=off"
+                : "the WireServer is given by \(JobPlanSources.wireServerVariable)"
+        } else if let address = configuration.wireServer, let configurationFile {
+            plan.wireServer = Sourced(address, .vmsnapConfiguration(path: configurationFile, key: "wireServer"))
+            plan.wireServerReason = "the WireServer is given by \(configurationFile) wireServer"
+        } else if sources.readsMachineFiles,
+            let evidence = AzurePlatform.evidence(
+                sysfsRoot: sources.sysfsRoot, agentEndpointFile: sources.agentEndpointFile)
+        {
+            plan.wireServer = Sourced(WireServerClient.defaultAddress, .builtIn)
+            plan.wireServerReason = "on Azure (\(evidence))"
+        } else {
+            plan.wireServerReason =
+                "off Azure: no Azure asset tag in DMI, no WireServer endpoint left by the agent, none configured (--wireserver, wireServer)"
+        }
         return plan
     }
 }

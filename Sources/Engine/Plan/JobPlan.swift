@@ -34,6 +34,10 @@ public struct JobPlan: Sendable, Equatable {
     public var writeLog: Sourced<Bool>
     /// Whether the job's warnings and errors become guest-agent event files (in HandlerEnvironment's eventsFolder).
     public var eventFiles: Sourced<Bool>
+    /// The WireServer the host snapshot path calls; nil: the host path is not attempted (off Azure, none given).
+    public var wireServer: Sourced<String?> = Sourced(nil, .builtIn)
+    /// Why `wireServer` is what it is, e.g. "off Azure: no Azure asset tag in DMI, no endpoint configured".
+    public var wireServerReason = "no WireServer endpoint is configured"
     /// The vmsnap configuration file that was read, if any.
     public var configurationPath: String?
     /// The vmbackup.conf that was read, if any.
@@ -61,6 +65,11 @@ public struct JobPlan: Sendable, Equatable {
         }
         options.snapshotConcurrency = snapshotConcurrency.value
         options.uploadsStatusAndLog = uploadStatusAndLog.value
+        var configuredMethod: String?
+        if case .text(let method)? = vmbackupConf?[.snapshotMethod]?.value { configuredMethod = method }
+        options.hostPath = HostPathOptions(
+            wireServer: wireServer.value.map(WireServerClient.init(address:)), availability: wireServerReason,
+            configuredMethod: configuredMethod)
         return options
     }
 
@@ -89,7 +98,15 @@ public struct JobPlanSources: Sendable, Equatable {
     public var scriptConfigPath: String?
     public var scriptConfigDefaultPath = ScriptPlugin.defaultConfigPath
     public var mountInfoPath = "/proc/self/mountinfo"
-    /// Where sysfs is (the resource disk is found under bus/vmbus/devices).
+    /// The process environment (`VMSNAP_WIRESERVER` is read from it).
+    public var environment = ProcessInfo.processInfo.environment
+    /// `VMSNAP_WIRESERVER=URL|off`: the WireServer, or no host path, below the command line and above the
+    /// configuration (test harnesses switch the host path off with it on machines that are Azure VMs).
+    public static let wireServerVariable = "VMSNAP_WIRESERVER"
+    public static let wireServerOff = "off"
+    /// Where the guest agent leaves the WireServer's address (its presence says this is an Azure VM).
+    public var agentEndpointFile = AzurePlatform.agentEndpointFile
+    /// Where sysfs is (the resource disk is found under bus/vmbus/devices, the DMI asset tag under class/dmi/id).
     public var sysfsRoot = "/sys"
     public var resourceDiskLinks = BlockDevices.resourceDiskLinks
     /// false: files of the machine that are not named here are not read (the demo's sample VM).
@@ -117,12 +134,15 @@ public struct JobPlanOverrides: Sendable, Equatable {
     public var expediteRcu: Bool?
     /// The flag that named `mounts` (`--mount`, `--freeze-mount`).
     public var mountFlag: String
+    /// `--wireserver URL`: the WireServer the host snapshot path calls.
+    public var wireServer: String?
 
     public init(
         freeze: Bool? = nil, freezesByDefault: Bool, mounts: [String] = [], freezeTimeoutSeconds: Int? = nil,
         freezeLockWaitSeconds: Int? = nil, freezeLockPath: String? = nil, expediteRcu: Bool? = nil,
-        mountFlag: String = "--mount"
+        mountFlag: String = "--mount", wireServer: String? = nil
     ) {
+        self.wireServer = wireServer
         self.freeze = freeze
         self.freezesByDefault = freezesByDefault
         self.mounts = mounts

@@ -2,7 +2,7 @@ import Basics
 
 /// Where an effective job setting came from, in precedence order: the command line beats vmsnap's configuration,
 /// which beats /etc/azure/vmbackup.conf, which beats the built-in default. (The job's customSettings compete only with
-/// vmbackup.conf's SnapshotMethod, through takeSnapshotFrom: vmsnap takes guest snapshots only and reads neither.)
+/// vmbackup.conf's SnapshotMethod, through takeSnapshotFrom: `SnapshotMethodChoice.decide`.)
 public enum SettingSource: Sendable, Equatable, CustomStringConvertible {
     /// A command-line flag, e.g. `--freeze-timeout-seconds`.
     case commandLine(String)

@@ -222,14 +222,17 @@ public struct VMBackupConf: Sendable, Equatable {
             guard let word = words.first(where: { $0.lowercased() == text.lowercased() }) else {
                 warn(
                     raw.line,
-                    "\(key.rawValue) = \(text): expected one of \(words.joined(separator: ", ")) (the peer runs firstHostThenGuest)"
+                    "\(key.rawValue) = \(text): expected one of \(words.joined(separator: ", ")) (the job runs firstHostThenGuest, as the peer)"
                 )
-                return nil
+                return .text(text)
             }
             if word != text {
-                warn(raw.line, "\(key.rawValue) = \(text) read as \(word) (the peer needs the exact case)")
+                warn(
+                    raw.line,
+                    "\(key.rawValue) = \(text) is not exactly \(word): the job runs firstHostThenGuest (the peer needs the exact case)"
+                )
             }
-            return .text(word)
+            return .text(text)
         case .pathList:
             var paths: [String] = []
             for item in text.split(whereSeparator: { $0 == "," || $0 == "\n" }) {

@@ -66,10 +66,8 @@ public enum VMBackupConfKey: String, Sendable, CaseIterable {
     public var ignoredBecause: String? {
         switch self {
         case .timeout, .safeFreezeWaitInSeconds, .mountsToSkip, .seqsnapshot, .writeLog, .uploadStatusAndLog,
-            .disableLogging:
+            .disableLogging, .snapshotMethod:
             nil
-        case .snapshotMethod:
-            "vmsnap takes guest (blob) snapshots only; the host path is the backup service's"
         case .loggingOff: "vmsnap never drops lines logged while frozen: it writes them after the thaw"
         case .asyncEventLogging: "vmsnap writes its event files once, when the job has ended (never while frozen)"
         case .onlyLocalFilesystems: "vmsnap never runs df and never blocks on network filesystems"

@@ -6,6 +6,8 @@ public struct JobReport: Sendable, Equatable {
     /// How consistent the snapshot is (reported as `snapshotConsistency` / `consistencyType`).
     public enum Consistency: String, Sendable, Codable {
         case none, fileSystem = "filesystem", application = "application"
+        /// Taken after a failed freeze, as customSettings allow for a single-disk managed VM on a retry.
+        case crashConsistentFallback = "crashConsistent"
 
         /// The number the peer's `snapshotConsistency` field uses.
         var number: Int {
@@ -13,6 +15,7 @@ public struct JobReport: Sendable, Equatable {
             case .none: 0
             case .fileSystem: 1
             case .application: 2
+            case .crashConsistentFallback: 3
             }
         }
     }
@@ -46,6 +49,17 @@ public struct JobReport: Sendable, Equatable {
     /// ISO 8601: when the newest job that snapshotted every disk ended (this one, once it did).
     public var lastSuccessUTC: String?
     public var updated: Date
+    /// The snapshot method and why, once decided.
+    public var method: SnapshotMethodChoice?
+    /// Who took the snapshots that `disks` report.
+    public var snapshotCreator = SnapshotPath.guest
+    /// The last presnapshot's and the dosnapshot's status codes, when the host was asked.
+    public var hostStatusCodePreSnapshot: HostStatusCode?
+    public var hostStatusCodeDoSnapshot: HostStatusCode?
+    /// Whose clock judged the command's age: `host` or `vm`.
+    public var stalenessClock: String?
+    /// The DirectDrive tokens by disk index: only the status blob's snapshotInfo carries them.
+    var directDriveTokens: [Int: String] = [:]
 
     /// A job that has just been accepted (code 4, transitioning).
     public init(taskID: String, commandStartTicks: String?, disks: [DiskProgress]) {
@@ -71,7 +85,7 @@ public struct JobReport: Sendable, Equatable {
         var telemetry: [(String, String)] = [
             ("extensionVersion", ExtensionIdentity.version), ("osVersion", facts.osVersion),
             ("kernelVersion", facts.kernelVersion), ("platformArchitecture", "64bit"),
-            ("snapshotCreator", "guestExtension"), ("prePostEnabled", prePostEnabled ? "True" : "False"),
+            ("snapshotCreator", snapshotCreator.creator), ("prePostEnabled", prePostEnabled ? "True" : "False"),
             ("consistencyType", consistency.rawValue),
         ]
         telemetry += [
@@ -84,8 +98,17 @@ public struct JobReport: Sendable, Equatable {
             ("FreezeTime", freezeDuration), ("ThawTime", thawDuration), ("snapshotTimeTaken", snapshotDuration),
         ]
         for case let (key, duration?) in timings { telemetry.append((key, Self.timedelta(duration))) }
+        var hostParts = ["snapshotCreator=\(snapshotCreator.creator), "]
+        for case let (key, code?) in [
+            ("hostStatusCodePreSnapshot", hostStatusCodePreSnapshot),
+            ("hostStatusCodeDoSnapshot", hostStatusCodeDoSnapshot),
+        ] {
+            telemetry.append((key, code.description))
+            hostParts.append("\(key)=\(code), ")
+        }
+        let messageStr = Redactor.redact(self.message) + (hostParts.count == 1 ? "" : " " + hostParts.joined())
         let message = Self.messageJSON(
-            messageStr: Redactor.redact(self.message), consistency: consistency.number, failed: statusUploadFailure)
+            messageStr: messageStr, consistency: consistency.number, failed: statusUploadFailure)
         return StatusBlobDocument(
             version: ExtensionIdentity.version, timestampUTC: "/Date(\(milliseconds))/",
             status: .init(
@@ -98,18 +121,37 @@ public struct JobReport: Sendable, Equatable {
                 commandStartTimeUTCTicks: commandStartTicks ?? "",
                 telemetryData: telemetry.map { .init(key: $0, value: $1) },
                 uniqueMachineId: facts.uniqueMachineID,
-                snapshotInfo: disks.map {
-                    .init(
-                        isSuccessful: $0.state == .succeeded, snapshotUri: $0.snapshotURI ?? "",
-                        errorMessage: $0.state == .failed ? $0.errorSummary : "",
-                        blobUri: $0.blobURI, directDriveSnapshotIdentifier: nil)
-                },
+                snapshotInfo: disks.map(snapshotInfo),
                 vmHealthInfo: .init(vmHealthState: healthState, vmHealthStatusCode: healthStatusCode.rawValue),
                 lastSuccessUTC: lastSuccessUTC,
                 progress: .init(
                     stage: stage, finished: finished, updatedUTC: updated.formatted(.iso8601), disks: disks,
                     stages: stages,
-                    note: statusUploadFailure.map { "terminal status upload failed: \($0)" }, budget: budget)))
+                    note: statusUploadFailure.map { "terminal status upload failed: \($0)" }, budget: budget,
+                    method: method, hostStatusCodePreSnapshot: hostStatusCodePreSnapshot,
+                    hostStatusCodeDoSnapshot: hostStatusCodeDoSnapshot, staleness: stalenessClock)))
+    }
+
+    /// A disk's snapshotInfo entry: the guest path's, or the host path's (isSuccessful as text, the host's URIs,
+    /// the DirectDrive identifier with its token).
+    private func snapshotInfo(_ disk: DiskProgress) -> StatusBlobDocument.SnapshotInfo {
+        guard disk.path == .host else {
+            return .init(
+                isSuccessful: disk.state == .succeeded, snapshotUri: disk.snapshotURI ?? "",
+                errorMessage: disk.state == .failed ? disk.errorSummary : "", blobUri: disk.blobURI,
+                directDriveSnapshotIdentifier: nil)
+        }
+        let identifier = disk.directDrive.map { snapshot in
+            StatusBlobDocument.DirectDriveIdentifier(
+                creationTime: .init(DateTime: "/Date(\(snapshot.creationMilliseconds ?? 0))/", OffsetMinutes: 0),
+                id: snapshot.id, token: directDriveTokens[disk.index],
+                instantAccessDurationMinutes: snapshot.instantAccessDurationMinutes)
+        }
+        return .init(
+            isSuccessful: disk.state == .succeeded, successWrittenAsText: true,
+            snapshotUri: disk.directDrive == nil ? disk.hostSnapshotURI : nil,
+            errorMessage: disk.errorMessage ?? "", blobUri: disk.blobURI.isEmpty ? nil : disk.blobURI,
+            directDriveSnapshotIdentifier: identifier)
     }
 
     /// The peer's `extErrorCode`: the NAME of the job's code, the health code's (761) for a partial failure.

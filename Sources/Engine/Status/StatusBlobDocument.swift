@@ -61,12 +61,90 @@ public struct StatusBlobDocument: Codable, Sendable, Equatable {
     /// One disk's outcome.
     public struct SnapshotInfo: Codable, Sendable, Equatable {
         public var isSuccessful: Bool
-        /// `<blob>?snapshot=<x-ms-snapshot>`, empty when it failed.
-        public var snapshotUri: String
+        /// Whether `isSuccessful` is written as the string `"true"`/`"false"`, as the host path copies the host's.
+        public var successWrittenAsText = false
+        /// `<blob>?snapshot=<x-ms-snapshot>` (guest: empty when it failed; host: as received, null for DirectDrive
+        /// and failed entries).
+        public var snapshotUri: String?
         public var errorMessage: String
-        /// The blob's URI without SAS.
-        public var blobUri: String
-        public var directDriveSnapshotIdentifier: String?
+        /// The blob's URI without SAS (host path: null for a failed entry).
+        public var blobUri: String?
+        public var directDriveSnapshotIdentifier: DirectDriveIdentifier?
+
+        public init(
+            isSuccessful: Bool, successWrittenAsText: Bool = false, snapshotUri: String?, errorMessage: String,
+            blobUri: String?, directDriveSnapshotIdentifier: DirectDriveIdentifier?
+        ) {
+            self.isSuccessful = isSuccessful
+            self.successWrittenAsText = successWrittenAsText
+            self.snapshotUri = snapshotUri
+            self.errorMessage = errorMessage
+            self.blobUri = blobUri
+            self.directDriveSnapshotIdentifier = directDriveSnapshotIdentifier
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case isSuccessful, snapshotUri, errorMessage, blobUri, directDriveSnapshotIdentifier
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            if let text = try? c.decode(String.self, forKey: .isSuccessful) {
+                isSuccessful = text == "true"
+                successWrittenAsText = true
+            } else {
+                isSuccessful = try c.decode(Bool.self, forKey: .isSuccessful)
+            }
+            snapshotUri = try c.decodeIfPresent(String.self, forKey: .snapshotUri)
+            errorMessage = try c.decodeIfPresent(String.self, forKey: .errorMessage) ?? ""
+            blobUri = try c.decodeIfPresent(String.self, forKey: .blobUri)
+            directDriveSnapshotIdentifier = try c.decodeIfPresent(
+                DirectDriveIdentifier.self, forKey: .directDriveSnapshotIdentifier)
+        }
+
+        /// Every key is written, null ones too (the peer's field set).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            if successWrittenAsText {
+                try c.encode(isSuccessful ? "true" : "false", forKey: .isSuccessful)
+            } else {
+                try c.encode(isSuccessful, forKey: .isSuccessful)
+            }
+            try c.encode(snapshotUri, forKey: .snapshotUri)
+            try c.encode(errorMessage, forKey: .errorMessage)
+            try c.encode(blobUri, forKey: .blobUri)
+            try c.encode(directDriveSnapshotIdentifier, forKey: .directDriveSnapshotIdentifier)
+        }
+    }
+
+    /// `directDriveSnapshotIdentifier`: a DirectDrive snapshot as the backup service reads it.
+    public struct DirectDriveIdentifier: Codable, Sendable, Equatable {
+        /// `{"DateTime": "/Date(<ms since 1970>)/", "OffsetMinutes": 0}`.
+        public struct CreationTime: Codable, Sendable, Equatable {
+            public var DateTime: String
+            public var OffsetMinutes: Int
+        }
+
+        public var creationTime: CreationTime
+        public var id: String
+        /// The host's token for the snapshot: the backup service needs it; no other output carries it.
+        public var token: String?
+        public var instantAccessDurationMinutes: Int?
+
+        public init(creationTime: CreationTime, id: String, token: String?, instantAccessDurationMinutes: Int?) {
+            self.creationTime = creationTime
+            self.id = id
+            self.token = token
+            self.instantAccessDurationMinutes = instantAccessDurationMinutes
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(creationTime, forKey: .creationTime)
+            try c.encode(id, forKey: .id)
+            try c.encode(token, forKey: .token)
+            try c.encode(instantAccessDurationMinutes, forKey: .instantAccessDurationMinutes)
+        }
     }
 
     /// `vmHealthState` (0 green, 128 yellow, 256 red) and `vmHealthStatusCode` (the code, or 761).
@@ -89,6 +167,13 @@ public struct StatusBlobDocument: Codable, Sendable, Equatable {
         public var note: String?
         /// The job's time budget and deadlines (absent in documents of older versions).
         public var budget: Budget?
+        /// The snapshot method and why it was chosen (absent in documents of older versions).
+        public var method: SnapshotMethodChoice?
+        /// hostStatusCodePreSnapshot / hostStatusCodeDoSnapshot, when the host was asked.
+        public var hostStatusCodePreSnapshot: HostStatusCode?
+        public var hostStatusCodeDoSnapshot: HostStatusCode?
+        /// Whose clock judged the command's age: `host` (presnapshot's responseTime) or `vm`.
+        public var staleness: String?
     }
 
     /// A job's time budget: each part's share in seconds and the deadlines they add up to (time left is the

@@ -106,6 +106,7 @@ public enum StatusDocumentReader {
         let running = !snapshot.isTerminal
         let progress = status["progress"] as? [String: Any]
         snapshot.disks = disks(progress?["disks"] ?? status["snapshotInfo"], running: running)
+        readHostPath(status, progress: progress, into: &snapshot)
         if let note = string(progress?["note"]), !note.isEmpty { snapshot.notes.append(Redactor.redact(note)) }
         snapshot.deadline = string((progress?["budget"] as? [String: Any])?["deadlineUTC"]).flatMap(
             StatusTimestamp.parse)
@@ -152,6 +153,37 @@ public enum StatusDocumentReader {
             }
         }
         return ""
+    }
+
+    /// Who took each disk's snapshot (the telemetry's snapshotCreator, vmsnap's per-disk `path`), DirectDrive ids
+    /// (never their tokens), and the method with its reason and the host's answers as notes.
+    private static func readHostPath(
+        _ status: [String: Any], progress: [String: Any]?, into snapshot: inout JobSnapshot
+    ) {
+        let byHost = snapshot.telemetry.first { $0.key == "snapshotCreator" }?.value == SnapshotPath.host.creator
+        let entries = (progress?["disks"] ?? status["snapshotInfo"]) as? [Any] ?? []
+        for (index, item) in entries.enumerated() where index < snapshot.disks.count {
+            let entry = item as? [String: Any] ?? [:]
+            let path = string(entry["path"]).flatMap(SnapshotPath.init(rawValue:))
+            snapshot.disks[index].progress.path = path ?? (byHost ? .host : nil)
+            let identifier = (entry["directDrive"] ?? entry["directDriveSnapshotIdentifier"]) as? [String: Any]
+            if let id = identifier.flatMap({ string($0["id"]) }) {
+                snapshot.disks[index].progress.directDrive = DirectDriveSnapshot(
+                    id: Redactor.redact(id), creationTime: "",
+                    token: identifier?["token"] == nil ? nil : Redactor.placeholder)
+            }
+        }
+        if let method = progress?["method"], let data = try? JSONSerialization.data(withJSONObject: method),
+            let choice = try? JSONDecoder().decode(SnapshotMethodChoice.self, from: data)
+        {
+            snapshot.notes.append("snapshot method \(choice.summary)")
+        }
+        for key in ["hostStatusCodePreSnapshot", "hostStatusCodeDoSnapshot"] {
+            guard let code = snapshot.telemetry.first(where: { $0.key == key }).flatMap({ Int($0.value) }) else {
+                continue
+            }
+            snapshot.notes.append("\(key) \(code): \(HostStatusCode(rawValue: code).explanation)")
+        }
     }
 
     private static func telemetry(_ value: Any?) -> [MetadataEntry] {

@@ -246,7 +246,9 @@ public struct StatusReport: Sendable {
             var row = "    \(disk.label)  \(p.account)/\(p.container)  \(p.state.rawValue)"
             row += "  attempts \(disk.attemptsKnown ? String(p.attempts) : "unknown")"
             if let lun = disk.lun { row += "  lun \(lun)" }
+            if let path = p.path { row += "  via \(path.rawValue)" }
             if let time = p.snapshotTime { row += "  snapshot \(time)" }
+            if let directDrive = p.directDrive { row += "  DirectDrive snapshot \(directDrive.id)" }
             if p.state == .failed { row += "  error \(p.errorSummary)" }
             if let id = p.requestID { row += "  request \(id)" }
             lines.append(row)

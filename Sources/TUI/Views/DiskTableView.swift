@@ -141,7 +141,10 @@ enum DiskTableView {
         disk.progress.blob.isEmpty ? "(not named)" : disk.progress.blob
     }
 
-    static func location(_ p: DiskProgress) -> String { p.account.isEmpty ? "-" : "\(p.account)/\(p.container)" }
+    /// `account/container`, with ` via host` for a snapshot the host's backup service took.
+    static func location(_ p: DiskProgress) -> String {
+        (p.account.isEmpty ? "-" : "\(p.account)/\(p.container)") + (p.path == .host ? " via host" : "")
+    }
 
     static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         let w = DisplayWidth.of(text)

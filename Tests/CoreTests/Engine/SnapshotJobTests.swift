@@ -60,7 +60,9 @@ import Testing
         #expect(document.status.code == "1")
         #expect(document.status.taskId == scenario.taskID)
         #expect(document.status.snapshotInfo.count == disks)
-        #expect(document.status.snapshotInfo.allSatisfy { $0.isSuccessful && $0.snapshotUri.contains("?snapshot=") })
+        #expect(
+            document.status.snapshotInfo.allSatisfy { $0.isSuccessful && ($0.snapshotUri ?? "").contains("?snapshot=") }
+        )
         #expect(document.status.progress?.finished == true)
         let statusFile = try String(contentsOfFile: scenario.statusDirectory + "/0.status", encoding: .utf8)
         #expect(statusFile.contains(#""status":"success""#))

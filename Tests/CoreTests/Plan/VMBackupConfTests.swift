@@ -55,7 +55,7 @@ struct VMBackupConfTests {
         #expect(conf.warnings.isEmpty, "\(conf.warnings)")
         let effective: Set<VMBackupConfKey> = [
             .timeout, .safeFreezeWaitInSeconds, .mountsToSkip, .seqsnapshot, .writeLog, .uploadStatusAndLog,
-            .disableLogging,
+            .disableLogging, .snapshotMethod,
         ]
         for key in VMBackupConfKey.allCases {
             #expect((key.ignoredBecause == nil) == effective.contains(key), "\(key.rawValue) says what vmsnap does")
@@ -145,11 +145,14 @@ struct VMBackupConfTests {
 
     @Test func snapshotMethodChoicesAndUnknownKeys() {
         let conf = parse("[SnapshotThread]\nSnapshotMethod = onlyguest\nfrobnicate = 1\n[Other]\nx = 1\n")
-        #expect(conf[.snapshotMethod]?.value == .text("onlyGuest"))
-        #expect(warned(conf, line: 2, "read as onlyGuest (the peer needs the exact case)"))
+        // Kept as written: the method choice runs firstHostThenGuest for anything but the four exact names.
+        #expect(conf[.snapshotMethod]?.value == .text("onlyguest"))
+        #expect(warned(conf, line: 2, "is not exactly onlyGuest: the job runs firstHostThenGuest"))
         #expect(warned(conf, line: 3, "unknown key 'frobnicate'"))
         #expect(warned(conf, line: 4, "unknown section [Other]"))
-        #expect(parse("[SnapshotThread]\nSnapshotMethod = hostOnly\n")[.snapshotMethod] == nil)
+        let unknown = parse("[SnapshotThread]\nSnapshotMethod = hostOnly\n")
+        #expect(unknown[.snapshotMethod]?.value == .text("hostOnly"))
+        #expect(warned(unknown, line: 2, "the job runs firstHostThenGuest, as the peer"))
     }
 
     @Test func aMissingFileIsNoConfiguration() {

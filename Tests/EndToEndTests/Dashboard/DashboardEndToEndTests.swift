@@ -26,6 +26,34 @@ import Testing
         return nil
     }
 
+    /// Triggers a snapshot from the dashboard, confirms it with `y` and waits for it to finish: whether it did, the
+    /// final screen's text and its disk rows.
+    func triggerConfirmedJob(_ session: TmuxSession) throws -> (met: Bool, text: String, diskRows: [String]) {
+        try session.send("t")
+        #expect(session.wait(for: "[y] yes").met)
+        try session.send("y")
+        let finished = session.wait(timeout: 30) { screen in
+            screen.joined(separator: "\n").contains("snapshot finished: SUCCEEDED")
+        }
+        let diskRows = finished.screen.filter { $0.contains(".vhd") && !$0.contains("http") }
+        return (finished.met, finished.screen.joined(separator: "\n"), diskRows)
+    }
+
+    @Test func demoHostPathJobShowsItsDisksViaHost() throws {
+        let directory = try workDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try TmuxSession(
+            command: wrapped("'\(BuiltBinary.vmsnap.path)' demo --disks 2 --host", in: directory), width: 140,
+            height: 30, environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "TMPDIR": directory.path])
+        defer { session.kill() }
+        #expect(session.wait(for: "previous job").met)
+        let (met, text, diskRows) = try triggerConfirmedJob(session)
+        #expect(met, "the triggered host-path job finishes:\n\(text)")
+        #expect(diskRows.count == 2 && diskRows.allSatisfy { $0.contains("via host") }, "\(diskRows)")
+        try session.send("q")
+        #expect(waitForFile(directory.appendingPathComponent("exit")) == "0\n")
+    }
+
     @Test func demoTriggerWithConfirmationEveryDiskDoneHelpResizeQuit() throws {
         let directory = try workDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -44,16 +72,9 @@ import Testing
         #expect(declined.met, "Enter keeps the default (No)")
         #expect(!declined.screen.joined().contains("(live job)"))
 
-        try session.send("t")
-        #expect(session.wait(for: "[y] yes").met)
-        try session.send("y")
-        let finished = session.wait(timeout: 30) { screen in
-            screen.joined(separator: "\n").contains("snapshot finished: SUCCEEDED")
-        }
-        let text = finished.screen.joined(separator: "\n")
-        #expect(finished.met, "the triggered job finishes:\n\(text)")
+        let (met, text, diskRows) = try triggerConfirmedJob(session)
+        #expect(met, "the triggered job finishes:\n\(text)")
         #expect(text.contains("(live job)") && text.contains("3/3 finished"))
-        let diskRows = finished.screen.filter { $0.contains(".vhd") && !$0.contains("http") }
         #expect(diskRows.count == 3 && diskRows.allSatisfy { $0.contains("done") }, "\(diskRows)")
         #expect(diskRows.contains { $0.contains(" 3 ") }, "the flaky disk needed retries: \(diskRows)")
         #expect(!text.contains("sig="), "no signature on screen")

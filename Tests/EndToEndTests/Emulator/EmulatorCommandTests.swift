@@ -144,4 +144,53 @@ import Testing
         #expect(output.status != 0)
         #expect(output.stderr.contains("\(file.path): $[0].code"))
     }
+
+    @Test func badHostVMFileIsNamed() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("host-vm-\(UUID()).json")
+        try Data(#"{"disks": [{"lun": 99, "container": "vhds", "blob": "os"}]}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let output = try await BuiltBinary.run(["emulator", "--port", "0", "--host-vm", file.path])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("\(file.path): $.disks[0].lun"), "\(output.stderr)")
+    }
+
+    @Test func theEmulatorServesTheHostVMItIsGiven() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("host-vm-\(UUID()).json")
+        try Data(#"{"disks": [{"lun": -1, "container": "vhds", "blob": "os"}], "clockOffsetSeconds": 0}"#.utf8)
+            .write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (process, banner, port, _) = try startEmulator(["--host-vm", file.path])
+        defer { process.terminate() }
+        #expect(banner.contains("WireServer: /metadata/recsvc/snapshot/"))
+        // A job on the host path against the emulator process: its store has no such blob, so the host answers
+        // the disk's entry as failed (BlobStorage's message), after a presnapshot that answered its clock.
+        let directory = try SettingsFixtures.temporaryDirectory("host-vm")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let settings = try SettingsFixtures.write(
+            [
+                "runtimeSettings": [
+                    [
+                        "handlerSettings": [
+                            "publicSettings": [
+                                "taskId": "host-vm-job", "commandToExecute": "snapshot",
+                                "commandStartTimeUTCTicks": String(SnapshotScenario.ticks(Date())),
+                                "objectStr": SettingsFixtures.base64JSON([
+                                    "includedDisks": ["isVmgsBlobIncluded": true, "isOSDiskIncluded": true]
+                                ]),
+                            ] as [String: Any]
+                        ]
+                    ]
+                ]
+            ], to: directory.appendingPathComponent("0.settings"))
+        let output = try await BuiltBinary.run([
+            "snapshot", "--settings", settings.path, "--log-dir", directory.path, "--wireserver",
+            "http://127.0.0.1:\(port)",
+        ])
+        #expect(output.status == 1)
+        let log = try String(contentsOfFile: directory.path + "/extension.log", encoding: .utf8)
+        #expect(log.contains("presnapshot answered 200"))
+        #expect(log.contains("host disk 0"))
+        #expect(log.contains("The specified container does not exist."))
+        #expect(output.stdout.contains("code 76"))
+    }
 }
