@@ -11,7 +11,7 @@ struct VMSnap: AsyncParsableCommand {
         subcommands: [
             ConfigCommand.self, SnapshotCommand.self, HandlerCommand.self, MonitorCommand.self,
             StatusCommand.self, DemoCommand.self, EmulatorCommand.self, BenchCommand.self,
-            FreezeGuardCommand.self,
+            FreezeGuardCommand.self, DatabaseGuardCommand.self,
         ])
 }
 

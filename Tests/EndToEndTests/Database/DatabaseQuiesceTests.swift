@@ -1,0 +1,233 @@
+import Core
+import Emulator
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Database-consistent snapshots against real MariaDB and PostgreSQL servers whose data lives on a loop-mounted
+/// ext4 the job freezes (workloads.md 2.6). Each server is started once per test and serves every scenario of it.
+@Suite(.serialized)
+struct DatabaseQuiesceTests {
+    /// A fresh loop filesystem with `server` on it, a private folder for workload.conf and the freeze lock.
+    private func withServer<Server: TestDatabaseServer>(
+        _ start: (String) throws -> Server, _ body: (Server, String, String) async throws -> Void
+    ) async throws {
+        let filesystems = try LoopFilesystem.create(count: 1, megabytes: 160)
+        defer { filesystems.forEach { $0.remove() } }
+        let mount = try LoopFilesystem.testOwnedMounts(filesystems)[0]
+        let folder = NSTemporaryDirectory() + "vmsnap-db-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let server = try start(mount)
+        defer { server.stop() }
+        try await body(server, mount, folder)
+    }
+
+    /// Writes workload.conf (mode 600) into `folder`.
+    private func writeConf(_ server: some TestDatabaseServer, in folder: String, timeoutSeconds: Int = 30) throws
+        -> String
+    {
+        let path = folder + "/workload.conf"
+        try Data(server.workloadConf(timeoutSeconds: timeoutSeconds).utf8).write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o600)
+        return path
+    }
+
+    /// One in-process job freezing `mount` and quiescing through the built binary's database guard.
+    /// `whileQuiesced` runs when the freeze starts (the quiesce holds then); its value is returned.
+    private func runJob<Observed: Sendable>(
+        mount: String, folder: String, conf: String, engine: DatabaseEngine, snapshotLatency: Int = 0,
+        lockWait: Duration = .seconds(2), whileQuiesced: @escaping @Sendable () -> Observed? = { nil as Int? }
+    ) async throws -> (JobResult, [StageRecord], log: String, observed: Observed?) {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        if snapshotLatency > 0 {
+            scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: snapshotLatency))])
+        }
+        var options = scenario.options()
+        options.freezer = GuardedFreezer(
+            mounts: [mount], guardExecutable: BuiltBinary.vmsnap.path, lockPath: folder + "/SafeFreezeLockFile")
+        options.database = .quiesce(
+            GuardedQuiescer(
+                workloadConfPath: conf, engine: engine, guardExecutable: BuiltBinary.vmsnap.path,
+                timeout: .seconds(30), lockWait: lockWait))
+        let job = SnapshotJob(settings: try scenario.settings(), options: options)
+        let observer = Task { () -> ([StageRecord], Observed?) in
+            var records: [StageRecord] = []
+            var observed: Observed?
+            for await event in job.events {
+                guard case .stage(let record) = event else { continue }
+                records.append(record)
+                if record.stage == .freeze && record.state == .running { observed = whileQuiesced() }
+            }
+            return (records, observed)
+        }
+        let result = await job.run()
+        let (records, observed) = await observer.value
+        let log = (try? String(contentsOfFile: scenario.logDirectory + "/extension.log", encoding: .utf8)) ?? ""
+        try await scenario.stop()
+        return (result, records, log, observed)
+    }
+
+    /// Every process's command line, for the check that no password is visible to `ps`.
+    private func allCommandLines() -> String {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
+        return pids.compactMap { pid in
+            FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) }
+        }.joined(separator: "\n")
+    }
+
+    @Test func mariadbIsHeldByTheGuardsSessionOnlyInsideTheWindowAndReleasedOnEveryPath() async throws {
+        try #require(MariaDBServer.installed, "mariadb-server is missing: run scripts/install-test-tools")
+        try await withServer(MariaDBServer.start(dataParent:)) { server, mount, folder in
+            _ = try server.query(
+                "CREATE DATABASE app; CREATE TABLE app.ledger (id INT AUTO_INCREMENT PRIMARY KEY, amount INT) ENGINE=InnoDB; INSERT INTO app.ledger (amount) VALUES (1);"
+            )
+            let conf = try writeConf(server, in: folder)
+            let insert = "INSERT INTO app.ledger (amount) VALUES (2)"
+
+            // 1. The quiesce blocks a writer only while it holds, is taken in the guard's session, and shows no
+            //    password to ps.
+            let (result, records, log, observed) = try await runJob(
+                mount: mount, folder: folder, conf: conf, engine: .mariadb, snapshotLatency: 1200
+            ) { () -> (StatementProbe, String)? in
+                guard let writer = try? server.startStatement(insert) else { return nil }
+                return (writer, allCommandLines())
+            }
+            #expect(result.code == 0, "\(result.message)")
+            #expect(result.verdict == .succeeded)
+            let database = try #require(records.last { $0.stage == .database })
+            #expect(database.state == .succeeded && database.detail.contains("writes blocked"))
+            let window = try #require(result.databaseWindowMilliseconds)
+            let freezeWindow = try #require(result.freezeWindowMilliseconds)
+            #expect(window > freezeWindow, "the quiesce (\(window) ms) must span the freeze (\(freezeWindow) ms)")
+            let (writer, lines) = try #require(observed, "no writer could be started while quiesced")
+            #expect(writer.completed(within: 5), "the writer blocked inside the window never completed")
+            #expect(try server.query("SELECT COUNT(*) FROM app.ledger").contains("2"))
+            #expect(try server.query("SELECT @@global.read_only").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+            #expect(lines.contains("database-guard"), "the guard was not running while quiesced")
+            #expect(!lines.contains(MariaDBServer.backupPassword), "the password was on a command line")
+            #expect(!log.contains(MariaDBServer.backupPassword), "the password reached extension.log")
+
+            // 2. A session holding a table lock: the quiesce fails with 509 within its lock wait, nothing stays
+            //    locked, and the job still snapshots (filesystem-consistent, health 509).
+            let holder = try server.startStatement("LOCK TABLES app.ledger WRITE; SELECT SLEEP(60)")
+            defer { holder.terminate() }
+            usleep(300_000)
+            let started = Date()
+            let (blocked, blockedRecords, _, _) = try await runJob(
+                mount: mount, folder: folder, conf: conf, engine: .mariadb, lockWait: .seconds(1))
+            let took = Date().timeIntervalSince(started)
+            #expect(blocked.code == 1 && blocked.healthStatusCode == 509, "\(blocked.code) \(blocked.message)")
+            #expect(blocked.message.contains("FailedWorkloadQuiescingError"))
+            #expect(blocked.verdict == .warning)
+            #expect(blockedRecords.last { $0.stage == .database }?.state == .failed)
+            #expect(took < 15, "the failing quiesce took \(took) s")
+            holder.terminate()
+            #expect(try server.startStatement(insert).completed(within: 2), "a lock stayed after the failed quiesce")
+            #expect(try server.query("SELECT @@global.read_only").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+
+            // 3. SIGKILL of the job process while quiesced and frozen releases the database within 1 s.
+            try await killJobWhileQuiesced(server: server, mount: mount, folder: folder, conf: conf, write: insert)
+        }
+    }
+
+    /// Runs `vmsnap snapshot --workload-conf` as a process, waits until it froze (so the quiesce holds), starts a
+    /// write, SIGKILLs the job and expects the write through within a second.
+    private func killJobWhileQuiesced(
+        server: some TestDatabaseServer, mount: String, folder: String, conf: String, write: String
+    ) async throws {
+        let scenario = try await SnapshotScenario.start(disks: 1)
+        scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 20_000))])
+        let settings = scenario.directory.appendingPathComponent("job.settings")
+        try scenario.writeSettingsFile(to: settings)
+        let job = Process()
+        job.executableURL = BuiltBinary.vmsnap
+        job.arguments = [
+            "snapshot", "--settings", settings.path, "--json", "--freeze", "auto", "--mount", mount, "--freeze-lock",
+            folder + "/SafeFreezeLockFile", "--workload-conf", conf, "--status-dir", scenario.statusDirectory,
+            "--log-dir", scenario.logDirectory,
+        ]
+        let events = Pipe()
+        job.standardOutput = events
+        try job.run()
+        let lines = LineReader(events.fileHandleForReading)
+        var frozen = false
+        while !frozen, let line = lines.next() {
+            frozen = line.contains("\"stage\":\"freeze\"") && line.contains("\"state\":\"succeeded\"")
+        }
+        #expect(frozen, "the job did not report a freeze")
+        let writer = try server.startStatement(write)
+        #expect(!writer.completed(within: 0.3), "a write went through while quiesced")
+        kill(job.processIdentifier, SIGKILL)
+        #expect(writer.completed(within: 1), "the database was not writable within 1 s of the job's death")
+        job.waitUntilExit()
+        try await scenario.stop()
+    }
+
+    @Test func postgresGetsACheckpointInASessionTheGuardHoldsAndReleasesOnEveryPath() async throws {
+        try #require(PostgresServer.installed, "postgresql is missing: run scripts/install-test-tools")
+        try await withServer(PostgresServer.start(dataParent:)) { server, mount, folder in
+            _ = try server.query("CREATE TABLE ledger (id serial PRIMARY KEY, amount int); INSERT INTO ledger (amount) VALUES (1);")
+            let conf = try writeConf(server, in: folder)
+            let sessions = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'vmsnap'"
+
+            // 1. A clean job: the CHECKPOINT session is open while frozen, gone afterwards, and the job is
+            //    application-consistent.
+            let (result, records, _, heldSessions) = try await runJob(
+                mount: mount, folder: folder, conf: conf, engine: .postgres, snapshotLatency: 500
+            ) { try? server.query(sessions) }
+            #expect(result.code == 0, "\(result.message)")
+            let database = try #require(records.last { $0.stage == .database })
+            #expect(database.state == .succeeded && database.detail.contains("CHECKPOINT"))
+            #expect(heldSessions?.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+            #expect(try server.query(sessions).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+            #expect(result.databaseWindowMilliseconds != nil)
+
+            // 2. A server that cannot be reached: 506, filesystem-consistent, never code 0.
+            let wrongPort = folder + "/wrong.conf"
+            try Data(
+                server.workloadConf(timeoutSeconds: 30).replacingOccurrences(
+                    of: "-p \(server.port)", with: "-p 1"
+                ).utf8
+            ).write(to: URL(fileURLWithPath: wrongPort))
+            let (unreachable, _, _, _) = try await runJob(
+                mount: mount, folder: folder, conf: wrongPort, engine: .postgres)
+            #expect(unreachable.code == 1 && unreachable.healthStatusCode == 506, "\(unreachable.message)")
+
+            // 3. SIGKILL of the job while quiesced: the vmsnap session ends within 1 s.
+            let scenario = try await SnapshotScenario.start(disks: 1)
+            scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 20_000))])
+            let settings = scenario.directory.appendingPathComponent("job.settings")
+            try scenario.writeSettingsFile(to: settings)
+            let job = Process()
+            job.executableURL = BuiltBinary.vmsnap
+            job.arguments = [
+                "snapshot", "--settings", settings.path, "--json", "--freeze", "off", "--workload-conf", conf,
+                "--status-dir", scenario.statusDirectory, "--log-dir", scenario.logDirectory,
+            ]
+            let events = Pipe()
+            job.standardOutput = events
+            try job.run()
+            let lines = LineReader(events.fileHandleForReading)
+            var snapshotting = false
+            while !snapshotting, let line = lines.next() {
+                snapshotting = line.contains("\"stage\":\"snapshot\"")
+            }
+            #expect(snapshotting, "the job did not reach the snapshot")
+            #expect(try server.query(sessions).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+            kill(job.processIdentifier, SIGKILL)
+            let limit = Date().addingTimeInterval(1)
+            var released = false
+            while !released && Date() < limit {
+                released = (try? server.query(sessions))?.trimmingCharacters(in: .whitespacesAndNewlines) == "0"
+            }
+            #expect(released, "the quiesce session outlived the job by more than 1 s")
+            job.waitUntilExit()
+            try await scenario.stop()
+        }
+    }
+}
