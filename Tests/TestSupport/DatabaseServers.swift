@@ -63,6 +63,12 @@ private func runChecked(_ executable: String, _ arguments: [String], environment
     return output.stdout
 }
 
+/// Lets a server's OS account reach its data folder under `dataParent` (a test's mount, inside a private 0700 folder).
+private func openTraversal(to dataParent: String) {
+    chmod(dataParent, 0o711)
+    chmod((dataParent as NSString).deletingLastPathComponent, 0o711)
+}
+
 /// Starts a server process as a child of the test (so it is reaped when it stops: a zombie keeps its pid file alive).
 private func startServer(_ executable: String, _ arguments: [String]) throws -> Process {
     let process = Process()
@@ -111,6 +117,7 @@ public final class MariaDBServer: TestDatabaseServer, @unchecked Sendable {
     public static func start(dataParent: String) throws -> MariaDBServer {
         let scratch = NSTemporaryDirectory() + "vmsnap-maria-\(UUID().uuidString.prefix(8))"
         let data = dataParent + "/maria"
+        openTraversal(to: dataParent)
         for folder in [scratch, data] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             _ = try runChecked("/bin/chown", ["mysql:mysql", folder])
@@ -202,6 +209,7 @@ public final class PostgresServer: TestDatabaseServer, @unchecked Sendable {
     public static func start(dataParent: String) throws -> PostgresServer {
         let scratch = NSTemporaryDirectory() + "vmsnap-pg-\(UUID().uuidString.prefix(8))"
         let data = dataParent + "/pg"
+        openTraversal(to: dataParent)
         for folder in [scratch, data] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             _ = try runChecked("/bin/chown", ["postgres:postgres", folder])
@@ -217,7 +225,8 @@ public final class PostgresServer: TestDatabaseServer, @unchecked Sendable {
         let process = try startServer(
             "/usr/bin/setpriv",
             [
-                "--reuid=postgres", "--regid=postgres", "--init-groups", "--", binaries + "/postgres", "-D", data + "/data", "-p", String(port), "-k",
+                "--reuid=postgres", "--regid=postgres", "--init-groups", "--", binaries + "/postgres", "-D",
+                data + "/data", "-p", String(port), "-k",
                 scratch, "-c", "listen_addresses=", "-c", "logging_collector=off",
             ])
         let server = PostgresServer(

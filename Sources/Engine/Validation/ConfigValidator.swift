@@ -103,7 +103,8 @@ public enum ConfigValidator {
     private static func isWorkloadConf(_ path: String) -> Bool {
         if (path as NSString).lastPathComponent == "workload.conf" { return true }
         guard let data = FileManager.default.contents(atPath: path), data.count < 1 << 20 else { return false }
-        return String(decoding: data, as: UTF8.self).range(of: #"(?m)^\s*\[workload\]"#, options: .regularExpression) != nil
+        return String(decoding: data, as: UTF8.self).range(of: #"(?m)^\s*\[workload\]"#, options: .regularExpression)
+            != nil
     }
 
     private static func recognisedAsSettings(_ path: String) -> Bool {

@@ -206,7 +206,9 @@ public final class DatabaseGuard {
     /// The client's last output lines, redacted (and without the password, should a client echo it).
     private var clientError: String {
         var text = lastLines.filter { !$0.isEmpty }.joined(separator: " | ")
-        if let password, !password.isEmpty { text = text.replacingOccurrences(of: password, with: Redactor.placeholder) }
+        if let password, !password.isEmpty {
+            text = text.replacingOccurrences(of: password, with: Redactor.placeholder)
+        }
         return text.isEmpty ? "the client printed nothing" : TerminalText.sanitize(text)
     }
 

@@ -194,7 +194,9 @@ public struct WorkloadConf: Sendable, Equatable {
             )
         }
         if engine == .oracle {
-            problem("workload_name", nameLine, "mysql, mariadb or postgres (Oracle is not supported yet)", found: name, code: 503)
+            problem(
+                "workload_name", nameLine, "mysql, mariadb or postgres (Oracle is not supported yet)", found: name,
+                code: 503)
         }
         readCredentials(values["credstring"])
         if values["credstring"] == nil && linuxUser == nil {

@@ -52,18 +52,22 @@ struct WorkloadConfTests {
         #expect(conf.password == "pw1")
     }
 
-    @Test(arguments: [
-        ("workload_name = mssql\nlinux_user = root\n", "workload_name", 503, 2),
-        ("workload_name = mysql\n", "credString", 505, nil),
-        ("workload_name = mysql\ncredString = -u x -p\n", "credString", 505, 3),
-        ("workload_name = mysql\ncredString = -u 'x\n", "credString", 501, 3),
-        ("workload_name = mysql\nlinux_user = root\nrole = primary\n", "role", 502, 4),
-        ("workload_name = mysql\nlinux_user = root\nrole = slave\n", "role", 502, 4),
-        ("workload_name = mysql\nlinux_user = root\nenforceSlaveOnly = 1\n", "enforceSlaveOnly", 502, 4),
-        ("workload_name = mysql\nlinux_user = root\ntimeout = soon\n", "timeout", 501, 4),
-        ("workload_name = postgres\nlinux_user = postgres\ncredString = postgresql://u:pw@h/db\n", "credString", 501, 4),
-        ("workload_name = oracle\nlinux_user = oracle\n", "workload_name", 503, 2),
-    ] as [(String, String, Int, Int?)])
+    @Test(
+        arguments: [
+            ("workload_name = mssql\nlinux_user = root\n", "workload_name", 503, 2),
+            ("workload_name = mysql\n", "credString", 505, nil),
+            ("workload_name = mysql\ncredString = -u x -p\n", "credString", 505, 3),
+            ("workload_name = mysql\ncredString = -u 'x\n", "credString", 501, 3),
+            ("workload_name = mysql\nlinux_user = root\nrole = primary\n", "role", 502, 4),
+            ("workload_name = mysql\nlinux_user = root\nrole = slave\n", "role", 502, 4),
+            ("workload_name = mysql\nlinux_user = root\nenforceSlaveOnly = 1\n", "enforceSlaveOnly", 502, 4),
+            ("workload_name = mysql\nlinux_user = root\ntimeout = soon\n", "timeout", 501, 4),
+            (
+                "workload_name = postgres\nlinux_user = postgres\ncredString = postgresql://u:pw@h/db\n", "credString",
+                501, 4
+            ),
+            ("workload_name = oracle\nlinux_user = oracle\n", "workload_name", 503, 2),
+        ] as [(String, String, Int, Int?)])
     func aBadValueNamesItsKeyLineAndCode(body: String, key: String, code: Int, line: Int?) throws {
         let conf = parse(body)
         let problem = try #require(conf.problems.first, "no problem found in \(body)")
@@ -99,7 +103,8 @@ struct WorkloadConfTests {
     }
 
     @Test func anOptionFileInCredStringTakesTheLeadingPlace() throws {
-        let conf = parse("workload_name = mysql\ncommand_path = /usr/bin\ncredString = -u x --defaults-extra-file=/root/bk.cnf\n")
+        let conf = parse(
+            "workload_name = mysql\ncommand_path = /usr/bin\ncredString = -u x --defaults-extra-file=/root/bk.cnf\n")
         let session = try QuiesceSession(
             conf: conf, lockWait: .seconds(3), serverTimeout: .seconds(95), connectTimeout: .seconds(10))
         #expect(session.arguments.prefix(3) == ["--defaults-extra-file=/root/bk.cnf", "-u", "x"])
@@ -107,7 +112,8 @@ struct WorkloadConfTests {
     }
 
     @Test func thePostgresSessionRunsACheckpointAsLinuxUserWithoutAShell() throws {
-        let conf = parse("workload_name = postgres\ncommand_path = /usr/bin\nlinux_user = nobody\ncredString = -p 5432\n")
+        let conf = parse(
+            "workload_name = postgres\ncommand_path = /usr/bin\nlinux_user = nobody\ncredString = -p 5432\n")
         let session = try QuiesceSession(
             conf: conf, lockWait: .seconds(5), serverTimeout: .seconds(95), connectTimeout: .seconds(10))
         #expect(session.executable == QuiesceSession.setpriv)

@@ -93,9 +93,13 @@ struct DatabaseQuiesceTests {
             //    password to ps.
             let (result, records, log, observed) = try await runJob(
                 mount: mount, folder: folder, conf: conf, engine: .mariadb, snapshotLatency: 1200
-            ) { () -> (StatementProbe, String)? in
+            ) { () -> (StatementProbe, waiting: String, String)? in
                 guard let writer = try? server.startStatement(insert) else { return nil }
-                return (writer, allCommandLines())
+                usleep(300_000)
+                // The write waits for FLUSH TABLES WITH READ LOCK (MariaDB's "backup lock"), not for the freeze.
+                let waiting = try? server.query(
+                    "SELECT COUNT(*) FROM information_schema.processlist WHERE state = 'Waiting for backup lock'")
+                return (writer, waiting ?? "", allCommandLines())
             }
             #expect(result.code == 0, "\(result.message)")
             #expect(result.verdict == .succeeded)
@@ -104,10 +108,13 @@ struct DatabaseQuiesceTests {
             let window = try #require(result.databaseWindowMilliseconds)
             let freezeWindow = try #require(result.freezeWindowMilliseconds)
             #expect(window > freezeWindow, "the quiesce (\(window) ms) must span the freeze (\(freezeWindow) ms)")
-            let (writer, lines) = try #require(observed, "no writer could be started while quiesced")
-            #expect(writer.completed(within: 5), "the writer blocked inside the window never completed")
+            let (writer, waiting, lines) = try #require(observed, "no writer could be started while quiesced")
+            #expect(
+                waiting.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "the write was not held by the lock")
+            #expect(writer.completed(within: 1), "the writer blocked inside the window did not complete after it")
             #expect(try server.query("SELECT COUNT(*) FROM app.ledger").contains("2"))
-            #expect(try server.query("SELECT @@global.read_only").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+            #expect(
+                try server.query("SELECT @@global.read_only").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
             #expect(lines.contains("database-guard"), "the guard was not running while quiesced")
             #expect(!lines.contains(MariaDBServer.backupPassword), "the password was on a command line")
             #expect(!log.contains(MariaDBServer.backupPassword), "the password reached extension.log")
@@ -126,9 +133,18 @@ struct DatabaseQuiesceTests {
             #expect(blocked.verdict == .warning)
             #expect(blockedRecords.last { $0.stage == .database }?.state == .failed)
             #expect(took < 15, "the failing quiesce took \(took) s")
-            holder.terminate()
+            let guardSessions =
+                "SELECT COUNT(*) FROM information_schema.processlist WHERE user = '\(MariaDBServer.backupUser)'"
+            #expect(try server.query(guardSessions).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+            // The holder's session sleeps: the server would notice its dead client only at its next check. End it.
+            for id in try server.query(
+                "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(60)%'"
+            ).split(separator: "\n") {
+                _ = try? server.query("KILL \(id)")
+            }
             #expect(try server.startStatement(insert).completed(within: 2), "a lock stayed after the failed quiesce")
-            #expect(try server.query("SELECT @@global.read_only").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+            #expect(
+                try server.query("SELECT @@global.read_only").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
 
             // 3. SIGKILL of the job process while quiesced and frozen releases the database within 1 s.
             try await killJobWhileQuiesced(server: server, mount: mount, folder: folder, conf: conf, write: insert)
@@ -171,7 +187,8 @@ struct DatabaseQuiesceTests {
     @Test func postgresGetsACheckpointInASessionTheGuardHoldsAndReleasesOnEveryPath() async throws {
         try #require(PostgresServer.installed, "postgresql is missing: run scripts/install-test-tools")
         try await withServer(PostgresServer.start(dataParent:)) { server, mount, folder in
-            _ = try server.query("CREATE TABLE ledger (id serial PRIMARY KEY, amount int); INSERT INTO ledger (amount) VALUES (1);")
+            _ = try server.query(
+                "CREATE TABLE ledger (id serial PRIMARY KEY, amount int); INSERT INTO ledger (amount) VALUES (1);")
             let conf = try writeConf(server, in: folder)
             let sessions = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'vmsnap'"
 
