@@ -333,7 +333,10 @@ public final class SnapshotJob: Sendable {
         guard let hold else { return }
         let report = await Task { await hold.held.release() }.value
         guard let report else {
-            recordDatabaseFailure(JobFailure(code: 504, message: "the database guard exited without a report"))
+            recordDatabaseFailure(
+                JobFailure(
+                    code: 510,
+                    message: "the database guard ended before the release: the quiesce did not hold to the end"))
             return
         }
         let window = Duration.nanoseconds(Int64(clamping: report.heldNanoseconds))

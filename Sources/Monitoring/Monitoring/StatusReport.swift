@@ -140,7 +140,7 @@ public struct StatusReport: Sendable {
             "message": job.message, "notes": job.notes, "timestamp": value(job.timestamp.map(iso)),
             "commandStartTime": value(job.commandStartTime.map(iso)), "deadline": value(job.deadline.map(iso)),
             "freezeWindowSeconds": number(job.freezeWindowSeconds), "cause": value(cause),
-            "phases": job.phases.map {
+            "phases": job.phases.filter(\.isShown).map {
                 [
                     "stage": $0.stage.rawValue, "state": $0.state.rawValue,
                     "startedAt": value($0.startedAt.map(iso)), "elapsedSeconds": number($0.elapsedSeconds),
@@ -197,10 +197,12 @@ public struct StatusReport: Sendable {
             if let action = cause.action { lines.append("  action    \(action)") }
         }
         for note in job.notes { lines.append("  note      \(note)") }
-        let phases = job.phases.map { phase in
-            "\(phase.stage.rawValue) \(phase.state.rawValue)"
+        let phases = job.phases.filter(\.isShown).map { phase in
+            // The database phase's detail says the window even on success.
+            let detailed = !phase.detail.isEmpty && (phase.state != .succeeded || phase.stage == .database)
+            return "\(phase.stage.rawValue) \(phase.state.rawValue)"
                 + (phase.elapsedSeconds.map { String(format: " %.2fs", $0) } ?? "")
-                + (phase.detail.isEmpty || phase.state == .succeeded ? "" : " (\(phase.detail))")
+                + (detailed ? " (\(phase.detail))" : "")
         }
         if !phases.isEmpty { lines.append("  phases    \(phases.joined(separator: ", "))") }
         let (done, total) = job.diskProgress

@@ -184,6 +184,25 @@ struct DatabaseQuiesceTests {
         try await scenario.stop()
     }
 
+    /// The first process whose command line holds every one of `words`.
+    private func processID(runningWith words: [String]) -> pid_t? {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+        return pids.first { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let line = String(decoding: data, as: UTF8.self)
+            return words.allSatisfy { line.contains($0) }
+        }
+    }
+
+    /// Whether `query` (a count of vmsnap's sessions) reaches 0 within a second.
+    private func waitUntilNoSession(_ server: PostgresServer, query: String) -> Bool {
+        let limit = Date().addingTimeInterval(1)
+        while Date() < limit {
+            if (try? server.query(query))?.trimmingCharacters(in: .whitespacesAndNewlines) == "0" { return true }
+        }
+        return false
+    }
+
     @Test func postgresGetsACheckpointInASessionTheGuardHoldsAndReleasesOnEveryPath() async throws {
         try #require(PostgresServer.installed, "postgresql is missing: run scripts/install-test-tools")
         try await withServer(PostgresServer.start(dataParent:)) { server, mount, folder in
@@ -215,7 +234,18 @@ struct DatabaseQuiesceTests {
                 mount: mount, folder: folder, conf: wrongPort, engine: .postgres)
             #expect(unreachable.code == 1 && unreachable.healthStatusCode == 506, "\(unreachable.message)")
 
-            // 3. SIGKILL of the job while quiesced: the vmsnap session ends within 1 s.
+            // 3. SIGKILL of the database guard while quiesced: the session ends within 1 s and the job reports 510.
+            let (orphaned, _, _, releasedAfterGuardDeath) = try await runJob(
+                mount: mount, folder: folder, conf: conf, engine: .postgres, snapshotLatency: 1500
+            ) { () -> Bool in
+                guard let pid = processID(runningWith: ["database-guard", conf]) else { return false }
+                kill(pid, SIGKILL)
+                return waitUntilNoSession(server, query: sessions)
+            }
+            #expect(releasedAfterGuardDeath == true, "the session outlived its guard by more than 1 s")
+            #expect(orphaned.code == 1 && orphaned.healthStatusCode == 510, "\(orphaned.message)")
+
+            // 4. SIGKILL of the job while quiesced: the vmsnap session ends within 1 s.
             let scenario = try await SnapshotScenario.start(disks: 1)
             scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 20_000))])
             let settings = scenario.directory.appendingPathComponent("job.settings")
@@ -237,12 +267,8 @@ struct DatabaseQuiesceTests {
             #expect(snapshotting, "the job did not reach the snapshot")
             #expect(try server.query(sessions).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
             kill(job.processIdentifier, SIGKILL)
-            let limit = Date().addingTimeInterval(1)
-            var released = false
-            while !released && Date() < limit {
-                released = (try? server.query(sessions))?.trimmingCharacters(in: .whitespacesAndNewlines) == "0"
-            }
-            #expect(released, "the quiesce session outlived the job by more than 1 s")
+            #expect(
+                waitUntilNoSession(server, query: sessions), "the quiesce session outlived the job by more than 1 s")
             job.waitUntilExit()
             try await scenario.stop()
         }
