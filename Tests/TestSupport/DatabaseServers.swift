@@ -27,14 +27,21 @@ public final class StatementProbe: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let process = Process()
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Runs the client with `script` on its stdin (no argument length limit), written from a thread of its own.
+    init(_ executable: String, _ arguments: [String], script: String) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let input = Pipe()
+        process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.terminationHandler = { [finished] _ in finished.signal() }
         try process.run()
+        let writer = input.fileHandleForWriting
+        Thread {
+            try? writer.write(contentsOf: Data(script.utf8))
+            try? writer.close()
+        }.start()
     }
 
     /// Whether the statement finished successfully within `seconds` (true stays true on later calls).
@@ -66,7 +73,12 @@ private func runChecked(_ executable: String, _ arguments: [String], environment
 /// Lets a server's OS account reach its data folder under `dataParent` (a test's mount, inside a private 0700 folder).
 private func openTraversal(to dataParent: String) {
     chmod(dataParent, 0o711)
-    chmod((dataParent as NSString).deletingLastPathComponent, 0o711)
+    let parent = (dataParent as NSString).deletingLastPathComponent
+    let temporary = URL(fileURLWithPath: NSTemporaryDirectory()).standardizedFileURL.path
+    // Only the test's own folder: never the shared temporary directory itself.
+    if (parent as NSString).lastPathComponent.hasPrefix("vmsnap-") && parent != temporary {
+        chmod(parent, 0o711)
+    }
 }
 
 /// Starts a server process as a child of the test (so it is reaped when it stops: a zombie keeps its pid file alive).
@@ -115,6 +127,12 @@ public final class MariaDBServer: TestDatabaseServer, @unchecked Sendable {
 
     /// Initialises a data directory under `dataParent` and starts the server on a free-ish port.
     public static func start(dataParent: String) throws -> MariaDBServer {
+        try start(dataParent: dataParent, initialise: true)
+    }
+
+    /// Starts a server on the data directory under `dataParent` (initialised first unless it exists, e.g. a
+    /// restored copy, which starts with crash recovery), with a socket and port of its own.
+    public static func start(dataParent: String, initialise: Bool) throws -> MariaDBServer {
         let scratch = NSTemporaryDirectory() + "vmsnap-maria-\(UUID().uuidString.prefix(8))"
         let data = dataParent + "/maria"
         openTraversal(to: dataParent)
@@ -123,14 +141,11 @@ public final class MariaDBServer: TestDatabaseServer, @unchecked Sendable {
             _ = try runChecked("/bin/chown", ["mysql:mysql", folder])
         }
         let sizing = ["--innodb-log-file-size=16M", "--innodb-buffer-pool-size=32M"]
-        _ = try runChecked(
-            "/usr/bin/mariadb-install-db",
-            [
-                "--no-defaults", "--user=mysql", "--datadir=\(data)/data", "--auth-root-authentication-method=socket",
-                "--skip-test-db",
-            ] + sizing)
+        if initialise {
+            try initialiseDataDirectory(data + "/data", sizing: sizing)
+        }
         let socket = scratch + "/mysqld.sock"
-        let port = 23_000 + Int(getpid() % 5000)
+        let port = 23_000 + Int(getpid() % 5000) + (initialise ? 0 : 1)
         let process = try startServer(
             "/usr/sbin/mariadbd",
             [
@@ -143,10 +158,21 @@ public final class MariaDBServer: TestDatabaseServer, @unchecked Sendable {
             server.stop()
             throw DatabaseServerError(description: "mariadbd did not accept connections within 30 s")
         }
-        _ = try server.query(
-            "CREATE USER '\(backupUser)'@'127.0.0.1' IDENTIFIED BY '\(backupPassword)'; GRANT RELOAD ON *.* TO '\(backupUser)'@'127.0.0.1';"
-        )
+        if initialise {
+            _ = try server.query(
+                "CREATE USER '\(backupUser)'@'127.0.0.1' IDENTIFIED BY '\(backupPassword)'; GRANT RELOAD ON *.* TO '\(backupUser)'@'127.0.0.1';"
+            )
+        }
         return server
+    }
+
+    private static func initialiseDataDirectory(_ directory: String, sizing: [String]) throws {
+        _ = try runChecked(
+            "/usr/bin/mariadb-install-db",
+            [
+                "--no-defaults", "--user=mysql", "--datadir=\(directory)", "--auth-root-authentication-method=socket",
+                "--skip-test-db",
+            ] + sizing)
     }
 
     private var rootArguments: [String] {
@@ -158,7 +184,7 @@ public final class MariaDBServer: TestDatabaseServer, @unchecked Sendable {
     }
 
     public func startStatement(_ sql: String) throws -> StatementProbe {
-        try StatementProbe(Self.client, rootArguments + ["-e", sql])
+        try StatementProbe(Self.client, rootArguments, script: sql)
     }
 
     /// Connects over TCP as the password account: exercises credString, MYSQL_PWD and `--no-defaults` first.
@@ -247,7 +273,7 @@ public final class PostgresServer: TestDatabaseServer, @unchecked Sendable {
     }
 
     public func startStatement(_ sql: String) throws -> StatementProbe {
-        try StatementProbe("/usr/bin/psql", clientArguments + ["-c", sql])
+        try StatementProbe("/usr/bin/psql", clientArguments, script: sql)
     }
 
     /// Runs psql as the OS user postgres (linux_user) over the socket.

@@ -8,13 +8,26 @@ import Testing
     import Glibc
 #endif
 
+/// What a test saw while the database was quiesced and every mount frozen.
+private struct Quiesced: Sendable {
+    var writer: StatementProbe
+    /// How many sessions waited for the backup lock.
+    var waiting: String
+    var commandLines: String
+    /// `COUNT(*), SUM(amount)` of the ledger under the lock.
+    var committed: String?
+    /// The data filesystem's image, copied while frozen.
+    var image: String?
+    var copiedAt: Date
+}
+
 /// Database-consistent snapshots against real MariaDB and PostgreSQL servers whose data lives on a loop-mounted
 /// ext4 the job freezes (workloads.md 2.6). Each server is started once per test and serves every scenario of it.
 @Suite(.serialized)
 struct DatabaseQuiesceTests {
-    /// A fresh loop filesystem with `server` on it, a private folder for workload.conf and the freeze lock.
+    /// A fresh loop filesystem with `server` on it, its mount point, a private folder for workload.conf and the lock.
     private func withServer<Server: TestDatabaseServer>(
-        _ start: (String) throws -> Server, _ body: (Server, String, String) async throws -> Void
+        _ start: (String) throws -> Server, _ body: (Server, LoopFilesystem, String, String) async throws -> Void
     ) async throws {
         let filesystems = try LoopFilesystem.create(count: 1, megabytes: 160)
         defer { filesystems.forEach { $0.remove() } }
@@ -24,7 +37,7 @@ struct DatabaseQuiesceTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let server = try start(mount)
         defer { server.stop() }
-        try await body(server, mount, folder)
+        try await body(server, filesystems[0], mount, folder)
     }
 
     /// Writes workload.conf (mode 600) into `folder`.
@@ -38,7 +51,7 @@ struct DatabaseQuiesceTests {
     }
 
     /// One in-process job freezing `mount` and quiescing through the built binary's database guard.
-    /// `whileQuiesced` runs when the freeze starts (the quiesce holds then); its value is returned.
+    /// `whileQuiesced` runs once every mount is frozen (the quiesce holds then); its value is returned.
     private func runJob<Observed: Sendable>(
         mount: String, folder: String, conf: String, engine: DatabaseEngine, snapshotLatency: Int = 0,
         lockWait: Duration = .seconds(2), whileQuiesced: @escaping @Sendable () -> Observed? = { nil as Int? }
@@ -61,7 +74,7 @@ struct DatabaseQuiesceTests {
             for await event in job.events {
                 guard case .stage(let record) = event else { continue }
                 records.append(record)
-                if record.stage == .freeze && record.state == .running { observed = whileQuiesced() }
+                if record.stage == .freeze && record.state == .succeeded { observed = whileQuiesced() }
             }
             return (records, observed)
         }
@@ -82,24 +95,32 @@ struct DatabaseQuiesceTests {
 
     @Test func mariadbIsHeldByTheGuardsSessionOnlyInsideTheWindowAndReleasedOnEveryPath() async throws {
         try #require(MariaDBServer.installed, "mariadb-server is missing: run scripts/install-test-tools")
-        try await withServer(MariaDBServer.start(dataParent:)) { server, mount, folder in
+        try await withServer(MariaDBServer.start(dataParent:)) { server, filesystem, mount, folder in
             _ = try server.query(
                 "CREATE DATABASE app; CREATE TABLE app.ledger (id INT AUTO_INCREMENT PRIMARY KEY, amount INT) ENGINE=InnoDB; INSERT INTO app.ledger (amount) VALUES (1);"
             )
             let conf = try writeConf(server, in: folder)
             let insert = "INSERT INTO app.ledger (amount) VALUES (2)"
 
-            // 1. The quiesce blocks a writer only while it holds, is taken in the guard's session, and shows no
-            //    password to ps.
+            // 1. The quiesce blocks writers only while it holds, is taken in the guard's session, shows no
+            //    password to ps, and the image copied while frozen restores to exactly the commits before the lock.
+            let stream = try server.startStatement(
+                (0..<4000).map { "INSERT INTO app.ledger (amount) VALUES (\($0 % 7 + 1));" }.joined())
+            defer { stream.terminate() }
+            usleep(300_000)
             let (result, records, log, observed) = try await runJob(
-                mount: mount, folder: folder, conf: conf, engine: .mariadb, snapshotLatency: 1200
-            ) { () -> (StatementProbe, waiting: String, String)? in
+                mount: mount, folder: folder, conf: conf, engine: .mariadb, snapshotLatency: 4000
+            ) { () -> Quiesced? in
                 guard let writer = try? server.startStatement(insert) else { return nil }
                 usleep(300_000)
-                // The write waits for FLUSH TABLES WITH READ LOCK (MariaDB's "backup lock"), not for the freeze.
+                // The writes wait for FLUSH TABLES WITH READ LOCK (MariaDB's "backup lock"), not for the freeze.
                 let waiting = try? server.query(
                     "SELECT COUNT(*) FROM information_schema.processlist WHERE state = 'Waiting for backup lock'")
-                return (writer, waiting ?? "", allCommandLines())
+                let committed = try? server.query("SELECT COUNT(*), SUM(amount) FROM app.ledger")
+                let image = try? filesystem.copyImage()
+                return Quiesced(
+                    writer: writer, waiting: waiting ?? "", commandLines: allCommandLines(), committed: committed,
+                    image: image, copiedAt: Date())
             }
             #expect(result.code == 0, "\(result.message)")
             #expect(result.verdict == .succeeded)
@@ -108,11 +129,24 @@ struct DatabaseQuiesceTests {
             let window = try #require(result.databaseWindowMilliseconds)
             let freezeWindow = try #require(result.freezeWindowMilliseconds)
             #expect(window > freezeWindow, "the quiesce (\(window) ms) must span the freeze (\(freezeWindow) ms)")
-            let (writer, waiting, lines) = try #require(observed, "no writer could be started while quiesced")
+            let quiesced = try #require(observed, "no writer could be started while quiesced")
+            let lines = quiesced.commandLines
             #expect(
-                waiting.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "the write was not held by the lock")
-            #expect(writer.completed(within: 1), "the writer blocked inside the window did not complete after it")
-            #expect(try server.query("SELECT COUNT(*) FROM app.ledger").contains("2"))
+                quiesced.waiting.trimmingCharacters(in: .whitespacesAndNewlines) == "2",
+                "both writes must wait for the lock")
+            #expect(
+                quiesced.writer.completed(within: 1), "the writer blocked inside the window did not complete after it")
+            let thawStarted = try #require(records.first { $0.stage == .thaw }?.startedAt)
+            #expect(quiesced.copiedAt < thawStarted, "the image copy did not end inside the freeze")
+            stream.terminate()
+            let restored = try RestoredImage.mount(try #require(quiesced.image))
+            defer { restored.remove() }
+            let copy = try MariaDBServer.start(dataParent: restored.mountPoint, initialise: false)
+            defer { copy.stop() }
+            let committed = try #require(quiesced.committed)
+            #expect(
+                try copy.query("SELECT COUNT(*), SUM(amount) FROM app.ledger") == committed,
+                "the restored copy must hold exactly the commits made before the lock")
             #expect(
                 try server.query("SELECT @@global.read_only").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
             #expect(lines.contains("database-guard"), "the guard was not running while quiesced")
@@ -205,7 +239,7 @@ struct DatabaseQuiesceTests {
 
     @Test func postgresGetsACheckpointInASessionTheGuardHoldsAndReleasesOnEveryPath() async throws {
         try #require(PostgresServer.installed, "postgresql is missing: run scripts/install-test-tools")
-        try await withServer(PostgresServer.start(dataParent:)) { server, mount, folder in
+        try await withServer(PostgresServer.start(dataParent:)) { server, _, mount, folder in
             _ = try server.query(
                 "CREATE TABLE ledger (id serial PRIMARY KEY, amount int); INSERT INTO ledger (amount) VALUES (1);")
             let conf = try writeConf(server, in: folder)
