@@ -38,6 +38,7 @@ public struct GuardedQuiescer: Sendable, Equatable {
             String(timeout.wholeNanoseconds / 1_000_000), "--lock-wait-ms",
             String(lockWait.wholeNanoseconds / 1_000_000),
         ]
+        signal(SIGPIPE, SIG_IGN)  // the guard may have exited (a failed quiesce) when the release is written
         let (commands, reports): (PipeDescriptors, PipeDescriptors)
         let process: ChildProcess
         do {

@@ -185,10 +185,10 @@ struct DatabaseQuiesceTests {
         }
     }
 
-    /// Runs `vmsnap snapshot --workload-conf` as a process, waits until it froze (so the quiesce holds), starts a
-    /// write, SIGKILLs the job and expects the write through within a second.
-    private func killJobWhileQuiesced(
-        server: some TestDatabaseServer, mount: String, folder: String, conf: String, write: String
+    /// Runs `vmsnap snapshot --json` with `arguments` as a process against an emulator whose snapshots take 20 s,
+    /// reads its events until one satisfies `reached`, runs `body` with the process, then waits for its exit.
+    private func withJobProcess(
+        _ arguments: [String], until reached: (String) -> Bool, _ body: (Process) throws -> Void
     ) async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 20_000))])
@@ -196,26 +196,41 @@ struct DatabaseQuiesceTests {
         try scenario.writeSettingsFile(to: settings)
         let job = Process()
         job.executableURL = BuiltBinary.vmsnap
-        job.arguments = [
-            "snapshot", "--settings", settings.path, "--json", "--freeze", "auto", "--mount", mount, "--freeze-lock",
-            folder + "/SafeFreezeLockFile", "--workload-conf", conf, "--status-dir", scenario.statusDirectory,
-            "--log-dir", scenario.logDirectory,
-        ]
+        job.arguments =
+            [
+                "snapshot", "--settings", settings.path, "--json", "--status-dir", scenario.statusDirectory,
+                "--log-dir", scenario.logDirectory,
+            ] + arguments
         let events = Pipe()
         job.standardOutput = events
         try job.run()
         let lines = LineReader(events.fileHandleForReading)
-        var frozen = false
-        while !frozen, let line = lines.next() {
-            frozen = line.contains("\"stage\":\"freeze\"") && line.contains("\"state\":\"succeeded\"")
-        }
-        #expect(frozen, "the job did not report a freeze")
-        let writer = try server.startStatement(write)
-        #expect(!writer.completed(within: 0.3), "a write went through while quiesced")
-        kill(job.processIdentifier, SIGKILL)
-        #expect(writer.completed(within: 1), "the database was not writable within 1 s of the job's death")
+        var found = false
+        while !found, let line = lines.next() { found = reached(line) }
+        #expect(found, "the job never reported what the test waits for")
+        try body(job)
         job.waitUntilExit()
         try await scenario.stop()
+    }
+
+    /// Runs the job as a process until it froze (so the quiesce holds), starts a write, SIGKILLs the job and expects
+    /// the write through within a second.
+    private func killJobWhileQuiesced(
+        server: some TestDatabaseServer, mount: String, folder: String, conf: String, write: String
+    ) async throws {
+        let arguments = [
+            "--freeze", "auto", "--mount", mount, "--freeze-lock", folder + "/SafeFreezeLockFile", "--workload-conf",
+            conf,
+        ]
+        try await withJobProcess(
+            arguments, until: { $0.contains("\"stage\":\"freeze\"") && $0.contains("\"state\":\"succeeded\"") }
+        ) {
+            job in
+            let writer = try server.startStatement(write)
+            #expect(!writer.completed(within: 0.3), "a write went through while quiesced")
+            kill(job.processIdentifier, SIGKILL)
+            #expect(writer.completed(within: 1), "the database was not writable within 1 s of the job's death")
+        }
     }
 
     /// The first process whose command line holds every one of `words`.
@@ -280,31 +295,15 @@ struct DatabaseQuiesceTests {
             #expect(orphaned.code == 1 && orphaned.healthStatusCode == 510, "\(orphaned.message)")
 
             // 4. SIGKILL of the job while quiesced: the vmsnap session ends within 1 s.
-            let scenario = try await SnapshotScenario.start(disks: 1)
-            scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 20_000))])
-            let settings = scenario.directory.appendingPathComponent("job.settings")
-            try scenario.writeSettingsFile(to: settings)
-            let job = Process()
-            job.executableURL = BuiltBinary.vmsnap
-            job.arguments = [
-                "snapshot", "--settings", settings.path, "--json", "--freeze", "off", "--workload-conf", conf,
-                "--status-dir", scenario.statusDirectory, "--log-dir", scenario.logDirectory,
-            ]
-            let events = Pipe()
-            job.standardOutput = events
-            try job.run()
-            let lines = LineReader(events.fileHandleForReading)
-            var snapshotting = false
-            while !snapshotting, let line = lines.next() {
-                snapshotting = line.contains("\"stage\":\"snapshot\"")
+            try await withJobProcess(
+                ["--freeze", "off", "--workload-conf", conf], until: { $0.contains("\"stage\":\"snapshot\"") }
+            ) { (job: Process) throws in
+                #expect(try server.query(sessions).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+                kill(job.processIdentifier, SIGKILL)
+                #expect(
+                    waitUntilNoSession(server, query: sessions), "the quiesce session outlived the job by more than 1 s"
+                )
             }
-            #expect(snapshotting, "the job did not reach the snapshot")
-            #expect(try server.query(sessions).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
-            kill(job.processIdentifier, SIGKILL)
-            #expect(
-                waitUntilNoSession(server, query: sessions), "the quiesce session outlived the job by more than 1 s")
-            job.waitUntilExit()
-            try await scenario.stop()
         }
     }
 }
