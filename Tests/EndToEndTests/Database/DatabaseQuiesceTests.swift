@@ -81,6 +81,13 @@ struct DatabaseQuiesceTests {
         let result = await job.run()
         let (records, observed) = await observer.value
         let log = (try? String(contentsOfFile: scenario.logDirectory + "/extension.log", encoding: .utf8)) ?? ""
+        // The status blob tells the same story: its database stage, and the consistency the code claims.
+        let document = try #require(try await scenario.finalStatusDocument(), "no final status blob")
+        let blobStage = document.status.progress?.stages.last { $0.stage == .database }
+        #expect(blobStage?.state == records.last { $0.stage == .database }?.state)
+        #expect(blobStage?.detail == records.last { $0.stage == .database }?.detail)
+        let consistency = document.status.telemetryData.first { $0.key == "consistencyType" }?.value
+        #expect(consistency == (result.code == 0 ? "application" : "filesystem"), "code \(result.code)")
         try await scenario.stop()
         return (result, records, log, observed)
     }
