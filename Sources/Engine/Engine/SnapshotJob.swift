@@ -349,9 +349,12 @@ public final class SnapshotJob: Sendable {
         }
         findings.withLock { $0.databaseReleased = true }
         let what =
-            hold.held.engine == .postgres
-            ? "CHECKPOINT before the freeze; session held \(held) ms (writes were not blocked)"
-            : "FLUSH TABLES WITH READ LOCK released in the same session; writes blocked \(held) ms"
+            switch hold.held.engine {
+            case .postgres: "CHECKPOINT before the freeze; session held \(held) ms (writes were not blocked)"
+            case .oracle: "BEGIN BACKUP before the freeze, END BACKUP after the thaw; held \(held) ms"
+            case .mysql, .mariadb:
+                "FLUSH TABLES WITH READ LOCK released in the same session; writes blocked \(held) ms"
+            }
         end(.database, true, "\(hold.held.engine.rawValue): \(what)")
     }
 

@@ -119,10 +119,10 @@ public final class DatabaseGuard {
         switch waitFor(QuiesceSession.lockedMarker, until: lockLimit) {
         case .marker: break
         case .stopped:
-            closeSession()
+            abandon(session)
             fail(500, "stopped while quiescing \(session.engine.rawValue)")
         case .timedOut:
-            closeSession()
+            abandon(session)
             let seconds = Double(MonotonicClock.now() - quiesceSent) / 1e9
             fail(509, "the quiesce was not confirmed within \(String(format: "%.1f", seconds)) s; session closed")
         case .ended:
@@ -146,7 +146,7 @@ public final class DatabaseGuard {
             if confirmed != .marker { fail(504, "the release was not confirmed: \(clientError); session closed") }
             finish()
         case .timedOut:
-            closeSession()
+            abandon(session)
             message.heldNanoseconds = MonotonicClock.now() - quiesceSent
             message.release = .deadline
             fail(510, "the quiesce deadline of \(request.timeout) passed before the release; session closed")
@@ -210,6 +210,17 @@ public final class DatabaseGuard {
             text = text.replacingOccurrences(of: password, with: Redactor.placeholder)
         }
         return text.isEmpty ? "the client printed nothing" : TerminalText.sanitize(text)
+    }
+
+    /// Ends a quiesce that is not confirmed or no longer wanted: a state the session does not own (Oracle's BEGIN
+    /// BACKUP) is ended first, within 5 s; then the session is closed.
+    private func abandon(_ session: QuiesceSession) {
+        if !session.endsWithTheSession {
+            send(session.release)
+            _ = waitFor(
+                QuiesceSession.unlockedMarker, until: MonotonicClock.now() + 5_000_000_000, watchingCommands: false)
+        }
+        closeSession()
     }
 
     private func startClient(_ session: QuiesceSession) {

@@ -45,7 +45,9 @@ struct QuiesceSession: Sendable, Equatable {
     ) throws(Refusal) {
         guard let engine = conf.engine else { throw Refusal(code: 503, message: "workload.conf names no engine") }
         self.engine = engine
-        let client = try Self.locate(engine.clientName, in: conf.commandPath, searchPath: searchPath)
+        let instance = engine == .oracle ? try OracleInstance.read(conf.configurationPath) : nil
+        let clientFolder = conf.commandPath ?? instance.map { $0.home + "/bin" }
+        let client = try Self.locate(engine.clientName, in: clientFolder, searchPath: searchPath)
         let lockSeconds = max(1, Int(lockWait.components.seconds))
         let serverSeconds = max(1, Int(serverTimeout.components.seconds))
         let connectSeconds = max(1, Int(connectTimeout.components.seconds))
@@ -78,7 +80,22 @@ struct QuiesceSession: Sendable, Equatable {
                 + "CHECKPOINT; SELECT '\(Self.lockedMarker)';\n"
             release = "SELECT '\(Self.unlockedMarker)';\n"
         case .oracle:
-            throw Refusal(code: 503, message: "Oracle is not supported yet")
+            // Operating-system authentication as linux_user (Microsoft's guide: SYSBACKUP through the backupdba
+            // group); BEGIN BACKUP is not session-scoped, so a backup mode a dead job left is ended first.
+            clientArguments = ["-S", "-L", "/nolog"] + conf.credentialArguments
+            if let instance {
+                environment["ORACLE_SID"] = instance.sid
+                environment["ORACLE_HOME"] = instance.home
+                environment["PATH"] = instance.home + "/bin:" + searchPath
+            }
+            probe =
+                "WHENEVER SQLERROR EXIT FAILURE\nCONNECT / AS SYSBACKUP\n"
+                + "BEGIN FOR r IN (SELECT 1 FROM v$backup WHERE status = 'ACTIVE' AND ROWNUM = 1) LOOP "
+                + "EXECUTE IMMEDIATE 'ALTER DATABASE END BACKUP'; END LOOP; END;\n/\n"
+                + "PROMPT \(Self.connectedMarker)\n"
+            quiesce =
+                "ALTER SYSTEM ARCHIVE LOG CURRENT;\nALTER DATABASE BEGIN BACKUP;\nPROMPT \(Self.lockedMarker)\n"
+            release = "ALTER DATABASE END BACKUP;\nPROMPT \(Self.unlockedMarker)\n"
         }
         (executable, arguments) = (client, clientArguments)
         if let user = conf.linuxUser, user != Self.currentUserName {
@@ -114,10 +131,46 @@ struct QuiesceSession: Sendable, Equatable {
         return found
     }
 
+    /// Whether closing the session ends the quiesce (the server drops session locks); false for Oracle's BEGIN
+    /// BACKUP, which every release path must end with END BACKUP.
+    var endsWithTheSession: Bool { engine != .oracle }
+
     /// The code of a failure the client printed while the quiesce was being taken: a lock or statement timeout is
-    /// 509 (the quiesce could not be had in time), anything else 500.
+    /// 509 (the quiesce could not be had in time), Oracle in NOARCHIVELOG mode 511, anything else 500.
     static func acquireFailureCode(_ output: String) -> ResultCode {
+        // ORA-01123: no online backup without media recovery; ORA-00258: no ARCHIVE LOG CURRENT in NOARCHIVELOG.
+        if output.contains("ORA-01123") || output.contains("ORA-00258") { return 511 }
         let timedOut = ["ERROR 1205", "Lock wait timeout", "statement timeout"].contains { output.contains($0) }
         return timedOut ? 509 : 500
+    }
+}
+
+/// The Oracle instance an oratab-format file (`configuration_path`, e.g. /etc/oratab) names: `SID:ORACLE_HOME[:...]`
+/// lines, `#` comments and `+ASM` entries skipped.
+struct OracleInstance: Equatable {
+    var sid: String
+    var home: String
+
+    /// The file's one instance; nil without a file (linux_user's environment names it). More than one is refused:
+    /// one guard session quiesces one instance.
+    static func read(_ path: String?) throws(QuiesceSession.Refusal) -> OracleInstance? {
+        guard let path else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw QuiesceSession.Refusal(code: 501, message: "configuration_path \(path) cannot be read")
+        }
+        let instances = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let fields = line.trimmingCharacters(in: .whitespaces).split(
+                separator: ":", omittingEmptySubsequences: false)
+            guard fields.count >= 2, !fields[0].hasPrefix("#"), !fields[0].hasPrefix("+ASM"), !fields[0].isEmpty else {
+                return nil as OracleInstance?
+            }
+            return OracleInstance(sid: String(fields[0]), home: String(fields[1]))
+        }
+        guard instances.count == 1 else {
+            throw QuiesceSession.Refusal(
+                code: 501,
+                message: "configuration_path \(path) names \(instances.count) instances: vmsnap quiesces exactly one")
+        }
+        return instances[0]
     }
 }

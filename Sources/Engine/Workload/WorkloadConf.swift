@@ -193,11 +193,6 @@ public struct WorkloadConf: Sendable, Equatable {
                 "\(path) line \(line): ipc_folder \(folder) is accepted and unused: the quiesce needs no file written by the server\(state)"
             )
         }
-        if engine == .oracle {
-            problem(
-                "workload_name", nameLine, "mysql, mariadb or postgres (Oracle is not supported yet)", found: name,
-                code: 503)
-        }
         readCredentials(values["credstring"])
         if values["credstring"] == nil && linuxUser == nil {
             problem("credString", nil, "credString or linux_user (neither is set)", code: 505)

@@ -66,7 +66,6 @@ struct WorkloadConfTests {
                 "workload_name = postgres\nlinux_user = postgres\ncredString = postgresql://u:pw@h/db\n", "credString",
                 501, 4
             ),
-            ("workload_name = oracle\nlinux_user = oracle\n", "workload_name", 503, 2),
         ] as [(String, String, Int, Int?)])
     func aBadValueNamesItsKeyLineAndCode(body: String, key: String, code: Int, line: Int?) throws {
         let conf = parse(body)
@@ -122,6 +121,16 @@ struct WorkloadConfTests {
         #expect(session.quiesce.contains("statement_timeout = '5s'") && session.quiesce.contains("CHECKPOINT"))
         #expect(session.quiesce.contains("idle_session_timeout"))
         #expect(!session.quiesce.contains("pg_start_backup"))
+    }
+
+    @Test func anOratabNamesOneInstanceAndMoreAreRefused() throws {
+        let oratab = NSTemporaryDirectory() + "vmsnap-oratab-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: oratab) }
+        try Data("# comment\n+ASM:/grid:N\nORCL:/u01/app/oracle/19c:Y\n".utf8).write(to: URL(fileURLWithPath: oratab))
+        #expect(try OracleInstance.read(oratab) == OracleInstance(sid: "ORCL", home: "/u01/app/oracle/19c"))
+        try Data("A:/h1:Y\nB:/h2:Y\n".utf8).write(to: URL(fileURLWithPath: oratab))
+        #expect(throws: QuiesceSession.Refusal.self) { try OracleInstance.read(oratab) }
+        #expect(try OracleInstance.read(nil) == nil)
     }
 
     @Test func aMissingClientIsAConnectionError() {
