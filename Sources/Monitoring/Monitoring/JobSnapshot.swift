@@ -159,7 +159,7 @@ public struct PhaseRecord: Sendable, Equatable {
         .preScript, .database, .freeze, .snapshot, .thaw, .postScript, .report,
     ]
 
-    /// Whether views show the phase: the database phase only once a job quiesces (or tried to), so jobs without
-    /// workload.conf and the peer's documents look as before.
+    /// Whether the dashboard and `status --once`'s text show the phase (JSON has every phase): the database phase
+    /// only once a job quiesces (or tried to), so jobs without workload.conf and the peer's documents look as before.
     public var isShown: Bool { stage != .database || [.running, .succeeded, .failed].contains(state) }
 }

@@ -140,7 +140,7 @@ public struct StatusReport: Sendable {
             "message": job.message, "notes": job.notes, "timestamp": value(job.timestamp.map(iso)),
             "commandStartTime": value(job.commandStartTime.map(iso)), "deadline": value(job.deadline.map(iso)),
             "freezeWindowSeconds": number(job.freezeWindowSeconds), "cause": value(cause),
-            "phases": job.phases.filter(\.isShown).map {
+            "phases": job.phases.map {
                 [
                     "stage": $0.stage.rawValue, "state": $0.state.rawValue,
                     "startedAt": value($0.startedAt.map(iso)), "elapsedSeconds": number($0.elapsedSeconds),
