@@ -66,10 +66,10 @@ public final class LoopFilesystem: Sendable {
     /// Thaws (in case a test left it frozen), unmounts, detaches the loop device and deletes the image.
     public func remove() { scratch.remove() }
 
-    /// Copies the block device into a new image file (the test's stand-in for a disk snapshot: take it while
-    /// frozen); returns the image's path.
-    public func copyImage() throws -> String {
-        let image = NSTemporaryDirectory() + "vmsnap-copy-\(UUID().uuidString).img"
+    /// Copies the block device into a new image file in `directory` (the test's stand-in for a disk snapshot: take
+    /// it while frozen); returns the image's path.
+    public func copyImage(into directory: String = NSTemporaryDirectory()) throws -> String {
+        let image = directory + "/vmsnap-copy-\(UUID().uuidString).img"
         let output = try ProcessOutput.run(
             URL(fileURLWithPath: "/bin/cp"), ["--sparse=always", scratch.device, image])
         guard output.status == 0 else { throw LoopFilesystemError(description: "cp: \(output.stderr)") }

@@ -182,6 +182,8 @@ public struct WorkloadSummary: Sendable, Codable {
     public var credentialOptions: Int
     /// Whether credString carries a password (moved to the client's environment, never on its command line).
     public var passwordGiven: Bool
+    /// Whether credString is set at all (absent: the client runs with linux_user's own authentication).
+    public var credStringSet: Bool
 
     init(_ conf: WorkloadConf) {
         engine = conf.engine?.rawValue
@@ -192,5 +194,6 @@ public struct WorkloadSummary: Sendable, Codable {
         timeoutSeconds = conf.timeoutSeconds
         credentialOptions = conf.credentialArguments.count
         passwordGiven = conf.password != nil
+        credStringSet = conf.hasCredString
     }
 }

@@ -114,7 +114,10 @@ extension ValidationReport {
         row("linux_user", summary.linuxUser ?? "(this process's account)")
         row("timeout", "\(summary.timeoutSeconds) s")
         let password = summary.passwordGiven ? ", a password (passed in the client's environment)" : ""
-        row("credString", "\(summary.credentialOptions) option(s)\(password)")
+        row(
+            "credString",
+            summary.credStringSet
+                ? "\(summary.credentialOptions) option(s)\(password)" : "(not set: linux_user's own authentication)")
         return lines
     }
 

@@ -141,18 +141,15 @@ public final class DatabaseGuard {
             let confirmed = waitFor(
                 QuiesceSession.unlockedMarker, until: MonotonicClock.now() + 5_000_000_000, watchingCommands: false)
             message.heldNanoseconds = MonotonicClock.now() - quiesceSent
-            message.release = .unquiesce
             closeSession()
             if confirmed != .marker { fail(504, "the release was not confirmed: \(clientError); session closed") }
             finish()
         case .timedOut:
             abandon(session)
             message.heldNanoseconds = MonotonicClock.now() - quiesceSent
-            message.release = .deadline
             fail(510, "the quiesce deadline of \(request.timeout) passed before the release; session closed")
         case .ended, .marker:
             message.heldNanoseconds = MonotonicClock.now() - quiesceSent
-            message.release = .sessionLost
             closeSession()
             fail(510, "the database session ended while quiesced: \(clientError)")
         }
@@ -288,7 +285,6 @@ public final class DatabaseGuard {
     private func fail(_ code: Int, _ text: String) -> Never {
         message.failureCode = code
         message.failureMessage = Redactor.redact(text)
-        if message.release == nil { message.release = .notQuiesced }
         finish()
     }
 

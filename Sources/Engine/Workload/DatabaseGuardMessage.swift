@@ -8,18 +8,6 @@ public struct DatabaseGuardMessage: Codable, Sendable, Equatable {
         case quiesced, finished
     }
 
-    /// What ended the quiesce.
-    public enum Release: String, Codable, Sendable {
-        /// The job asked after the thaw (or closed the command pipe, or died).
-        case unquiesce
-        /// The guard's deadline passed first.
-        case deadline
-        /// The database session ended on its own while quiesced.
-        case sessionLost
-        /// The quiesce was never taken.
-        case notQuiesced
-    }
-
     public var kind: Kind
     /// Connecting and authenticating, before the quiesce statement was sent.
     public var connectNanoseconds: UInt64 = 0
@@ -28,7 +16,6 @@ public struct DatabaseGuardMessage: Codable, Sendable, Equatable {
     /// From sending the quiesce statement to the confirmed release: the window in which the quiesce was in force
     /// (for MySQL/MariaDB the window of blocked writes).
     public var heldNanoseconds: UInt64 = 0
-    public var release: Release?
     /// A 5xx when the quiesce or its release failed.
     public var failureCode: Int?
     /// Why, redacted (the client's error line, never its command line).
