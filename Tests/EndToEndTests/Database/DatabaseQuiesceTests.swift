@@ -113,9 +113,11 @@ struct DatabaseQuiesceTests {
 
             // 1. The quiesce blocks writers only while it holds, is taken in the guard's session, shows no
             //    password to ps, and the image copied while frozen restores to exactly the commits before the lock.
-            // A writer that keeps committing until the test ends it (far more rows than it can write meanwhile).
+            // A writer that keeps committing, about a hundred rows a second (sparing the shared CPUs), until the test
+            // ends it.
             let stream = try server.startStatement(
-                (0..<200_000).map { "INSERT INTO app.ledger (amount) VALUES (\($0 % 7 + 1));" }.joined())
+                (0..<100_000).map { "INSERT INTO app.ledger (amount) VALUES (\($0 % 7 + 1)); DO SLEEP(0.01);" }.joined()
+            )
             defer { stream.terminate() }
             usleep(300_000)
             let (result, records, log, observed) = try await runJob(
