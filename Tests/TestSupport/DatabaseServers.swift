@@ -299,3 +299,11 @@ public final class PostgresServer: TestDatabaseServer, @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: scratch)
     }
 }
+
+/// Runs blocking work (waiting for processes, sleeping, copying) on a thread of its own, so it never holds one of
+/// the few threads of the cooperative pool that concurrently running jobs (of this and other suites) need.
+public func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}

@@ -27,7 +27,8 @@ private struct Quiesced: Sendable {
 struct DatabaseQuiesceTests {
     /// A fresh loop filesystem with `server` on it, its mount point, a private folder for workload.conf and the lock.
     private func withServer<Server: TestDatabaseServer>(
-        _ start: (String) throws -> Server, _ body: (Server, LoopFilesystem, String, String) async throws -> Void
+        _ start: @escaping @Sendable (String) throws -> Server,
+        _ body: (Server, LoopFilesystem, String, String) async throws -> Void
     ) async throws {
         // Images in memory: the servers' fsyncs and the image copy stay off the host disk that other suites'
         // freezes flush through.
@@ -37,9 +38,14 @@ struct DatabaseQuiesceTests {
         let folder = NSTemporaryDirectory() + "vmsnap-db-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let server = try start(mount)
-        defer { server.stop() }
-        try await body(server, filesystems[0], mount, folder)
+        let server = try await offThePool { try start(mount) }
+        do {
+            try await body(server, filesystems[0], mount, folder)
+        } catch {
+            _ = try? await offThePool { server.stop() }
+            throw error
+        }
+        try await offThePool { server.stop() }
     }
 
     /// Writes workload.conf (mode 600) into `folder`.
@@ -76,7 +82,9 @@ struct DatabaseQuiesceTests {
             for await event in job.events {
                 guard case .stage(let record) = event else { continue }
                 records.append(record)
-                if record.stage == .freeze && record.state == .succeeded { observed = whileQuiesced() }
+                if record.stage == .freeze && record.state == .succeeded {
+                    observed = try? await offThePool(whileQuiesced)
+                }
             }
             return (records, observed)
         }
@@ -146,14 +154,16 @@ struct DatabaseQuiesceTests {
             #expect(
                 quiesced.waiting.trimmingCharacters(in: .whitespacesAndNewlines) == "2",
                 "both writes must wait for the lock")
-            #expect(
-                quiesced.writer.completed(within: 1), "the writer blocked inside the window did not complete after it")
+            let writerDone = try await offThePool { quiesced.writer.completed(within: 1) }
+            #expect(writerDone, "the writer blocked inside the window did not complete after it")
             let thawStarted = try #require(records.first { $0.stage == .thaw }?.startedAt)
             #expect(quiesced.copiedAt < thawStarted, "the image copy did not end inside the freeze")
             stream.terminate()
             let restored = try RestoredImage.mount(try #require(quiesced.image))
             defer { restored.remove() }
-            let copy = try MariaDBServer.start(dataParent: restored.mountPoint, initialise: false)
+            let copy = try await offThePool {
+                try MariaDBServer.start(dataParent: restored.mountPoint, initialise: false)
+            }
             defer { copy.stop() }
             let committed = try #require(quiesced.committed)
             #expect(
@@ -188,7 +198,8 @@ struct DatabaseQuiesceTests {
             ).split(separator: "\n") {
                 _ = try? server.query("KILL \(id)")
             }
-            #expect(try server.startStatement(insert).completed(within: 2), "a lock stayed after the failed quiesce")
+            let unlocked = try await offThePool { try server.startStatement(insert).completed(within: 2) }
+            #expect(unlocked, "a lock stayed after the failed quiesce")
             #expect(
                 try server.query("SELECT @@global.read_only").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
 
@@ -200,7 +211,8 @@ struct DatabaseQuiesceTests {
     /// Runs `vmsnap snapshot --json` with `arguments` as a process against an emulator whose snapshots take 20 s,
     /// reads its events until one satisfies `reached`, runs `body` with the process, then waits for its exit.
     private func withJobProcess(
-        _ arguments: [String], until reached: (String) -> Bool, _ body: (Process) throws -> Void
+        _ arguments: [String], until reached: @escaping @Sendable (String) -> Bool,
+        _ body: @escaping @Sendable (Process) throws -> Void
     ) async throws {
         let scenario = try await SnapshotScenario.start(disks: 1)
         scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: 20_000))])
@@ -213,15 +225,17 @@ struct DatabaseQuiesceTests {
                 "snapshot", "--settings", settings.path, "--json", "--status-dir", scenario.statusDirectory,
                 "--log-dir", scenario.logDirectory,
             ] + arguments
-        let events = Pipe()
-        job.standardOutput = events
-        try job.run()
-        let lines = LineReader(events.fileHandleForReading)
-        var found = false
-        while !found, let line = lines.next() { found = reached(line) }
-        #expect(found, "the job never reported what the test waits for")
-        try body(job)
-        job.waitUntilExit()
+        try await offThePool {
+            let events = Pipe()
+            job.standardOutput = events
+            try job.run()
+            let lines = LineReader(events.fileHandleForReading)
+            var found = false
+            while !found, let line = lines.next() { found = reached(line) }
+            #expect(found, "the job never reported what the test waits for")
+            try body(job)
+            job.waitUntilExit()
+        }
         try await scenario.stop()
     }
 
