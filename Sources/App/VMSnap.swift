@@ -13,7 +13,7 @@ struct VMSnap: AsyncParsableCommand {
             StatusCommand.self, HistoryCommand.self, MetricsCommand.self, FleetCommand.self, DemoCommand.self,
             EmulatorCommand.self,
             BenchCommand.self,
-            FreezeGuardCommand.self,
+            FreezeGuardCommand.self, DatabaseGuardCommand.self,
         ])
 }
 

@@ -19,6 +19,8 @@ public struct FreezeBenchmark: Sendable {
         public var thawingMilliseconds: Double
         /// What the guard did with the `rcu_expedited` knob.
         public var gracePeriods: GracePeriodExpediting.Outcome?
+        /// From the database quiesce statement to its confirmed release (nil without a database).
+        public var databaseWindowMilliseconds: Double?
         /// From everything frozen to the thaw decision: the snapshots and vmsnap's own overhead.
         public var heldMilliseconds: Double { windowMilliseconds - freezingMilliseconds - thawingMilliseconds }
     }
@@ -29,6 +31,8 @@ public struct FreezeBenchmark: Sendable {
     public var lockPath: String
     /// Whether the guard expedites RCU grace periods during its FIFREEZE calls.
     public var expediteGracePeriods: Bool
+    /// The database quiesced around each freeze (workload.conf), if any.
+    public var database: DatabaseWorkload?
 
     public init(
         disks: [SASBlobURI], mounts: [String], guardExecutable: String, lockPath: String,
@@ -53,9 +57,9 @@ public struct FreezeBenchmark: Sendable {
             let settings = JobSettings(
                 taskID: "freeze-bench-\(run)-\(UUID().uuidString)", command: "snapshot", disks: disks,
                 source: "vmsnap bench freeze")
-            let job = SnapshotJob(
-                settings: settings, options: SnapshotJobOptions(freezeTimeout: .seconds(30), freezer: freezer),
-                client: client)
+            var options = SnapshotJobOptions(freezeTimeout: .seconds(30), freezer: freezer)
+            options.database = database
+            let job = SnapshotJob(settings: settings, options: options, client: client)
             let result = await job.run()
             let report = freezer.lastReport
             samples.append(
@@ -63,7 +67,8 @@ public struct FreezeBenchmark: Sendable {
                     code: result.code.rawValue, windowMilliseconds: Double(report?.windowNanoseconds ?? 0) / 1e6,
                     freezingMilliseconds: Double(report?.freezingNanoseconds ?? 0) / 1e6,
                     thawingMilliseconds: Double(report?.thawingNanoseconds ?? 0) / 1e6,
-                    gracePeriods: report?.gracePeriods?.outcome))
+                    gracePeriods: report?.gracePeriods?.outcome,
+                    databaseWindowMilliseconds: result.databaseWindowMilliseconds))
         }
         return samples
     }

@@ -66,6 +66,16 @@ public final class LoopFilesystem: Sendable {
     /// Thaws (in case a test left it frozen), unmounts, detaches the loop device and deletes the image.
     public func remove() { scratch.remove() }
 
+    /// Copies the block device into a new image file in `directory` (the test's stand-in for a disk snapshot: take
+    /// it while frozen); returns the image's path.
+    public func copyImage(into directory: String = NSTemporaryDirectory()) throws -> String {
+        let image = directory + "/vmsnap-copy-\(UUID().uuidString).img"
+        let output = try ProcessOutput.runWaiting(
+            URL(fileURLWithPath: "/bin/cp"), ["--sparse=always", scratch.device, image])
+        guard output.status == 0 else { throw LoopFilesystemError(description: "cp: \(output.stderr)") }
+        return image
+    }
+
     /// Starts a child process that writes `file` under the mount point; it blocks while the filesystem is frozen.
     public func startWriter(file: String = "written.txt") throws -> WriterProbe {
         try WriterProbe(path: mountPoint + "/" + file)
@@ -91,5 +101,48 @@ public final class WriterProbe: @unchecked Sendable {
         guard finished.wait(timeout: .now() + seconds) == .success else { return false }
         finished.signal()
         return process.terminationStatus == 0
+    }
+}
+
+/// An image copied from a frozen loop filesystem, attached and mounted at a path of its own as a restore would.
+public final class RestoredImage: Sendable {
+    public let mountPoint: String
+    private let device: String
+    private let image: String
+
+    private init(mountPoint: String, device: String, image: String) {
+        self.mountPoint = mountPoint
+        self.device = device
+        self.image = image
+    }
+
+    /// Attaches `image` to a loop device and mounts it; deletes the image when that fails.
+    public static func mount(_ image: String) throws -> RestoredImage {
+        func run(_ tool: String, _ arguments: [String]) throws -> String {
+            let output = try ProcessOutput.runWaiting(URL(fileURLWithPath: tool), arguments)
+            guard output.status == 0 else {
+                try? FileManager.default.removeItem(atPath: image)
+                throw LoopFilesystemError(description: "\(tool): \(output.stderr)")
+            }
+            return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let mountPoint = NSTemporaryDirectory() + "vmsnap-restored-\(UUID().uuidString)/mnt"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let device = try run("/sbin/losetup", ["--find", "--show", image])
+        do {
+            _ = try run("/bin/mount", [device, mountPoint])
+        } catch {
+            _ = try? ProcessOutput.runWaiting(URL(fileURLWithPath: "/sbin/losetup"), ["-d", device])
+            throw error
+        }
+        return RestoredImage(mountPoint: mountPoint, device: device, image: image)
+    }
+
+    /// Unmounts, detaches and deletes the copy.
+    public func remove() {
+        _ = try? ProcessOutput.runWaiting(URL(fileURLWithPath: "/bin/umount"), [mountPoint])
+        _ = try? ProcessOutput.runWaiting(URL(fileURLWithPath: "/sbin/losetup"), ["-d", device])
+        try? FileManager.default.removeItem(atPath: image)
+        try? FileManager.default.removeItem(atPath: (mountPoint as NSString).deletingLastPathComponent)
     }
 }

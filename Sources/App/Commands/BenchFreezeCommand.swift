@@ -16,7 +16,9 @@ struct BenchFreezeCommand: AsyncParsableCommand {
         discussion: """
             Creates --disks ext4 filesystems on loop devices and as many page blobs in an in-process emulator that
             delays every snapshot by --latency-ms, then runs --runs snapshot jobs that freeze all of them through
-            the thaw guard. Target: window <= latency + 25 ms. Needs root; removes everything it created.
+            the thaw guard. Target: window <= latency + 25 ms. With --workload-conf each job also quiesces that
+            database through the database guard and the database window (writes blocked, for MySQL/MariaDB) is
+            printed beside the freeze window. Needs root; removes everything it created.
             """)
 
     @Option(help: "Number of filesystems and disks.")
@@ -42,6 +44,9 @@ struct BenchFreezeCommand: AsyncParsableCommand {
     @Option(help: "The vmsnap binary that runs freeze-guard (default: this one).")
     var guardExecutable = "/proc/self/exe"
 
+    @Option(help: "A workload.conf: quiesce that database around every freeze and report its window.")
+    var workloadConf: String?
+
     @Flag(help: "Print the samples as JSON.")
     var json = false
 
@@ -50,6 +55,25 @@ struct BenchFreezeCommand: AsyncParsableCommand {
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must not be negative, got \(latencyMs)") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
         guard geteuid() == 0 else { throw ValidationError("bench freeze needs root (loop devices and FIFREEZE)") }
+        if let workloadConf {
+            guard let conf = WorkloadConf.load(path: workloadConf) else {
+                throw ValidationError("--workload-conf \(workloadConf): no such file")
+            }
+            if let failure = conf.failure { throw ValidationError("--workload-conf: \(failure.message)") }
+            guard conf.engine != nil else { throw ValidationError("--workload-conf \(workloadConf) names no workload") }
+        }
+    }
+
+    /// The database each job quiesces, from --workload-conf.
+    private var database: DatabaseWorkload? {
+        guard let workloadConf, let conf = WorkloadConf.load(path: workloadConf), let engine = conf.engine else {
+            return nil
+        }
+        let timeout = Duration.seconds(conf.timeoutSeconds)
+        return .quiesce(
+            GuardedQuiescer(
+                workloadConfPath: workloadConf, engine: engine, guardExecutable: guardExecutable, timeout: timeout,
+                lockWait: GuardedQuiescer.lockWait(forTimeout: timeout)))
     }
 
     func run() async throws {
@@ -73,9 +97,10 @@ struct BenchFreezeCommand: AsyncParsableCommand {
                 emulator.createPageBlob(account: account, container: "vhds", blob: "disk\(index)", size: 1 << 20)
                 return try SASBlobURI(emulator.sasURI(account: account, container: "vhds", blob: "disk\(index)"))
             }
-            let benchmark = FreezeBenchmark(
+            var benchmark = FreezeBenchmark(
                 disks: uris, mounts: filesystems.map(\.mountPoint), guardExecutable: guardExecutable,
                 lockPath: lockDirectory + "/SafeFreezeLockFile", expediteGracePeriods: expediteRcu)
+            benchmark.database = database
             samples = await benchmark.run(runs: runs)
         } catch {
             try? await emulator.stop()
@@ -96,13 +121,23 @@ struct BenchFreezeCommand: AsyncParsableCommand {
             "disks \(disks), emulator latency \(latencyMs) ms, \(runs) job(s), RCU grace periods "
                 + "\(expediteRcu ? "expedited during FIFREEZE" : "normal"); target window <= \(Int(target)) ms"
         ]
-        lines.append("run  code  window ms  FIFREEZE ms  held ms  FITHAW ms  rcu_expedited")
+        lines.append(
+            "run  code  window ms  FIFREEZE ms  held ms  FITHAW ms  rcu_expedited"
+                + (workloadConf == nil ? "" : "  database window ms"))
         for (index, sample) in samples.enumerated() {
+            let database = sample.databaseWindowMilliseconds.map { String(format: "  %18.1f", $0) } ?? ""
             lines.append(
                 String(
                     format: "%3d  %4d  %9.1f  %11.1f  %7.1f  %9.1f  %@", index + 1, sample.code,
                     sample.windowMilliseconds, sample.freezingMilliseconds, sample.heldMilliseconds,
-                    sample.thawingMilliseconds, sample.gracePeriods?.rawValue ?? "not reported"))
+                    sample.thawingMilliseconds, sample.gracePeriods?.rawValue ?? "not reported") + database)
+        }
+        let databaseWindows = samples.compactMap(\.databaseWindowMilliseconds).sorted()
+        if !databaseWindows.isEmpty {
+            lines.append(
+                String(
+                    format: "median database window %.1f ms (max %.1f)", databaseWindows[databaseWindows.count / 2],
+                    databaseWindows.last ?? 0))
         }
         let windows = samples.map(\.windowMilliseconds).sorted()
         let held = samples.map(\.heldMilliseconds).sorted()

@@ -35,9 +35,13 @@ struct ConfigShowCommand: ParsableCommand {
 struct ConfigValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Validate job settings (any form or a plugin directory) or vmsnap's configuration file.")
+        abstract:
+            "Validate job settings (any form or a plugin directory), vmsnap's configuration file or workload.conf.")
 
-    @Argument(help: "A settings file, HandlerEnvironment.json, a plugin directory, or a vmsnap configuration file.")
+    @Argument(
+        help:
+            "A settings file, HandlerEnvironment.json, a plugin directory, a vmsnap configuration file, or workload.conf."
+    )
     var path: String
 
     @Flag(help: "Print the report as JSON.")

@@ -97,6 +97,7 @@ struct HandlerCommand: AsyncParsableCommand {
         var freeze: JobPlanOptions.FreezeMode?
         @Option(help: "vmsnap's configuration file (see config.example.json).") var config: String?
         @Option(help: "vmbackup.conf (default: \(VMBackupConf.defaultPath) when it exists).") var vmbackupConf: String?
+        @Option(help: "workload.conf (default: \(WorkloadConf.defaultPath) when it exists).") var workloadConf: String?
         @Option(
             help: "VMSnapshotScriptPluginConfig.json (default: the configuration's scriptConfig, else the agent's).")
         var scriptConfig: String?
@@ -120,7 +121,8 @@ struct HandlerCommand: AsyncParsableCommand {
             do {
                 let plan = try JobPlan.resolve(
                     sources: JobPlanSources(
-                        configurationPath: config, vmbackupConfPath: vmbackupConf, scriptConfigPath: scriptConfig),
+                        configurationPath: config, vmbackupConfPath: vmbackupConf, scriptConfigPath: scriptConfig,
+                        workloadConfPath: workloadConf),
                     overrides: JobPlanOverrides.agentJob(freeze: freeze.map { $0 == .auto }))
                 options = plan.options(
                     statusDirectory: folders.statusFolder, logDirectory: folders.logFolder,

@@ -15,6 +15,11 @@ struct JobPlanOptions: ParsableArguments {
             "VMSnapshotScriptPluginConfig.json with the pre/post scripts (default: the configuration's scriptConfig, else \(ScriptPlugin.defaultConfigPath); a missing file means none)."
     )
     var scriptConfig: String?
+    @Option(
+        help:
+            "workload.conf naming the database to quiesce around the freeze (default: \(WorkloadConf.defaultPath) when it exists)."
+    )
+    var workloadConf: String?
     @Option(help: "Freeze filesystems during the snapshot: off or auto.") var freeze: FreezeMode?
     @Option(name: .customLong("mount"), help: "A mount point to freeze (repeatable; default: discovered).")
     var mounts: [String] = []
@@ -57,7 +62,9 @@ struct JobPlanOptions: ParsableArguments {
     }
 
     var sources: JobPlanSources {
-        JobPlanSources(configurationPath: config, vmbackupConfPath: vmbackupConf, scriptConfigPath: scriptConfig)
+        JobPlanSources(
+            configurationPath: config, vmbackupConfPath: vmbackupConf, scriptConfigPath: scriptConfig,
+            workloadConfPath: workloadConf)
     }
 
     /// The command line's part of the plan; `freezesByDefault` is the command's behaviour without `--freeze`.

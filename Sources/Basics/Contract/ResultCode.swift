@@ -43,6 +43,8 @@ public struct ResultCode: RawRepresentable, Hashable, Comparable, Sendable, Coda
 
     /// 0, 1 and 3: the job ended and left good snapshots (or had nothing to do).
     public var isSuccess: Bool { self == .applicationConsistent || self == .success || self == .alreadyProcessed }
+    /// 500-512: the database quiesce failed; the snapshots themselves may be good (health yellow).
+    public var isWorkloadFailure: Bool { (500...512).contains(rawValue) }
     /// Every code but 4 ends a job.
     public var isTerminal: Bool { self != .transitioning }
     /// The catalog entry (name, meaning, health, action), when the code is known.
@@ -63,6 +65,7 @@ public struct ResultCode: RawRepresentable, Hashable, Comparable, Sendable, Coda
         case 121...124: .freeze
         case 300, 302, 304, 305, 306, 308, 310...318: .preScript
         case 301, 303, 307, 309: .postScript
+        case 500...512: .database
         default: nil
         }
     }

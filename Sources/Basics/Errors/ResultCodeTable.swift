@@ -118,10 +118,10 @@ enum ResultCodeTable {
         (505, "FailedWorkloadAuthorizationMissing", "the workload hook lacks database authorization"),
         (506, "FailedWorkloadConnectionError", "the workload hook could not connect to the database"),
         (507, "FailedWorkloadIPCDirectoryMissing", "the workload hook's IPC directory is missing"),
-        (508, "FailedWorkloadDatabaseNotOpen", "the database is not open"),
+        (508, "FailedWorkloadDatabaseStatusChanged", "the database's open/closed state changed between pre and post"),
         (509, "FailedWorkloadQuiescingError", "quiescing the database failed"),
         (510, "FailedWorkloadQuiescingTimeout", "quiescing the database timed out"),
         (511, "FailedWorkloadDatabaseInNoArchiveLog", "the database is in NOARCHIVELOG mode"),
-        (512, "FailedWorkloadError", "a database workload pre/post hook failed"),
+        (512, "FailedWorkloadLogModeChanged", "the database's log mode changed between pre and post"),
     ].map { code($0.0, $0.1, $0.2, .yellow, workloadAction) }
 }

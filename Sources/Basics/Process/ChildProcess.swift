@@ -20,6 +20,9 @@ public struct ChildProcess: Sendable {
     /// The child's process id (also its process group id when started in a new group).
     public let pid: pid_t
 
+    /// A child of this process known by its pid (started by `spawn` elsewhere), to wait for.
+    public init(pid: pid_t) { self.pid = pid }
+
     /// Starts `executable` with `arguments` (argv[0] excluded); nil streams read or write /dev/null.
     ///
     /// Signal dispositions and the signal mask are reset to the defaults in the child; with `newProcessGroup`

@@ -107,6 +107,8 @@ public struct JobResult: Sendable, Codable, Equatable {
     public var message: String
     public var disks: [DiskProgress]
     public var freezeWindowMilliseconds: Double?
+    /// From the database quiesce statement to its confirmed release (writes blocked, for MySQL/MariaDB).
+    public var databaseWindowMilliseconds: Double?
     /// Whether the terminal status document reached the status blob, and if not why not.
     public var statusDelivery: StatusDelivery
     /// Why the upload failed (redacted), when it did.
@@ -114,7 +116,8 @@ public struct JobResult: Sendable, Codable, Equatable {
 
     public init(
         code: ResultCode, healthStatusCode: ResultCode, status: StatusWord, message: String, disks: [DiskProgress],
-        freezeWindowMilliseconds: Double? = nil, statusDelivery: StatusDelivery, statusUploadFailure: String? = nil
+        freezeWindowMilliseconds: Double? = nil, databaseWindowMilliseconds: Double? = nil,
+        statusDelivery: StatusDelivery, statusUploadFailure: String? = nil
     ) {
         self.code = code
         self.healthStatusCode = healthStatusCode
@@ -122,6 +125,7 @@ public struct JobResult: Sendable, Codable, Equatable {
         self.message = message
         self.disks = disks
         self.freezeWindowMilliseconds = freezeWindowMilliseconds
+        self.databaseWindowMilliseconds = databaseWindowMilliseconds
         self.statusDelivery = statusDelivery
         self.statusUploadFailure = statusUploadFailure
     }
@@ -135,6 +139,8 @@ public struct JobResult: Sendable, Codable, Equatable {
         guard code.isSuccess else { return .failed }
         // A crash-consistent snapshot after a failed freeze keeps the freeze's code as its health code.
         if healthStatusCode.failingStage == .freeze { return .warning }
+        // A database that could not be quiesced (500-512, yellow) leaves good snapshots: a warning.
+        if healthStatusCode.isWorkloadFailure { return .warning }
         guard healthStatusCode.isSuccess || healthStatusCode == code else { return .failed }
         if disks.contains(where: { $0.state == .failed }) || statusDelivery == .failed { return .warning }
         return .succeeded

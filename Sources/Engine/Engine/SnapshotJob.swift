@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Runs one snapshot job: validate -> dedupe -> staleness -> pre-script -> pre-connect -> freeze -> snapshot every
-/// disk in parallel -> thaw -> post-script -> report (terminal status and log upload). Progress is `events`; every
+/// Runs one snapshot job: validate -> dedupe -> staleness -> pre-script -> pre-connect -> quiesce the database ->
+/// freeze -> snapshot every disk in parallel -> thaw -> unquiesce -> post-script -> report (terminal status and log upload). Progress is `events`; every
 /// path, cancellation included, ends with a terminal status and a `.finished` event.
 public final class SnapshotJob: Sendable {
     /// The job's progress; ends after `.finished`.
@@ -307,6 +307,20 @@ public final class SnapshotJob: Sendable {
         end(.preconnect, unreachable.isEmpty, "\(Set(hosts.map(\.origin)).count) host(s)")
         try checkCancelled()
 
+        let quiesce = await quiesceDatabase()
+        do throws(JobFailure) {
+            // Retries end before the database guard's deadline: the quiesce must hold until the last snapshot.
+            try await snapshotByMethod(
+                until: quiesce.map { min(deadline, $0.deadline - options.freezeMargin) } ?? deadline)
+        } catch {
+            await unquiesce(quiesce)
+            throw error
+        }
+        await unquiesce(quiesce)
+    }
+
+    /// The snapshots by the chosen method (the host, the guest, or one after the other), each inside a freeze.
+    private func snapshotByMethod(until deadline: ContinuousClock.Instant) async throws(JobFailure) {
         let (choice, probe) = hostState.withLock { ($0.choice, $0.probe) }
         switch (choice?.method, hostSnapshotter) {
         case (.onlyHost?, let host?):
@@ -363,6 +377,75 @@ public final class SnapshotJob: Sendable {
         }
         await snapshot(snapshotDeadline)
         await thaw(frozen)
+    }
+
+    /// A quiesce the job holds and the instant its guard releases it on its own.
+    private struct DatabaseHold {
+        var held: HeldQuiesce
+        var deadline: ContinuousClock.Instant
+    }
+
+    /// The database stage's start: quiesces the workload.conf database (before the freeze; connecting happens
+    /// here, never inside the freeze). A failure is recorded and the job goes on filesystem-consistent.
+    private func quiesceDatabase() async -> DatabaseHold? {
+        guard let database = options.database else {
+            skip(.database, "no database named in workload.conf")
+            return nil
+        }
+        begin(.database)
+        switch database {
+        case .refused(let failure):
+            recordDatabaseFailure(failure)
+            return nil
+        case .quiesce(let quiescer):
+            let started = ContinuousClock.now
+            do {
+                let held = try await quiescer.quiesce()
+                logger.info(
+                    "database: \(quiescer.engine.rawValue) quiesced in \(Self.milliseconds(.nanoseconds(Int64(clamping: held.quiesced.acquireNanoseconds)))) ms (connected in \(Self.milliseconds(.nanoseconds(Int64(clamping: held.quiesced.connectNanoseconds)))) ms)"
+                )
+                return DatabaseHold(held: held, deadline: started + quiescer.timeout)
+            } catch {
+                recordDatabaseFailure(error)
+                return nil
+            }
+        }
+    }
+
+    /// The database stage's end, after the thaw: the release in the same session, and the window it was held.
+    private func unquiesce(_ hold: DatabaseHold?) async {
+        guard let hold else { return }
+        let report = await Task { await hold.held.release() }.value
+        guard let report else {
+            recordDatabaseFailure(
+                JobFailure(
+                    code: 510,
+                    message: "the database guard ended before the release: the quiesce did not hold to the end"))
+            return
+        }
+        let window = Duration.nanoseconds(Int64(clamping: report.heldNanoseconds))
+        findings.withLock { $0.databaseWindow = window }
+        let held = Self.milliseconds(window)
+        if let code = report.failureCode {
+            let failure = JobFailure(code: ResultCode(code), message: report.failureMessage ?? "the release failed")
+            recordDatabaseFailure(failure, detail: "\(failure.message) (held \(held) ms)")
+            return
+        }
+        findings.withLock { $0.databaseReleased = true }
+        let what =
+            switch hold.held.engine {
+            case .postgres: "CHECKPOINT before the freeze; session held \(held) ms (writes were not blocked)"
+            case .oracle: "BEGIN BACKUP before the freeze, END BACKUP after the thaw; held \(held) ms"
+            case .mysql, .mariadb:
+                "FLUSH TABLES WITH READ LOCK released in the same session; writes blocked \(held) ms"
+            }
+        end(.database, true, "\(hold.held.engine.rawValue): \(what)")
+    }
+
+    /// Ends the database stage as failed; the first 5xx becomes the job's health code.
+    private func recordDatabaseFailure(_ failure: JobFailure, detail: String? = nil) {
+        findings.withLock { if $0.databaseFailure == nil { $0.databaseFailure = failure } }
+        end(.database, false, "code \(failure.code) \(failure.code.name ?? ""): \(detail ?? failure.message)")
     }
 
     // MARK: - Host path
@@ -571,16 +654,31 @@ public final class SnapshotJob: Sendable {
         }
         let scriptsClean = preScript.ran && preScript.code == 0 && report.prePostEnabled
         let frozen = report.consistency == .fileSystem
-        // With fsFreezeEnabled false in the script config, the scripts alone make the snapshot consistent.
-        let applicationConsistent = scriptsClean && (frozen || options.scripts?.freezeEnabled == false)
+        let database = findings.withLock { $0 }
+        let applicationConsistent: Bool
+        if options.database != nil {
+            // The database counts only when its quiesce held from before the freeze to after the thaw.
+            applicationConsistent =
+                database.databaseFailure == nil && database.databaseReleased && frozen
+                && (!preScript.ran || scriptsClean)
+        } else {
+            // With fsFreezeEnabled false in the script config, the scripts alone make the snapshot consistent.
+            applicationConsistent = scriptsClean && (frozen || options.scripts?.freezeEnabled == false)
+        }
         if applicationConsistent { update { $0.consistency = .application } }
         let code: ResultCode = applicationConsistent ? .applicationConsistent : .success
         let kind =
             code == .applicationConsistent
             ? "application-consistent" : (frozen ? "filesystem-consistent" : "crash-consistent")
         let creator = report.snapshotCreator == .host ? " by the host" : ""
-        return Terminal(
-            code: code, health: code, message: "\(report.disks.count) disk snapshot(s) taken\(creator) (\(kind))")
+        let message = "\(report.disks.count) disk snapshot(s) taken\(creator) (\(kind))"
+        if let failure = database.databaseFailure {
+            let name = failure.code.name.map { " \($0)" } ?? ""
+            return Terminal(
+                code: code, health: failure.code,
+                message: "\(message); the database was not quiesced: code \(failure.code)\(name): \(failure.message)")
+        }
+        return Terminal(code: code, health: code, message: message)
     }
 
     // MARK: - Reporting
@@ -645,6 +743,7 @@ public final class SnapshotJob: Sendable {
         let result = JobResult(
             code: final.code, healthStatusCode: final.healthStatusCode, status: final.status, message: final.message,
             disks: final.disks, freezeWindowMilliseconds: findings.withLock { $0.freezeWindow }.map(Self.milliseconds),
+            databaseWindowMilliseconds: findings.withLock { $0.databaseWindow }.map(Self.milliseconds),
             statusDelivery: delivery, statusUploadFailure: final.statusUploadFailure)
         if !repeated {
             let problems = await recorder.finished(
@@ -677,6 +776,12 @@ public final class SnapshotJob: Sendable {
         var thawProblem = false
         var clientRefused = false
         var freezeWindow: Duration?
+        /// The first database failure (5xx): the job's health code.
+        var databaseFailure: JobFailure?
+        /// Whether the database guard confirmed the release after the thaw.
+        var databaseReleased = false
+        /// From the quiesce statement to the confirmed release.
+        var databaseWindow: Duration?
     }
 
     private let findings = Mutex(Findings())

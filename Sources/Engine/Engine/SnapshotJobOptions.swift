@@ -28,6 +28,8 @@ public struct SnapshotJobOptions: Sendable {
     /// Whether the status blob and the log blob are uploaded (vmbackup.conf UploadStatusAndLog); the status file
     /// is written either way.
     public var uploadsStatusAndLog = true
+    /// The database workload.conf names, quiesced around the freeze; nil: none.
+    public var database: DatabaseWorkload?
     /// The VM's identity (`VMIdentity.current`): a ledger recorded on another VM is forgotten; nil skips the check.
     public var machineIdentity: String?
     /// Where `vmsnap.prom` is written when the job starts and ends; nil writes no metrics.
@@ -57,4 +59,11 @@ public struct SnapshotJobOptions: Sendable {
 
     /// Time kept free at the end of a freeze: retries inside it stop this much before the freeze timeout.
     var freezeMargin: Duration { min(.seconds(2), freezeTimeout * 0.1) }
+}
+
+/// The database a job quiesces around the freeze (workload.conf), or why it cannot.
+public enum DatabaseWorkload: Sendable, Equatable {
+    case quiesce(GuardedQuiescer)
+    /// workload.conf is unusable: the database stage fails with this 5xx and the job snapshots without it.
+    case refused(JobFailure)
 }

@@ -47,6 +47,9 @@ extension JobPlan {
             SettingRow(
                 name: "scripts", value: scriptsSummary, json: .string(scriptsSummary), source: scriptConfigPath.source),
             SettingRow(
+                name: "database", value: databaseSummary, json: .string(databaseSummary),
+                source: workloadConf.map { .workloadConf(path: $0.path) } ?? .builtIn),
+            SettingRow(
                 name: "snapshotConcurrency", value: cap.map { "\($0) at a time" } ?? "every disk at once",
                 json: cap.map { .integer(Int64($0)) } ?? .null, source: snapshotConcurrency.source),
             SettingRow(
@@ -91,6 +94,7 @@ extension JobPlan {
         var lines = ["Files read:"]
         lines.append("  vmsnap config   \(configurationPath ?? "none (defaults)")")
         lines.append("  vmbackup.conf   \(vmbackupConf?.path ?? "none (defaults)")")
+        lines.append("  workload.conf   \(workloadConf?.path ?? "none (no database is quiesced)")")
         lines.append("")
         lines.append("Effective settings:")
         let width = (settingRows.map(\.name.count).max() ?? 0) + 2
@@ -142,6 +146,7 @@ extension JobPlan {
                 members["path"] = .string(path)
                 members["line"] = .integer(Int64(line))
                 members["key"] = .string(key)
+            case .workloadConf(let path): members["path"] = .string(path)
             case .builtIn: break
             }
             return .object(members)
@@ -166,6 +171,15 @@ extension JobPlan {
         let document = JSONValue.object([
             "vmsnapConfig": configurationPath.map(JSONValue.string) ?? .null,
             "vmbackupConf": vmbackupConf.map { .string($0.path) } ?? .null,
+            "workloadConf": workloadConf.map { .string($0.path) } ?? .null,
+            "workloadConfProblems": .array(
+                (workloadConf?.problems ?? []).map { problem in
+                    .object([
+                        "key": .string(problem.key), "line": problem.line.map { .integer(Int64($0)) } ?? .null,
+                        "expected": .string(problem.expected), "code": .integer(Int64(problem.code.rawValue)),
+                        "name": problem.code.name.map(JSONValue.string) ?? .null,
+                    ])
+                }),
             "settings": .array(settings),
             "mountsToFreeze": .array(mountsToFreeze.map(JSONValue.string)),
             "mounts": .array(mountList),

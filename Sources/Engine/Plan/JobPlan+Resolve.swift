@@ -144,6 +144,17 @@ extension JobPlan {
             eventFiles = writeLog.value ? Sourced(value == 0, source) : eventFiles
         }
 
+        let workloadConf: WorkloadConf?
+        if let path = sources.workloadConfPath {
+            guard let read = WorkloadConf.load(path: path) else {
+                throw .commandLine("--workload-conf \(path): no such file")
+            }
+            workloadConf = read
+        } else {
+            workloadConf = sources.readsMachineFiles ? WorkloadConf.load(path: sources.workloadConfDefaultPath) : nil
+        }
+        warnings += workloadConf?.warnings ?? []
+
         var plan = JobPlan(
             freeze: freeze, mounts: mounts,
             mountsToFreeze: freeze.value ? MountPlanner.freezeOrder(mounts, explicit: explicit?.value) : [],
@@ -176,6 +187,7 @@ extension JobPlan {
             plan.wireServerReason =
                 "off Azure: no Azure asset tag in DMI, no WireServer endpoint left by the agent, none configured (--wireserver, wireServer)"
         }
+        plan.workloadConf = workloadConf
         return plan
     }
 }

@@ -42,6 +42,8 @@ public struct JobPlan: Sendable, Equatable {
     public var configurationPath: String?
     /// The vmbackup.conf that was read, if any.
     public var vmbackupConf: VMBackupConf?
+    /// The workload.conf that was read, if any: the database quiesced around the freeze.
+    public var workloadConf: WorkloadConf?
     /// vmsnap's configuration as read (its defaults without a file): the TLS trust (`caBundle`) comes from it.
     public var configuration: VMSnapConfiguration = .defaults
     /// What the operator should know: values capped or refused, vmbackup.conf lines read differently from the peer.
@@ -70,7 +72,32 @@ public struct JobPlan: Sendable, Equatable {
         options.hostPath = HostPathOptions(
             wireServer: wireServer.value.map(WireServerClient.init(address:)), availability: wireServerReason,
             configuredMethod: configuredMethod)
+        if let workloadConf {
+            if let failure = workloadConf.failure {
+                options.database = .refused(failure)
+            } else if let engine = workloadConf.engine {
+                let timeout = Duration.seconds(workloadConf.timeoutSeconds)
+                options.database = .quiesce(
+                    GuardedQuiescer(
+                        workloadConfPath: workloadConf.path, engine: engine, guardExecutable: guardExecutable,
+                        timeout: timeout, lockWait: GuardedQuiescer.lockWait(forTimeout: timeout)))
+            }
+        }
         return options
+    }
+
+    /// The database quiesced around the freeze, as one line.
+    public var databaseSummary: String {
+        guard let workloadConf else { return "none (no workload.conf)" }
+        if let failure = workloadConf.failure {
+            return "not quiesced: code \(failure.code) \(failure.code.name ?? ""): \(failure.message)"
+        }
+        guard let engine = workloadConf.engine else { return "none (workload.conf names no workload_name)" }
+        let timeout = Duration.seconds(workloadConf.timeoutSeconds)
+        let user = workloadConf.linuxUser.map { " as \($0)" } ?? ""
+        let client = workloadConf.commandPath.map { ($0 as NSString).appendingPathComponent(engine.clientName) }
+        return
+            "\(engine.rawValue) via \(client ?? engine.clientName)\(user): quiesce deadline \(workloadConf.timeoutSeconds) s, lock wait \(GuardedQuiescer.lockWait(forTimeout: timeout).components.seconds) s"
     }
 
     /// The scripts the job runs, as one line: "pre /x, post /y (timeout 30 s)", "none (<path> absent)", ...
@@ -94,6 +121,9 @@ public struct JobPlanSources: Sendable, Equatable {
     /// vmbackup.conf named on the command line; nil reads `vmbackupConfDefaultPath` when it exists.
     public var vmbackupConfPath: String?
     public var vmbackupConfDefaultPath = VMBackupConf.defaultPath
+    /// workload.conf named on the command line; nil reads `workloadConfDefaultPath` when it exists.
+    public var workloadConfPath: String?
+    public var workloadConfDefaultPath = WorkloadConf.defaultPath
     /// VMSnapshotScriptPluginConfig.json named on the command line; nil: `scriptConfigDefaultPath`.
     public var scriptConfigPath: String?
     public var scriptConfigDefaultPath = ScriptPlugin.defaultConfigPath
@@ -112,10 +142,14 @@ public struct JobPlanSources: Sendable, Equatable {
     /// false: files of the machine that are not named here are not read (the demo's sample VM).
     public var readsMachineFiles = true
 
-    public init(configurationPath: String? = nil, vmbackupConfPath: String? = nil, scriptConfigPath: String? = nil) {
+    public init(
+        configurationPath: String? = nil, vmbackupConfPath: String? = nil, scriptConfigPath: String? = nil,
+        workloadConfPath: String? = nil
+    ) {
         self.configurationPath = configurationPath
         self.vmbackupConfPath = vmbackupConfPath
         self.scriptConfigPath = scriptConfigPath
+        self.workloadConfPath = workloadConfPath
     }
 }
 

@@ -1,6 +1,7 @@
 import Basics
 
-/// Where an effective job setting came from, in precedence order: the command line beats vmsnap's configuration,
+/// Where an effective job setting came from (workload.conf stands alone: only it names the database), in precedence
+/// order: the command line beats vmsnap's configuration,
 /// which beats /etc/azure/vmbackup.conf, which beats the built-in default. (The job's customSettings compete only with
 /// vmbackup.conf's SnapshotMethod, through takeSnapshotFrom: `SnapshotMethodChoice.decide`.)
 public enum SettingSource: Sendable, Equatable, CustomStringConvertible {
@@ -10,6 +11,8 @@ public enum SettingSource: Sendable, Equatable, CustomStringConvertible {
     case vmsnapConfiguration(path: String, key: String)
     /// A key of vmbackup.conf, with its line.
     case vmbackupConf(path: String, line: Int, key: String)
+    /// workload.conf (the database quiesced around the freeze).
+    case workloadConf(path: String)
     /// vmsnap's built-in default (or rule).
     case builtIn
 
@@ -18,6 +21,7 @@ public enum SettingSource: Sendable, Equatable, CustomStringConvertible {
         case .commandLine(let flag): "command line \(flag)"
         case .vmsnapConfiguration(let path, let key): "vmsnap config \(path) \(key)"
         case .vmbackupConf(let path, let line, let key): "\(path) line \(line) \(key)"
+        case .workloadConf(let path): path
         case .builtIn: "default"
         }
     }
@@ -28,6 +32,7 @@ public enum SettingSource: Sendable, Equatable, CustomStringConvertible {
         case .commandLine: "commandLine"
         case .vmsnapConfiguration: "vmsnapConfig"
         case .vmbackupConf: "vmbackupConf"
+        case .workloadConf: "workloadConf"
         case .builtIn: "default"
         }
     }

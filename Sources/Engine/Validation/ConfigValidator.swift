@@ -1,8 +1,8 @@
 import Basics
 import Foundation
 
-/// Validates any input `vmsnap config validate` accepts: job settings in every form, a plugin directory, or
-/// vmsnap's own configuration file; collects every error and builds a redacted summary.
+/// Validates any input `vmsnap config validate` accepts: job settings in every form, a plugin directory,
+/// vmsnap's own configuration file, or workload.conf; collects every error and builds a redacted summary.
 public enum ConfigValidator {
     /// How old a job may be when it starts (older: code 402): the engine's default.
     static var maximumJobAge: TimeInterval {
@@ -15,6 +15,7 @@ public enum ConfigValidator {
         environment: [String: String] = ProcessInfo.processInfo.environment, now: Date = Date()
     ) -> ValidationReport {
         if isConfigurationFile(path) { return validateConfiguration(path: path, now: now) }
+        if isWorkloadConf(path) { return validateWorkloadConf(path: path, now: now) }
         do {
             let loaded = try SettingsLoader.parse(
                 path: path, sequenceNumber: sequenceNumber, certificateDirectory: certificateDirectory,
@@ -55,6 +56,28 @@ public enum ConfigValidator {
             path: path, kind: .configuration, errors: errors, warnings: warnings, configuration: summary, now: now)
     }
 
+    /// workload.conf: every problem names its key and line and carries the 5xx a job's database stage would end with.
+    static func validateWorkloadConf(path: String, now: Date) -> ValidationReport {
+        guard let conf = WorkloadConf.load(path: path) else {
+            return ValidationReport(
+                path: path, kind: .workloadConf,
+                errors: [InputProblem(file: path, path: "[workload]", expected: "an existing file", code: 501)],
+                now: now)
+        }
+        let errors = conf.problems.map { problem in
+            InputProblem(
+                file: path, path: "[workload] \(problem.key)" + (problem.line.map { " (line \($0))" } ?? ""),
+                expected: problem.expected, found: problem.found, code: problem.code.rawValue)
+        }
+        var warnings = conf.warnings
+        if conf.engine == nil && errors.isEmpty {
+            warnings.append("workload_name is not set: no database is quiesced (the job is filesystem-consistent)")
+        }
+        return ValidationReport(
+            path: path, kind: .workloadConf, errors: errors, warnings: warnings, workload: WorkloadSummary(conf),
+            now: now)
+    }
+
     private static func warnings(_ loaded: LoadedSettings, now: Date) -> [String] {
         var warnings: [String] = []
         let settings = loaded.settings
@@ -74,6 +97,14 @@ public enum ConfigValidator {
     private static func isConfigurationFile(_ path: String) -> Bool {
         guard let root = try? JSONNode.read(file: path) else { return false }
         return !HandlerSettingsSection.isSettingsDocument(root) && VMSnapConfiguration.looksLike(root)
+    }
+
+    /// A file named workload.conf, or an INI file with a [workload] section.
+    private static func isWorkloadConf(_ path: String) -> Bool {
+        if (path as NSString).lastPathComponent == "workload.conf" { return true }
+        guard let data = FileManager.default.contents(atPath: path), data.count < 1 << 20 else { return false }
+        return String(decoding: data, as: UTF8.self).range(of: #"(?m)^\s*\[workload\]"#, options: .regularExpression)
+            != nil
     }
 
     private static func recognisedAsSettings(_ path: String) -> Bool {

@@ -6,7 +6,7 @@ import Foundation
 public struct ValidationReport: Sendable, Codable {
     /// Which kind of input was recognised.
     public enum Kind: String, Sendable, Codable {
-        case settings, configuration
+        case settings, configuration, workloadConf
     }
 
     /// The path that was validated.
@@ -22,12 +22,13 @@ public struct ValidationReport: Sendable, Codable {
     public var warnings: [String]
     public var settings: SettingsSummary?
     public var configuration: ConfigurationSummary?
+    public var workload: WorkloadSummary?
     /// When the checks ran (ISO 8601).
     public var checkedAt: String
 
     init(
         path: String, kind: Kind?, errors: [InputProblem], warnings: [String] = [], settings: SettingsSummary? = nil,
-        configuration: ConfigurationSummary? = nil, now: Date
+        configuration: ConfigurationSummary? = nil, workload: WorkloadSummary? = nil, now: Date
     ) {
         self.path = Redactor.redact(path)
         self.kind = kind
@@ -37,6 +38,7 @@ public struct ValidationReport: Sendable, Codable {
         self.warnings = warnings.map(Redactor.redact)
         self.settings = settings
         self.configuration = configuration
+        self.workload = workload
         self.checkedAt = Timestamp.iso(now)
     }
 }
@@ -166,5 +168,32 @@ public struct ConfigurationSummary: Sendable, Codable {
         mountsToSkip = configuration.mountsToSkip
         theme = configuration.theme.rawValue
         caBundle = configuration.caBundle
+    }
+}
+
+/// A summary of workload.conf without its credentials: the password is only said to be there.
+public struct WorkloadSummary: Sendable, Codable {
+    /// The engine, nil when the file names none (no database is quiesced).
+    public var engine: String?
+    public var client: String?
+    public var linuxUser: String?
+    public var timeoutSeconds: Int
+    /// How many credString options go to the client (their values are not shown).
+    public var credentialOptions: Int
+    /// Whether credString carries a password (moved to the client's environment, never on its command line).
+    public var passwordGiven: Bool
+    /// Whether credString is set at all (absent: the client runs with linux_user's own authentication).
+    public var credStringSet: Bool
+
+    init(_ conf: WorkloadConf) {
+        engine = conf.engine?.rawValue
+        client = conf.engine.map { engine in
+            conf.commandPath.map { ($0 as NSString).appendingPathComponent(engine.clientName) } ?? engine.clientName
+        }
+        linuxUser = conf.linuxUser
+        timeoutSeconds = conf.timeoutSeconds
+        credentialOptions = conf.credentialArguments.count
+        passwordGiven = conf.password != nil
+        credStringSet = conf.hasCredString
     }
 }

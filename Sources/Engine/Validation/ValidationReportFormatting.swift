@@ -15,6 +15,7 @@ extension ValidationReport {
         var lines: [String] = []
         if let settings { lines += settingsLines(settings) }
         if let configuration { lines += configurationLines(configuration) }
+        if let workload { lines += workloadLines(workload) }
         for warning in warnings { lines.append("warning: \(warning)") }
         if valid {
             lines.append("valid")
@@ -100,6 +101,23 @@ extension ValidationReport {
         row("mountsToSkip", summary.mountsToSkip.isEmpty ? "(none)" : summary.mountsToSkip.joined(separator: ", "))
         row("theme", summary.theme)
         row("caBundle", summary.caBundle ?? "(none: the environment's or the system's CA certificates)")
+        return lines
+    }
+
+    private func workloadLines(_ summary: WorkloadSummary) -> [String] {
+        var lines = ["workload.conf \(path)"]
+        func row(_ label: String, _ value: String) {
+            lines.append("  " + label.padding(toLength: 22, withPad: " ", startingAt: 0) + value)
+        }
+        row("engine", summary.engine ?? "(none: no database is quiesced)")
+        if let client = summary.client { row("client", client) }
+        row("linux_user", summary.linuxUser ?? "(this process's account)")
+        row("timeout", "\(summary.timeoutSeconds) s")
+        let password = summary.passwordGiven ? ", a password (passed in the client's environment)" : ""
+        row(
+            "credString",
+            summary.credStringSet
+                ? "\(summary.credentialOptions) option(s)\(password)" : "(not set: linux_user's own authentication)")
         return lines
     }
 

@@ -78,6 +78,11 @@ extension JobSnapshot {
             }
             return .failed
         }
+        if let health = healthStatusCode, health.isWorkloadFailure {
+            let name = health.name.map { " \($0)" } ?? ""
+            reasons.append("code \(code) but the database was not quiesced: vmHealthStatusCode \(health)\(name)")
+            return .warning
+        }
         if let health = healthStatusCode, health.isTerminal, !health.isSuccess {
             reasons.append("code \(code) but vmHealthStatusCode \(health) is a failure")
             return .failed

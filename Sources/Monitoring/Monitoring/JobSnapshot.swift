@@ -157,5 +157,11 @@ public struct PhaseRecord: Sendable, Equatable {
     }
 
     /// The phases the timeline shows, in order.
-    public static let timelineStages: [JobStage] = [.preScript, .freeze, .snapshot, .thaw, .postScript, .report]
+    public static let timelineStages: [JobStage] = [
+        .preScript, .database, .freeze, .snapshot, .thaw, .postScript, .report,
+    ]
+
+    /// Whether the dashboard and `status --once`'s text show the phase (JSON has every phase): the database phase
+    /// only once a job quiesces (or tried to), so jobs without workload.conf and the peer's documents look as before.
+    public var isShown: Bool { stage != .database || [.running, .succeeded, .failed].contains(state) }
 }

@@ -232,10 +232,12 @@ public struct StatusReport: Sendable {
             if let action = cause.action { lines.append("  action    \(action)") }
         }
         for note in job.notes { lines.append("  note      \(note)") }
-        let phases = job.phases.map { phase in
-            "\(phase.stage.rawValue) \(phase.state.rawValue)"
+        let phases = job.phases.filter(\.isShown).map { phase in
+            // The database phase's detail says the window even on success.
+            let detailed = !phase.detail.isEmpty && (phase.state != .succeeded || phase.stage == .database)
+            return "\(phase.stage.rawValue) \(phase.state.rawValue)"
                 + (phase.elapsedSeconds.map { String(format: " %.2fs", $0) } ?? "")
-                + (phase.detail.isEmpty || phase.state == .succeeded ? "" : " (\(phase.detail))")
+                + (detailed ? " (\(phase.detail))" : "")
         }
         if !phases.isEmpty { lines.append("  phases    \(phases.joined(separator: ", "))") }
         let (done, total) = job.diskProgress

@@ -102,8 +102,8 @@ enum HeaderView {
         _ model: DashboardModel, into grid: inout CellGrid, y: Int, width: Int, context: RenderContext
     ) {
         let phases =
-            model.job?.phases.filter { PhaseRecord.timelineStages.contains($0.stage) }
-            ?? PhaseRecord.timelineStages.map { PhaseRecord(stage: $0, state: .pending) }
+            (model.job?.phases.filter { PhaseRecord.timelineStages.contains($0.stage) }
+            ?? PhaseRecord.timelineStages.map { PhaseRecord(stage: $0, state: .pending) }).filter(\.isShown)
         var right = width
         if let opened = model.freezeOpenedAt {
             let elapsed = max(0, context.now.timeIntervalSince(opened))
@@ -160,6 +160,7 @@ enum HeaderView {
         case .preScript: "pre"
         case .postScript: "post"
         case .snapshot: "snap"
+        case .database: "db"
         default: stage.rawValue
         }
     }

@@ -80,9 +80,12 @@ import Testing
                 .validate, .dedupe, .staleness, .preconnect, .snapshot, .report,
             ])
         let skipped = stages.filter { $0.state == .skipped }
-        #expect(skipped.map(\.stage) == [.preScript, .freeze, .thaw, .postScript])
+        #expect(skipped.map(\.stage) == [.preScript, .database, .freeze, .thaw, .postScript])
         #expect(
-            skipped.map(\.detail) == ["scripts are off", "freezing is off", "nothing was frozen", "scripts are off"])
+            skipped.map(\.detail) == [
+                "scripts are off", "no database named in workload.conf", "freezing is off", "nothing was frozen",
+                "scripts are off",
+            ])
         let snapshot = try #require(stages.first { $0.stage == .snapshot })
         #expect(snapshot.detail.hasPrefix("1 of 1 disk(s) snapshotted in "), "\(snapshot)")
         // The raw shape the dashboard reads.

@@ -107,8 +107,8 @@ import Testing
         let states = Dictionary(uniqueKeysWithValues: older.phases.map { ($0.stage, $0.state) })
         #expect(
             states == [
-                .preScript: .skipped, .freeze: .unknown, .snapshot: .unknown, .thaw: .unknown, .postScript: .skipped,
-                .report: .unknown,
+                .preScript: .skipped, .database: .unknown, .freeze: .unknown, .snapshot: .unknown, .thaw: .unknown,
+                .postScript: .skipped, .report: .unknown,
             ])
         let peer = try read(StatusDocumentFixtures.peerStatusBlob)
         #expect(peer.phases.first { $0.stage == .freeze }?.state == .unknown, "a negative FreezeTime proves nothing")

@@ -43,6 +43,23 @@ import Testing
         #expect(tooLate.judge(now: now).verdict == .failed)
     }
 
+    @Test func aDatabaseThatWasNotQuiescedBesideGoodSnapshotsIsAWarning() {
+        var document = JobSnapshot(origin: .statusBlob, status: .success, code: .success)
+        document.healthStatusCode = 509
+        let judgement = document.judge(now: now)
+        #expect(judgement.verdict == .warning)
+        #expect(
+            judgement.reasons == [
+                "code 1 but the database was not quiesced: vmHealthStatusCode 509 FailedWorkloadQuiescingError"
+            ])
+        let result = JobResult(
+            code: .success, healthStatusCode: 510, status: .success, message: "", disks: [], statusDelivery: .uploaded)
+        #expect(result.verdict == .warning)
+        let failed = JobResult(
+            code: 76, healthStatusCode: 509, status: .error, message: "", disks: [], statusDelivery: .uploaded)
+        #expect(failed.verdict == .failed, "failed snapshots stay a failure whatever the database did")
+    }
+
     @Test func everyVerdict() throws {
         #expect(try judge(StatusDocumentFixtures.peerStatusBlob).verdict == .succeeded)
         #expect(try judge(StatusDocumentFixtures.success).verdict == .succeeded)
