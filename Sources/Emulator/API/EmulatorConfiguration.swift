@@ -50,7 +50,7 @@ public struct EmulatorConfiguration: Sendable {
         dataDirectory: String? = nil, faults: [FaultRule] = [], snapshotLimit: Int = 100,
         snapshotMinimumInterval: TimeInterval? = nil, journalCapacity: Int = 10_000,
         threads: Int = System.coreCount, tls: EmulatorCertificate? = nil, idleTimeout: Duration = .seconds(60),
-        headerTimeout: Duration = .seconds(20), maximumBodyBytes: Int = 256 << 20,
+        headerTimeout: Duration = .seconds(60), maximumBodyBytes: Int = 256 << 20,
         hostVM: HostVM? = nil
     ) {
         self.hostVM = hostVM
