@@ -37,9 +37,6 @@ public struct FreezeGuardRequest: Sendable, Equatable {
     }
 }
 
-/// The write end of the guard's wake-up pipe, for the signal handler (which cannot capture context).
-nonisolated(unsafe) private var guardWakeDescriptor: Int32 = -1
-
 /// The thaw guard, run in a process of its own (`vmsnap freeze-guard`).
 ///
 /// It arms its deadline, takes the freeze lock, opens every mount, then freezes them from worker threads (one
@@ -52,10 +49,6 @@ public final class FreezeGuard: @unchecked Sendable {
         case pending, freezing, frozen, thawed
         case failed(String)
     }
-
-    /// The parent-death signal; also raised if the spawning thread (not the process) exits, hence the ppid check.
-    private static let parentDeathSignal = SIGUSR1
-    private static let handledSignals = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, parentDeathSignal]
 
     private let request: FreezeGuardRequest
     private let commands: FileDescriptor
@@ -95,22 +88,10 @@ public final class FreezeGuard: @unchecked Sendable {
         _ request: FreezeGuardRequest, commands: FileDescriptor = FileDescriptor(rawValue: 0),
         reports: FileDescriptor = FileDescriptor(rawValue: 1)
     ) -> Never {
-        signal(SIGPIPE, SIG_IGN)
-        guard let wake = try? PipeDescriptors() else {
+        guard let wake = GuardSignals.install(parentPID: request.parentPID) else {
             report(FreezeGuardMessage(kind: .finished, failureCode: 121, failureMessage: "guard: no pipe"), to: reports)
             exit(1)
         }
-        _ = fcntl(wake.write.rawValue, F_SETFL, O_NONBLOCK)
-        guardWakeDescriptor = wake.write.rawValue
-        for signalNumber in handledSignals {
-            signal(signalNumber) { number in
-                // A signal handler may only make async-signal-safe calls: the bare write(2), nothing of Swift's.
-                var byte = UInt8(truncatingIfNeeded: number)
-                _ = write(guardWakeDescriptor, &byte, 1)
-            }
-        }
-        _ = vmsnap_set_parent_death_signal(parentDeathSignal)
-        guard getppid() == request.parentPID else { exit(0) }  // the job died before the signal was set up
         let freezeGuard = FreezeGuard(request: request, commands: commands, reports: reports, wake: wake)
         freezeGuard.execute()
     }
@@ -154,10 +135,10 @@ public final class FreezeGuard: @unchecked Sendable {
             let waitMilliseconds = Int32(clamping: (next - now + 999_999) / 1_000_000)
             guard poll(&fds, 2, waitMilliseconds) > 0 else { continue }
             if fds[1].revents != 0 {
-                for byte in drain(wake.read) where byte != 0 {
-                    let signalNumber = Int32(byte)
-                    if signalNumber == Self.parentDeathSignal && getppid() == request.parentPID { continue }
-                    stop(reason: "signal \(signalNumber)")
+                for byte in drain(wake.read) {
+                    if let signal = GuardSignals.stopSignal(byte, parentPID: request.parentPID) {
+                        stop(reason: "signal \(signal)")
+                    }
                 }
                 if let failure = lock.withLock({ freezeFailure }) {
                     _ = thawAll(byDeadline: false)
@@ -317,9 +298,7 @@ public final class FreezeGuard: @unchecked Sendable {
             if poll(&fds, 2, max(1, pause)) > 0 {
                 let signalled =
                     fds[1].revents != 0
-                    && drain(wake.read).contains { byte in
-                        byte != 0 && !(Int32(byte) == Self.parentDeathSignal && getppid() == request.parentPID)
-                    }
+                    && drain(wake.read).contains { GuardSignals.stopSignal($0, parentPID: request.parentPID) != nil }
                 if signalled || fds[0].revents != 0 {
                     return "stopped while waiting for the freeze lock \(request.lockPath) held\(holderText)"
                 }

@@ -35,9 +35,6 @@ public struct DatabaseGuardRequest: Sendable, Equatable {
     static let serverMargin = Duration.seconds(5)
 }
 
-/// The write end of the database guard's wake-up pipe, for its signal handler.
-nonisolated(unsafe) private var databaseGuardWakeDescriptor: Int32 = -1
-
 /// The database guard, a process of its own (`vmsnap database-guard`) with the thaw guard's death semantics.
 ///
 /// It runs the engine's client without a shell (as `linux_user` through setpriv), its stdin and stdout on pipes it
@@ -47,8 +44,6 @@ nonisolated(unsafe) private var databaseGuardWakeDescriptor: Int32 = -1
 /// When the guard itself dies, even by SIGKILL, the client reads EOF on its stdin and exits, and the server drops the
 /// session's locks; the server-side idle limit covers a guard that hangs.
 public final class DatabaseGuard {
-    private static let parentDeathSignal = SIGUSR1
-    private static let handledSignals = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, parentDeathSignal]
 
     private let request: DatabaseGuardRequest
     private let commands: FileDescriptor
@@ -78,19 +73,7 @@ public final class DatabaseGuard {
         _ request: DatabaseGuardRequest, commands: FileDescriptor = FileDescriptor(rawValue: 0),
         reports: FileDescriptor = FileDescriptor(rawValue: 1)
     ) -> Never {
-        signal(SIGPIPE, SIG_IGN)
-        guard let wake = try? PipeDescriptors() else { exit(1) }
-        wake.write.setNonBlocking()
-        databaseGuardWakeDescriptor = wake.write.rawValue
-        for signalNumber in handledSignals {
-            signal(signalNumber) { number in
-                // A signal handler may only make async-signal-safe calls: the bare write(2), nothing of Swift's.
-                var byte = UInt8(truncatingIfNeeded: number)
-                _ = write(databaseGuardWakeDescriptor, &byte, 1)
-            }
-        }
-        _ = vmsnap_set_parent_death_signal(parentDeathSignal)
-        guard getppid() == request.parentPID else { exit(0) }  // the job died before the signal was set up
+        guard let wake = GuardSignals.install(parentPID: request.parentPID) else { exit(1) }
         DatabaseGuard(request: request, commands: commands, reports: reports, wake: wake).execute()
     }
 
@@ -197,9 +180,7 @@ public final class DatabaseGuard {
             }
             let signalled =
                 fds[2].revents != 0
-                && drain(wake.read).contains { byte in
-                    byte != 0 && !(Int32(byte) == Self.parentDeathSignal && getppid() == request.parentPID)
-                }
+                && drain(wake.read).contains { GuardSignals.stopSignal($0, parentPID: request.parentPID) != nil }
             if signalled || fds[1].revents != 0 { return .stopped }
         }
     }
