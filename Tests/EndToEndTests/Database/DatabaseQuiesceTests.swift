@@ -59,15 +59,14 @@ struct DatabaseQuiesceTests {
     }
 
     /// One in-process job freezing `mount` and quiescing through the built binary's database guard.
-    /// `whileQuiesced` runs once every mount is frozen (the quiesce holds then); its value is returned.
+    /// `whileQuiesced` runs once every mount is frozen (the quiesce holds then); its value is returned. With
+    /// `holdSnapshots` the snapshot answers wait until it has returned, however long it takes on a loaded machine.
     private func runJob<Observed: Sendable>(
-        mount: String, folder: String, conf: String, engine: DatabaseEngine, snapshotLatency: Int = 0,
+        mount: String, folder: String, conf: String, engine: DatabaseEngine, holdSnapshots: Bool = false,
         lockWait: Duration = .seconds(2), whileQuiesced: @escaping @Sendable () -> Observed? = { nil as Int? }
     ) async throws -> (JobResult, [StageRecord], log: String, observed: Observed?) {
         let scenario = try await SnapshotScenario.start(disks: 1)
-        if snapshotLatency > 0 {
-            scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .latency(ms: snapshotLatency))])
-        }
+        if holdSnapshots { scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .hold)]) }
         var options = scenario.options()
         options.freezer = GuardedFreezer(
             mounts: [mount], guardExecutable: BuiltBinary.vmsnap.path, lockPath: folder + "/SafeFreezeLockFile")
@@ -84,6 +83,7 @@ struct DatabaseQuiesceTests {
                 records.append(record)
                 if record.stage == .freeze && record.state == .succeeded {
                     observed = try? await offThePool(whileQuiesced)
+                    scenario.emulator.setFaults([])
                 }
             }
             return (records, observed)
@@ -129,7 +129,7 @@ struct DatabaseQuiesceTests {
             defer { stream.terminate() }
             usleep(300_000)
             let (result, records, log, observed) = try await runJob(
-                mount: mount, folder: folder, conf: conf, engine: .mariadb, snapshotLatency: 4000
+                mount: mount, folder: folder, conf: conf, engine: .mariadb, holdSnapshots: true
             ) { () -> Quiesced? in
                 guard let writer = try? server.startStatement(insert) else { return nil }
                 usleep(300_000)
@@ -289,7 +289,7 @@ struct DatabaseQuiesceTests {
             // 1. A clean job: the CHECKPOINT session is open while frozen, gone afterwards, and the job is
             //    application-consistent.
             let (result, records, _, heldSessions) = try await runJob(
-                mount: mount, folder: folder, conf: conf, engine: .postgres, snapshotLatency: 500
+                mount: mount, folder: folder, conf: conf, engine: .postgres, holdSnapshots: true
             ) { try? server.query(sessions) }
             #expect(result.code == 0, "\(result.message)")
             let database = try #require(records.last { $0.stage == .database })
@@ -311,7 +311,7 @@ struct DatabaseQuiesceTests {
 
             // 3. SIGKILL of the database guard while quiesced: the session ends within 1 s and the job reports 510.
             let (orphaned, _, _, releasedAfterGuardDeath) = try await runJob(
-                mount: mount, folder: folder, conf: conf, engine: .postgres, snapshotLatency: 1500
+                mount: mount, folder: folder, conf: conf, engine: .postgres, holdSnapshots: true
             ) { () -> Bool in
                 guard let pid = processID(runningWith: ["database-guard", conf]) else { return false }
                 kill(pid, SIGKILL)
