@@ -49,7 +49,7 @@ struct DatabaseQuiesceTests {
     }
 
     /// Writes workload.conf (mode 600) into `folder`.
-    private func writeConf(_ server: some TestDatabaseServer, in folder: String, timeoutSeconds: Int = 30) throws
+    private func writeConf(_ server: some TestDatabaseServer, in folder: String, timeoutSeconds: Int = 90) throws
         -> String
     {
         let path = folder + "/workload.conf"
@@ -67,13 +67,14 @@ struct DatabaseQuiesceTests {
     ) async throws -> (JobResult, [StageRecord], log: String, observed: Observed?) {
         let scenario = try await SnapshotScenario.start(disks: 1)
         if holdSnapshots { scenario.emulator.setFaults([FaultRule(operation: .snapshot, action: .hold)]) }
+        // The quiesce (90 s) bounds the snapshots inside it: room for the observations on a loaded CI machine.
         var options = scenario.options()
         options.freezer = GuardedFreezer(
             mounts: [mount], guardExecutable: BuiltBinary.vmsnap.path, lockPath: folder + "/SafeFreezeLockFile")
         options.database = .quiesce(
             GuardedQuiescer(
                 workloadConfPath: conf, engine: engine, guardExecutable: BuiltBinary.vmsnap.path,
-                timeout: .seconds(30), lockWait: lockWait))
+                timeout: .seconds(90), lockWait: lockWait))
         let job = SnapshotJob(settings: try scenario.settings(), options: options)
         let observer = Task { () -> ([StageRecord], Observed?) in
             var records: [StageRecord] = []
