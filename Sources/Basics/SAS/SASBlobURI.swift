@@ -27,7 +27,7 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
     public init(_ text: String) throws(SASURIError) {
         // Every signature in the text is a secret from now on, wherever it stands and whatever becomes of the URI.
         KnownSecrets.rememberSignatures(in: text)
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimming(.whitespaces)
         guard let schemeEnd = trimmed.range(of: "://") else { throw .notAURI(length: trimmed.count) }
         let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "https" || scheme == "http" else {
@@ -90,12 +90,16 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
         expiry = parameters["se"].flatMap(Self.parseSASDate)
     }
 
+    /// The brackets around an IPv6 literal.
+    private static let brackets = CharacterSet(charactersIn: "[]")
+
     /// Whether the host is an IP address or localhost, where the first path segment names the account.
     public static func isPathStyle(host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let h = host.lowercased().trimming(Self.brackets)
         if h == "localhost" { return true }
         if h.contains(":") { return true }  // IPv6 literal
-        return h.split(separator: ".").count == 4 && h.split(separator: ".").allSatisfy { UInt8($0) != nil }
+        let parts = h.split(separator: ".")
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// A loopback host that is not one of the path-style forms (e.g. `127.1`, `localhost.localdomain`).
@@ -106,7 +110,7 @@ public struct SASBlobURI: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the host is a loopback address (plain http is allowed only there).
     public var isLoopback: Bool {
-        let h = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let h = host.trimming(Self.brackets)
         return h == "localhost" || h == "::1" || h.hasPrefix("127.")
     }
 

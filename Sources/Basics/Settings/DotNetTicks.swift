@@ -10,7 +10,7 @@ public enum DotNetTicks {
     /// Converts ticks written as an integer (`636458000000000000`) or in scientific notation (`6.36458E+17`)
     /// to a UTC date; nil when the text is neither or lies outside 0001..9999.
     public static func date(from text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimming(.whitespaces)
         if let ticks = Int64(trimmed) { return date(ticks: ticks) }
         guard trimmed.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }),
             let value = Double(trimmed), value.isFinite, value >= 0, value <= Double(maximum)

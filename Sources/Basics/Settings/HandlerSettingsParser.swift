@@ -159,7 +159,7 @@ struct HandlerSettingsParser {
         let customNode = publicSettings.member("customSettings") ?? protectedSettings?.member("customSettings")
         if let customNode {
             let text = attempt { () throws(SettingsError) in try customNode.string() } ?? ""
-            if !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if !text.trimming().isEmpty {
                 host.custom = CustomSettings(text: text)
             }
         }
@@ -196,7 +196,7 @@ struct HandlerSettingsParser {
         switch node.value {
         case .object:
             return (node, false)
-        case .string(let text) where text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty:
+        case .string(let text) where text.trimming().isEmpty:
             return (nil, false)
         case .string(let text):
             if let thumbprintNode = section.thumbprint {
@@ -208,7 +208,7 @@ struct HandlerSettingsParser {
                 _ = try object.object()
                 return (object, true)
             }
-            if text.trimmingCharacters(in: .whitespaces).hasPrefix("{") {
+            if text.trimming(.whitespaces).hasPrefix("{") {
                 let object = try JSONNode.parse(Data(text.utf8), file: node.file, path: node.path + "<json>")
                 _ = try object.object()
                 return (object, false)
@@ -268,7 +268,7 @@ struct HandlerSettingsParser {
         _ key: String, protected: JSONNode?, public: JSONNode, role: SASTarget.Role
     ) -> SASBlobURI? {
         guard let node = protected?.member(key) ?? `public`.member(key) else { return nil }
-        if case .string(let text) = node.value, text.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+        if case .string(let text) = node.value, text.trimming(.whitespaces).isEmpty { return nil }
         guard let uri = sasURI(node) else { return nil }
         targets.append(SASTarget(role: role, path: node.path, uri: uri))
         return uri
@@ -277,7 +277,7 @@ struct HandlerSettingsParser {
     private static func ticks(_ node: JSONNode) throws(SettingsError) -> (text: String, date: Date) {
         let text: String
         switch node.value {
-        case .string(let value): text = value.trimmingCharacters(in: .whitespaces)
+        case .string(let value): text = value.trimming(.whitespaces)
         case .integer(let value): text = String(value)
         case .number(let value): text = String(value)
         default: throw node.error(expected: ticksExpectation, found: node.value.kindDescription)

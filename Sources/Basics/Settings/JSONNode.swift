@@ -89,7 +89,7 @@ package struct JSONNode: Sendable {
 
     func nonEmptyString() throws(SettingsError) -> String {
         let text = try string()
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !text.trimming().isEmpty else {
             throw error(expected: "a non-empty string", found: "an empty string")
         }
         return text

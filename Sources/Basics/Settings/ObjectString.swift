@@ -15,12 +15,12 @@ enum ObjectString {
         case .object:
             return node
         case .string(let text):
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimming()
             if trimmed.isEmpty { return JSONNode(.object([:]), file: node.file, path: node.path) }
             if let decoded = parseObject(trimmed, node: node, suffix: "<json>") { return decoded }
             if let data = Base64.decode(trimmed), let inner = String(data: data, encoding: .utf8),
                 let decoded = parseObject(
-                    inner.trimmingCharacters(in: .whitespacesAndNewlines), node: node,
+                    inner.trimming(), node: node,
                     suffix: "<base64>")
             {
                 return decoded
@@ -45,12 +45,20 @@ enum ObjectString {
 /// Lenient base64: whitespace ignored, padding optional, URL-safe alphabet accepted.
 enum Base64 {
     static func decode(_ text: String) -> Data? {
-        var cleaned = String(text.filter { !$0.isWhitespace })
-            .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var cleaned: [UInt8] = []
+        cleaned.reserveCapacity(text.utf8.count + 3)
+        for scalar in text.unicodeScalars where !scalar.properties.isWhitespace {
+            switch scalar {
+            case "-": cleaned.append(UInt8(ascii: "+"))
+            case "_": cleaned.append(UInt8(ascii: "/"))
+            case _ where scalar.isASCII: cleaned.append(UInt8(scalar.value))
+            default: return nil
+            }
+        }
         guard !cleaned.isEmpty else { return nil }
         let remainder = cleaned.count % 4
         if remainder == 1 { return nil }
-        if remainder > 0 { cleaned += String(repeating: "=", count: 4 - remainder) }
-        return Data(base64Encoded: cleaned)
+        if remainder > 0 { cleaned += repeatElement(UInt8(ascii: "="), count: 4 - remainder) }
+        return Data(base64Encoded: Data(cleaned))
     }
 }

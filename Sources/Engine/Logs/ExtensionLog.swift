@@ -100,10 +100,17 @@ public final class ExtensionLog: Sendable {
         let micros = Int(((seconds - Double(whole)) * 1_000_000).rounded(.down))
         var parts = tm()
         gmtime_r(&whole, &parts)
-        let stamp = String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d.%06d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), min(micros, 999_999))
-        let singleLine = TerminalText.sanitize(message.replacingOccurrences(of: "\n", with: " | "))
+        func digits(_ value: Int32, _ count: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, count - text.utf8.count)) + text
+        }
+        let stamp =
+            "\(digits(parts.tm_year + 1900, 4))-\(digits(parts.tm_mon + 1, 2))-\(digits(parts.tm_mday, 2)) "
+            + "\(digits(parts.tm_hour, 2)):\(digits(parts.tm_min, 2)):\(digits(parts.tm_sec, 2))."
+            + digits(Int32(min(micros, 999_999)), 6)
+        let oneLine =
+            message.utf8.contains(UInt8(ascii: "\n")) ? message.replacingOccurrences(of: "\n", with: " | ") : message
+        let singleLine = TerminalText.sanitize(oneLine)
         return "\(stamp) [\(ExtensionIdentity.name)-\(ExtensionIdentity.version)]\(singleLine)"
     }
 
