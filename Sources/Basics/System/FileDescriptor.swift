@@ -77,6 +77,11 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
         _ = try? retryingOnInterrupt("write") { Glibc.write(rawValue, &byte, 1) }
     }
 
+    /// Flushes the file's data and metadata to the device (`fsync`).
+    public func synchronize() throws(SystemError) {
+        _ = try retryingOnInterrupt("fsync") { fsync(rawValue) }
+    }
+
     /// Makes reads and writes return EAGAIN instead of waiting.
     public func setNonBlocking() {
         _ = fcntl(rawValue, F_SETFL, fcntl(rawValue, F_GETFL) | O_NONBLOCK)

@@ -5,41 +5,25 @@ import Foundation
     import Glibc
 #endif
 
-/// Writes a file all at once: a temporary file in the same folder, flushed, then renamed over the target.
+/// Writes a file all at once: a temporary file in the same folder, flushed to the device, then renamed over the
+/// target, so a reader (the guest agent, node_exporter, the dashboard) sees the old file or the new one, never a
+/// part, also after a crash.
 package enum AtomicFile {
-    package static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+    /// Replaces `path` with `data`; the error names the file and the failed call.
+    package static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws(SystemError) {
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let temporary = (folder as NSString).appendingPathComponent(".\(name).\(getpid()).tmp")
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw failure(temporary) }
-        var written = 0
-        let complete = data.withUnsafeBytes { buffer -> Bool in
-            while written < buffer.count {
-                let count = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                written += count
+        let descriptor = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, permissions: mode)
+        do throws(SystemError) {
+            try descriptor.closeAfter { () throws(SystemError) in
+                try descriptor.writeAll(data)
+                try descriptor.synchronize()
             }
-            return fsync(descriptor) == 0
-        }
-        let error = failure(temporary)
-        close(descriptor)
-        guard complete else {
+            _ = try retryingOnInterrupt("rename \(temporary) to \(path)") { rename(temporary, path) }
+        } catch {
             unlink(temporary)
-            throw error
+            throw SystemError("\(error.operation) (writing \(path))", number: error.number)
         }
-        guard rename(temporary, path) == 0 else {
-            let error = failure(path)
-            unlink(temporary)
-            throw error
-        }
-    }
-
-    private static func failure(_ path: String) -> CocoaError {
-        CocoaError(
-            .fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: SystemError.text(errno)])
     }
 }

@@ -1,8 +1,7 @@
 import Basics
 import Foundation
 
-/// Writes `status/<N>.status` in the guest agent's format, atomically (temporary file + rename in the same
-/// folder), small (under 128 KiB), integer codes, every field the agent's parser knows.
+/// Writes `status/<N>.status` in the guest agent's format, atomically (`AtomicFile`), small (under 128 KiB), integer codes, every field the agent's parser knows.
 ///
 /// Like the peer, substatus[0].name carries the status blob document (without live progress) as a JSON string;
 /// the top-level `status` tells the truth about the outcome.
@@ -22,18 +21,7 @@ public struct StatusFileWriter: Sendable {
     /// Writes the report; throws when the folder cannot be written.
     public func write(_ report: JobReport, facts: SystemFacts = .current) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let data = Self.render(report, facts: facts)
-        let temporary = (directory as NSString).appendingPathComponent(
-            ".\(sequenceNumber).status.\(getpid()).tmp")
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = SystemError.text(errno)
-            unlink(temporary)
-            throw CocoaError(
-                .fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: reason])
-        }
+        try AtomicFile.write(Self.render(report, facts: facts), to: path)
     }
 
     /// The `status` word (`transitioning`, `success`, ...) of the file as it is on disk; nil when there is none.
