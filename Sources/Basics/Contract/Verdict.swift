@@ -27,4 +27,28 @@ public enum Verdict: String, Sendable, Codable, CaseIterable {
     public static let defaultStuckAfter: TimeInterval = 300
     /// Grace after a document's own stated deadline before a job still at code 4 counts as stuck (reporting).
     public static let reportingGrace: TimeInterval = 60
+
+    /// The one rule for a finished job's codes, used by the engine's result and by every reader of a status
+    /// document: a failure code fails; a success code stays a success only when the health code agrees and every
+    /// disk succeeded. A health code that names a failed freeze (the crash-consistent snapshot taken after it) or a
+    /// database that was not quiesced (500-512) leaves good snapshots: a warning. `reason` says why the verdict is
+    /// not `.succeeded` (nil when it is).
+    public static func finished(code: ResultCode, health: ResultCode?, failedDisks: Int, disks: Int)
+        -> (verdict: Verdict, reason: String?)
+    {
+        guard code.isSuccess else { return (.failed, "code \(code) is a failure") }
+        if let health, health.isTerminal, !health.isSuccess {
+            let named = "vmHealthStatusCode \(health)\(health.name.map { " \($0)" } ?? "")"
+            switch health.failingStage {
+            case .freeze:
+                return (.warning, "code \(code) but the filesystems were not frozen (crash-consistent): \(named)")
+            case .database:
+                return (.warning, "code \(code) but the database was not quiesced: \(named)")
+            default:
+                return (.failed, "code \(code) but \(named) is a failure")
+            }
+        }
+        if failedDisks > 0 { return (.warning, "code \(code) but \(failedDisks) of \(disks) disk(s) failed") }
+        return (.succeeded, nil)
+    }
 }

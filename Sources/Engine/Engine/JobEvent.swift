@@ -136,13 +136,9 @@ public struct JobResult: Sendable, Codable, Equatable {
     /// The job's verdict in the vocabulary every output shares: a success code with a failed disk is a warning, a
     /// success whose status never reached the status blob too (the backup service will not see it).
     public var verdict: Verdict {
-        guard code.isSuccess else { return .failed }
-        // A crash-consistent snapshot after a failed freeze keeps the freeze's code as its health code.
-        if healthStatusCode.failingStage == .freeze { return .warning }
-        // A database that could not be quiesced (500-512, yellow) leaves good snapshots: a warning.
-        if healthStatusCode.isWorkloadFailure { return .warning }
-        guard healthStatusCode.isSuccess || healthStatusCode == code else { return .failed }
-        if disks.contains(where: { $0.state == .failed }) || statusDelivery == .failed { return .warning }
-        return .succeeded
+        let failedDisks = disks.filter { $0.state == .failed }.count
+        let (verdict, _) = Verdict.finished(
+            code: code, health: healthStatusCode, failedDisks: failedDisks, disks: disks.count)
+        return verdict == .succeeded && statusDelivery == .failed ? .warning : verdict
     }
 }

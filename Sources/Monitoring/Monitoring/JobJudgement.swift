@@ -72,25 +72,14 @@ extension JobSnapshot {
                 return .succeeded
             }
         }
-        guard code.isSuccess else {
-            if status == .success || status == .warning {
-                reasons.append("status says \(status) but code \(code) is a failure")
-            }
-            return .failed
+        let (verdict, reason) = Verdict.finished(
+            code: code, health: healthStatusCode, failedDisks: failedDisks, disks: disks.count)
+        if verdict == .failed, !code.isSuccess, status == .success || status == .warning {
+            reasons.append("status says \(status) but code \(code) is a failure")
+        } else if let reason, code.isSuccess {
+            reasons.append(reason)
         }
-        if let health = healthStatusCode, health.isWorkloadFailure {
-            let name = health.name.map { " \($0)" } ?? ""
-            reasons.append("code \(code) but the database was not quiesced: vmHealthStatusCode \(health)\(name)")
-            return .warning
-        }
-        if let health = healthStatusCode, health.isTerminal, !health.isSuccess {
-            reasons.append("code \(code) but vmHealthStatusCode \(health) is a failure")
-            return .failed
-        }
-        if failedDisks > 0 {
-            reasons.append("code \(code) but \(failedDisks) of \(disks.count) disk(s) failed")
-            return .warning
-        }
+        guard verdict == .succeeded else { return verdict }
         switch status {
         case .error:
             reasons.append("code \(code) is a success but status says error")

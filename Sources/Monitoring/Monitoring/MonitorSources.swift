@@ -67,7 +67,7 @@ public struct MonitorSourceLocations: Sendable, Equatable {
 public final class LocalSources {
     public let plugin: PluginDirectory?
     public let tailer: LogTailer?
-    private var statusIdentity: String?
+    private let statusFile = FileChangeTracker()
 
     public init(locations: MonitorSourceLocations) {
         plugin = locations.pluginDirectory.map(PluginDirectory.init(path:))
@@ -90,17 +90,13 @@ public final class LocalSources {
 
     /// The newest status file when it changed since the last call (`.success(nil)`: unchanged or none).
     public func changedStatusFile() -> Result<JobSnapshot?, StatusDocumentError> {
-        guard let plugin, let newest = plugin.newestStatus else { return .success(nil) }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: newest.path)
-        let identity =
-            "\(newest.path)|\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)|"
-            + "\(attributes?[.size] as? Int ?? 0)"
-        guard identity != statusIdentity else { return .success(nil) }
+        guard let plugin, let newest = plugin.newestStatus, statusFile.changed(newest.path) else {
+            return .success(nil)
+        }
         do {
-            let snapshot = try plugin.readNewestStatus()
-            statusIdentity = identity
-            return .success(snapshot)
+            return .success(try plugin.readNewestStatus())
         } catch {
+            statusFile.forget()
             return .failure(error)
         }
     }

@@ -1,23 +1,6 @@
 import Core
 import Foundation
 
-/// A file re-read only when its modification time or size changed since the last look.
-final class ChangedFile {
-    let path: String
-    private var identity: String?
-
-    init(path: String) { self.path = path }
-
-    /// Whether the file changed (or appeared) since the last call.
-    func changed() -> Bool {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return false }
-        let now =
-            "\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)|\(attributes[.size] as? Int ?? 0)"
-        defer { identity = now }
-        return now != identity
-    }
-}
-
 /// The tasks that keep a dashboard's model fresh: the status blob poll, the newest status file, extension.log.
 public enum DashboardSources {
     static let statusBlobName = MonitorSourceLocations.statusBlobName
@@ -62,7 +45,7 @@ public enum DashboardSources {
 
     private static func pollLocalFiles(_ locations: MonitorSourceLocations, feed: DashboardFeed) async {
         let local = LocalSources(locations: locations)
-        let journal = local.plugin.map { ChangedFile(path: JobHistory(directory: $0.path).path) }
+        let journal = local.plugin.map { (path: JobHistory(directory: $0.path).path, tracker: FileChangeTracker()) }
         var nextStatusCheck = Date.distantPast
         while !Task.isCancelled {
             let now = Date()
@@ -79,7 +62,7 @@ public enum DashboardSources {
             }
             if local.plugin != nil, now >= nextStatusCheck {
                 nextStatusCheck = now.addingTimeInterval(locations.interval)
-                if let journal, journal.changed(), let path = local.plugin?.path {
+                if let journal, journal.tracker.changed(journal.path), let path = local.plugin?.path {
                     let history = JobHistory(directory: path)
                     if let contents = try? history.read() {
                         feed.update { model in

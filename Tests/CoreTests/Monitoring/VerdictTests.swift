@@ -60,6 +60,22 @@ import Testing
         #expect(failed.verdict == .failed, "failed snapshots stay a failure whatever the database did")
     }
 
+    @Test func aCrashConsistentSnapshotAfterAFailedFreezeIsTheSameWarningInTheEngineAndInEveryReader() {
+        // The fallback's document: code 1, the freeze's code kept as the health code.
+        var document = JobSnapshot(origin: .statusBlob, status: .success, code: .success)
+        document.healthStatusCode = 121
+        let judgement = document.judge(now: now)
+        #expect(judgement.verdict == .warning)
+        #expect(judgement.reasons.count == 1)
+        #expect(judgement.reasons.first?.contains("not frozen (crash-consistent): vmHealthStatusCode 121") == true)
+        let result = JobResult(
+            code: .success, healthStatusCode: 121, status: .success, message: "", disks: [], statusDelivery: .uploaded)
+        #expect(result.verdict == judgement.verdict, "the job's own verdict and the readers' are one rule")
+        let freezeFailed = JobResult(
+            code: 121, healthStatusCode: 121, status: .error, message: "", disks: [], statusDelivery: .uploaded)
+        #expect(freezeFailed.verdict == .failed)
+    }
+
     @Test func everyVerdict() throws {
         #expect(try judge(StatusDocumentFixtures.peerStatusBlob).verdict == .succeeded)
         #expect(try judge(StatusDocumentFixtures.success).verdict == .succeeded)
