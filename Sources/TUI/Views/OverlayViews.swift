@@ -27,7 +27,7 @@ enum OverlayViews {
     ) {
         switch state.overlay {
         case .none: return
-        case .help: renderHelp(into: &grid, body: body, context: context)
+        case .help: renderHelp(helpLines, into: &grid, body: body, context: context)
         case .settings: renderSettings(model, into: &grid, body: body, context: context)
         case .confirmTrigger: renderConfirm(model, into: &grid, body: body, context: context)
         case .confirmQuit: renderQuitQuestion(into: &grid, body: body, context: context)
@@ -53,7 +53,9 @@ enum OverlayViews {
     /// The help box is as wide as its longest line when the terminal allows; narrower, meanings and the footer
     /// wrap under themselves, and only when even the wrapped rows do not fit the height are lines cut with an
     /// ellipsis.
-    private static func renderHelp(into grid: inout CellGrid, body: Rect, context: RenderContext) {
+    static func renderHelp(
+        _ helpLines: [(String, String)], into grid: inout CellGrid, body: Rect, context: RenderContext
+    ) {
         let widest = helpLines.map { DisplayWidth.of($0.1) }.max() ?? 0
         let width = min(body.width, helpMeaningX + widest + 2)
         let meaningWidth = max(1, width - helpMeaningX - 2)
