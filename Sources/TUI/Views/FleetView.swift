@@ -25,6 +25,9 @@ public enum FleetView {
         ("q", "quit"),
     ]
 
+    static let helpFooter =
+        "State is always spelled out (FAILED, UNREADABLE, FAILING, STALE); colour only repeats it. Esc closes."
+
     /// Renders one frame: a pure function of the model, the interaction state and the context.
     public static func render(_ model: FleetModel, state: FleetState, into grid: inout CellGrid, context: RenderContext)
     {
@@ -49,7 +52,9 @@ public enum FleetView {
         let rows = state.visibleRows(model, now: context.now)
         renderTable(model, rows: rows, state: state, into: &grid, context: context)
         let body = Rect(x: 0, y: 3, width: width, height: grid.height - 4)
-        if state.overlay == .help { OverlayViews.renderHelp(helpLines, into: &grid, body: body, context: context) }
+        if state.overlay == .help {
+            OverlayViews.renderHelp(helpLines, footer: helpFooter, into: &grid, body: body, context: context)
+        }
         DashboardView.renderFooter(footerHints(state), into: &grid, y: grid.height - 1)
         DashboardView.renderToast(state.toast, into: &grid, y: grid.height - 2, context: context)
     }
