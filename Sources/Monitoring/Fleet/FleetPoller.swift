@@ -6,8 +6,8 @@ import Synchronization
 /// Reads every VM's status blob, concurrently, on one blob client (one libcurl multi handle: connections to a
 /// storage host are shared). Each VM keeps its own poller across cycles: a conditional GET with the last ETag, so
 /// an unchanged document costs a 304 and no parsing; its row is judged again at each cycle (a running job turns
-/// stuck as it ages). A VM whose polls fail is backed off (its poller's delay, doubling up to a minute) and keeps
-/// its last document, shown with the failure and when it was last read.
+/// stuck as it ages). A VM whose polls fail (a missing blob, 404, is no failure) is backed off (its poller's delay,
+/// doubling up to a minute) and keeps its last document, shown with the failure and when it was last read.
 public final class FleetPoller: Sendable {
     private struct Member: Sendable {
         let target: FleetTarget
@@ -78,9 +78,9 @@ public final class FleetPoller: Sendable {
                     known.retryAt = nil
                     known.read.recordSuccess(at: now)
                 case .failed(let message) where message.hasPrefix("404 "):
-                    // The storage answered: the blob does not exist (yet). No job, and nothing stale to show.
-                    (known.document, known.error) = (nil, nil)
-                    known.retryAt = now.addingTimeInterval(delay)
+                    // The storage answered: the blob does not exist (yet). No job, nothing stale to show, and
+                    // no backoff: the job's first status may come at any cycle.
+                    (known.document, known.error, known.retryAt) = (nil, nil, nil)
                     known.read.recordSuccess(at: now)
                 case .failed(let message):
                     if known.document == nil { known.error = message }
