@@ -13,7 +13,8 @@ enum FleetFixture {
     static func row(_ name: String, fixture: String, readSecondsAgo: TimeInterval = 3) throws -> FleetRow {
         let job = try StatusDocumentReader.read(
             StatusDocumentFixtures.data(fixture), origin: .statusBlob, source: fixture)
-        var row = FleetRow(name: name, statusBlob: "https://acct.blob.core.windows.net/status/\(name)", job: job, now: now)
+        var row = FleetRow(
+            name: name, statusBlob: "https://acct.blob.core.windows.net/status/\(name)", job: job, now: now)
         row.read = freshness(readSecondsAgo: readSecondsAgo)
         return row
     }
@@ -31,7 +32,8 @@ enum FleetFixture {
             name: "web-03", statusBlob: "https://acct.blob.core.windows.net/status/web-03",
             error: "503 ServerBusy")
         unreadable.read.recordFailure("503 ServerBusy", at: now.addingTimeInterval(-5))
-        var missing = FleetRow(name: "new-vm", statusBlob: "https://acct.blob.core.windows.net/status/new-vm", error: nil)
+        var missing = FleetRow(
+            name: "new-vm", statusBlob: "https://acct.blob.core.windows.net/status/new-vm", error: nil)
         missing.read = freshness(readSecondsAgo: 3)
         let rows = [
             try row("app-01", fixture: StatusDocumentFixtures.success),
@@ -59,7 +61,9 @@ enum FleetFixture {
         let grid = FleetFixture.render(model, width: 140, height: 20)
         try GoldenGrid.check(grid, "fleet-140x20")
         let text = grid.lines.joined(separator: "\n")
-        #expect(text.contains("poll failing since 03:06:09 UTC (403 AuthenticationFailed); as read 03:05:34 UTC"), "\(text)")
+        #expect(
+            text.contains("poll failing since 03:06:09 UTC (403 AuthenticationFailed); as read 03:05:34 UTC"), "\(text)"
+        )
         #expect(grid.lines.contains { $0.contains("old-09") && $0.contains("STALE 3 min") })
         #expect(grid.lines.contains { $0.contains("web-03") && $0.contains("UNREADABLE") && $0.contains("FAILING") })
     }

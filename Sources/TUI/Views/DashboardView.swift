@@ -58,7 +58,8 @@ public enum DashboardView {
                 hints = [("Enter", "search"), ("Esc", "cancel")]
             } else {
                 hints = [
-                    ("?", "help"), ("q", model.backTo.map { "back to \($0)" } ?? "quit"), ("t", model.canTrigger ? "trigger" : "trigger (off)"),
+                    ("?", "help"), ("q", model.backTo.map { "back to \($0)" } ?? "quit"),
+                    ("t", model.canTrigger ? "trigger" : "trigger (off)"),
                     ("e", "explain"), ("/", "search"), ("f", state.isFollowing ? "pause" : "follow"),
                     ("Enter", "detail"), ("Tab", "pane"), ("s", "sort"), ("w", "wrap"), ("l", "level"),
                 ]

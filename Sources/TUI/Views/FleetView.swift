@@ -64,7 +64,8 @@ public enum FleetView {
         var segments: [(String, CellStyle)] = []
         for entry in model.counts {
             if !segments.isEmpty { segments.append(("  ", .plain)) }
-            segments.append(("\(entry.count) \(entry.label)", verdictStyle(entry.verdict, unreadable: entry.unreadable)))
+            segments.append(
+                ("\(entry.count) \(entry.label)", verdictStyle(entry.verdict, unreadable: entry.unreadable)))
         }
         if !segments.isEmpty { segments.append((context.glyphs.separator, .muted)) }
         guard let cycle = model.lastCycle else {
@@ -103,7 +104,8 @@ public enum FleetView {
             Column(kind: .code, title: "CODE", width: 4, rightAligned: true),
             Column(kind: .age, title: "AGE", width: 7, rightAligned: true),
             Column(kind: .disks, title: "FAILED", width: 6, rightAligned: true),
-            Column(kind: .read, title: "READ", width: 11), Column(kind: .cause, title: "CAUSE", width: width - 2 - fixed),
+            Column(kind: .read, title: "READ", width: 11),
+            Column(kind: .cause, title: "CAUSE", width: width - 2 - fixed),
         ]
     }
 

@@ -230,7 +230,8 @@ enum OverlayViews {
         guard let job else { return fields }
         if let method = job.method { fields.append(("method", method.summary, .plain)) }
         for answer in job.hostAnswers {
-            let text = answer.code.isSuccess ? String(answer.code.rawValue) : "\(answer.code): \(answer.code.explanation)"
+            let text =
+                answer.code.isSuccess ? String(answer.code.rawValue) : "\(answer.code): \(answer.code.explanation)"
             fields.append((answer.call, text, answer.code.isSuccess ? .plain : .critical))
         }
         if let consistency = job.consistency {
@@ -240,7 +241,8 @@ enum OverlayViews {
                 case .fileSystem: ("filesystem-consistent", .ok)
                 case .crashConsistentFallback: ("crash-consistent (taken after the freeze failed)", .warning)
                 case .none:
-                    job.isTerminal ? ("none: no snapshot was taken", .critical) : ("not known while the job runs", .muted)
+                    job.isTerminal
+                        ? ("none: no snapshot was taken", .critical) : ("not known while the job runs", .muted)
                 }
             fields.append(("consistency", text, style))
         }

@@ -63,7 +63,8 @@ import Testing
             #expect(first.map(\.verdict) == [.failed, .noJob])
             #expect(first.allSatisfy { $0.read.lastSuccess == start && !$0.isStale(now: start) })
 
-            fixture.emulator.setFaults([FaultRule(blob: "vm-a.status", action: .error(status: 503, code: "ServerBusy"))])
+            fixture.emulator.setFaults([FaultRule(blob: "vm-a.status", action: .error(status: 503, code: "ServerBusy"))]
+            )
             let before = fixture.emulator.journal().count
             let later = start.addingTimeInterval(30)
             let second = await poller.cycle(now: later)
