@@ -40,36 +40,12 @@ public struct DashboardRunner: Sendable {
 
     /// The UI loop on any screen; returns when the operator quits (`q`), input closes or the feed asks to quit.
     public func runLoop(on screen: any DashboardScreen) {
-        let glyphs: Glyphs = screen.unicode ? .unicode : .ascii
-        var state = DashboardState()
-        var frames = FrameClock()
-        var keys = KeyReader()
+        var loop = ScreenLoop(feed: feed, screen: screen, zone: zone, explain: explain, state: DashboardState())
+        let tick = { (model: DashboardModel) -> TimeInterval in
+            model.freezeOpenedAt != nil || model.live.map { !$0.isTerminal } == true ? 0.1 : 1
+        }
         while true {
-            var (model, version, quit) = feed.current()
-            if quit { return }
-            let now = Date()
-            let size = screen.size
-            let ticking = model.freezeOpenedAt != nil || model.live.map { !$0.isTerminal } == true
-            let tick: TimeInterval = ticking ? 0.1 : 1
-            if frames.due(version: version, size: size, now: now, tick: tick) {
-                if frames.resized(size) {
-                    screen.invalidate()
-                    _ = state.update(.resized(width: size.width, height: size.height), model: model, now: now)
-                }
-                if let notice = model.notice, notice.at > frames.lastDraw {
-                    _ = state.update(.notice(notice.text, notice.role), model: model, now: now)
-                }
-                var grid = CellGrid(width: size.width, height: size.height, asciiOnly: !screen.unicode)
-                let context = RenderContext(now: now, glyphs: glyphs, zone: zone, explain: explain)
-                DashboardView.render(model, state: state, into: &grid, context: context)
-                screen.draw(grid)
-                frames.drew(version: version, size: size, at: now)
-            }
-            let outcome = keys.wait(on: screen, feed: feed, timeout: frames.untilTick(tick)) { key in
-                if key == .resize {
-                    frames.repaint()
-                    return false
-                }
+            let outcome = loop.turn(tick: tick) { key, state, model in
                 switch state.update(.key(key), model: model, now: Date()) {
                 case .quit: return true
                 case .prepareTrigger:
@@ -78,7 +54,6 @@ public struct DashboardRunner: Sendable {
                 case .trigger: onTrigger()
                 case nil: break
                 }
-                frames.redraw()
                 return false
             }
             if outcome != .continued { return }

@@ -33,47 +33,20 @@ public struct FleetRunner: Sendable {
 
     /// The UI loop on any screen; returns when the operator quits, input closes or the feed asks to quit.
     public func runLoop(on screen: any DashboardScreen) {
-        let glyphs: Glyphs = screen.unicode ? .unicode : .ascii
-        var state = FleetState()
-        var frames = FrameClock()
-        var keys = KeyReader()
+        var loop = ScreenLoop(feed: feed, screen: screen, zone: zone, explain: explain, state: FleetState())
         while true {
-            let (model, version, quit) = feed.current()
-            if quit { return }
-            let now = Date()
-            let size = screen.size
-            if frames.due(version: version, size: size, now: now, tick: 1) {
-                if frames.resized(size) {
-                    screen.invalidate()
-                    _ = state.update(.resized(width: size.width, height: size.height), model: model, now: now)
-                }
-                if let notice = model.notice, notice.at > frames.lastDraw {
-                    _ = state.update(.notice(notice.text, notice.role), model: model, now: now)
-                }
-                var grid = CellGrid(width: size.width, height: size.height, asciiOnly: !screen.unicode)
-                FleetView.render(
-                    model, state: state, into: &grid,
-                    context: RenderContext(now: now, glyphs: glyphs, zone: zone, explain: explain))
-                screen.draw(grid)
-                frames.drew(version: version, size: size, at: now)
-            }
             var action: FleetAction?
-            let outcome = keys.wait(on: screen, feed: feed, timeout: frames.untilTick(1)) { key in
-                if key == .resize {
-                    frames.repaint()
-                    return false
-                }
+            let outcome = loop.turn(tick: { _ in 1 }) { key, state, model in
                 action = state.update(.key(key), model: model, now: Date())
-                frames.redraw()
                 return action != nil
             }
             switch action {
             case .quit: return
             case .open(let name):
                 openVM(name, screen)
-                frames.repaint()  // the dashboard drew over every cell
+                loop.repaint()  // the dashboard drew over every cell
             case nil:
-                if outcome == .closed { return }
+                if outcome != .continued { return }
             }
         }
     }
