@@ -103,15 +103,8 @@ public struct DashboardState: Sendable {
 
     /// Handles one message; returns what the runner must do, if anything. Views only read the state.
     public mutating func update(_ message: DashboardMessage, model: DashboardModel, now: Date) -> DashboardAction? {
-        switch message {
-        case .key(let key): return handle(key, model: model, now: now)
-        case .notice(let text, let role):
-            showToast(text, role: role, now: now)
-            return nil
-        case .resized(let width, let height):
-            screenSize = (width, height)
-            return nil
-        }
+        guard let key = keyAfterCommonMessages(message, now: now) else { return nil }
+        return handle(key, model: model, now: now)
     }
 
     /// Log lines one page moves.
@@ -245,10 +238,5 @@ public struct DashboardState: Sendable {
         }
         for code in StatusReport.codesInView(job) where !codes.contains(code) { codes.append(code) }
         return codes
-    }
-
-    /// Shows the toast for a few seconds (the one toast: keys, jobs and sources all go through `update`).
-    private mutating func showToast(_ text: String, role: ColorRole, now: Date, seconds: TimeInterval = 4) {
-        toast = (text, role, now.addingTimeInterval(seconds))
     }
 }

@@ -67,15 +67,8 @@ public struct FleetState: Sendable {
 
     /// Handles one message; returns what the runner must do, if anything. Views only read the state.
     public mutating func update(_ message: DashboardMessage, model: FleetModel, now: Date) -> FleetAction? {
-        switch message {
-        case .key(let key): return handle(key, model: model, now: now)
-        case .notice(let text, let role):
-            showToast(text, role: role, now: now)
-            return nil
-        case .resized(let width, let height):
-            screenSize = (width, height)
-            return nil
-        }
+        guard let key = keyAfterCommonMessages(message, now: now) else { return nil }
+        return handle(key, model: model, now: now)
     }
 
     private mutating func handle(_ key: Key, model: FleetModel, now: Date) -> FleetAction? {
@@ -134,9 +127,5 @@ public struct FleetState: Sendable {
     private mutating func move(_ delta: Int, _ rows: [FleetRow]) {
         guard let current = selectedIndex(in: rows) else { return }
         selectedName = rows[min(max(0, current + delta), rows.count - 1)].name
-    }
-
-    private mutating func showToast(_ text: String, role: ColorRole, now: Date, seconds: TimeInterval = 4) {
-        toast = (text, role, now.addingTimeInterval(seconds))
     }
 }

@@ -10,9 +10,31 @@ protocol ScreenModel: Sendable {
 protocol ScreenState {
     associatedtype Model: ScreenModel
     associatedtype Action
+    /// The screen's size, from the last `.resized` message.
+    var screenSize: (width: Int, height: Int) { get set }
+    /// The one short-lived message: keys, jobs and sources all go through `update`.
+    var toast: (text: String, role: ColorRole, until: Date)? { get set }
     mutating func update(_ message: DashboardMessage, model: Model, now: Date) -> Action?
     /// Renders one frame of the model in this state.
     func render(_ model: Model, into grid: inout CellGrid, context: RenderContext)
+}
+
+extension ScreenState {
+    /// Takes what every screen handles alike (a notice becomes the toast, a size is kept) and returns the key of a
+    /// key message for the screen's own handling.
+    mutating func keyAfterCommonMessages(_ message: DashboardMessage, now: Date) -> Key? {
+        switch message {
+        case .key(let key): return key
+        case .notice(let text, let role): showToast(text, role: role, now: now)
+        case .resized(let width, let height): screenSize = (width, height)
+        }
+        return nil
+    }
+
+    /// Shows the toast for a few seconds.
+    mutating func showToast(_ text: String, role: ColorRole, now: Date, seconds: TimeInterval = 4) {
+        toast = (text, role, now.addingTimeInterval(seconds))
+    }
 }
 
 extension DashboardModel: ScreenModel {}
