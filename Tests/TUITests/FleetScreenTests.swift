@@ -168,6 +168,21 @@ enum FleetFixture {
         #expect(state.selectedIndex(in: visible).map { visible[$0].name } == "peer-05")
     }
 
+    @Test func aCycleLongerThanTheIntervalSaysSo() throws {
+        var model = FleetModel(inventory: "vms.txt", interval: 30)
+        model.record([], startedAt: now, finishedAt: now.addingTimeInterval(12))
+        #expect(model.notice == nil)
+        model.record([], startedAt: now, finishedAt: now.addingTimeInterval(45))
+        #expect(
+            model.notice?.text
+                == "the poll cycle took 45 s, longer than the 30 s interval: raise --interval or --concurrency")
+        var state = FleetState()
+        _ = state.update(.notice(model.notice!.text, model.notice!.role), model: model, now: now)
+        let grid = FleetFixture.render(model, state: state, width: 140, height: 14)
+        let text = grid.lines.joined(separator: "\n")
+        #expect(text.contains("took 45 s") && text.contains("no VMs: the inventory (vms.txt) lists none"), "\(text)")
+    }
+
     @Test func enterOpensTheSelectedVMAndQQuits() throws {
         let model = try FleetFixture.model()
         var state = FleetState()

@@ -20,10 +20,17 @@ public struct FleetModel: Sendable {
         self.interval = interval
     }
 
-    /// Takes a cycle's rows.
+    /// Takes a cycle's rows; a cycle longer than the interval says so (the next one starts late).
     public mutating func record(_ rows: [FleetRow], startedAt: Date, finishedAt: Date) {
         self.rows = FleetRow.worstFirst(rows)
-        lastCycle = (startedAt, max(0, finishedAt.timeIntervalSince(startedAt)))
+        let took = max(0, finishedAt.timeIntervalSince(startedAt))
+        lastCycle = (startedAt, took)
+        if took > interval {
+            let text =
+                "the poll cycle took \(RenderContext.duration(took)), longer than the "
+                + "\(RenderContext.duration(interval)) interval: raise --interval or --concurrency"
+            notice = (text, .warning, finishedAt)
+        }
     }
 
     /// VMs per verdict label in worst-first order (unreadable blobs apart from VMs without a job), for the title.

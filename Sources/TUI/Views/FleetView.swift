@@ -137,7 +137,10 @@ public enum FleetView {
         guard !rows.isEmpty else {
             let text =
                 model.lastCycle == nil
-                ? " reading the status blobs..." : " no VM is \(state.filter.rawValue): press l to change the filter"
+                ? " reading the status blobs..."
+                : model.rows.isEmpty
+                    ? " no VMs: the inventory (\(model.inventory)) lists none"
+                    : " no VM is \(state.filter.rawValue): press l to change the filter"
             grid.put(text, x: 1, y: tableTop, style: .muted, limit: width - 2)
             return
         }
