@@ -5,7 +5,8 @@ import TestSupport
 import Testing
 
 /// The live `vmsnap fleet` screen in a real pseudo-terminal (tmux) against the emulator, driven like an operator:
-/// sort, filter, search, Enter into a VM's dashboard and `q` back to the fleet with the selection kept.
+/// sort, a failing poll shown as such, filter, search, Enter into a VM's dashboard and `q` back to the fleet with
+/// the selection kept.
 @Suite(.serialized) struct FleetScreenEndToEndTests {
     /// One step of the drive: what was waited for, whether it came, and the screen then.
     private struct Checkpoint: Sendable {
@@ -64,6 +65,19 @@ import Testing
             step("sorted worst first") { screen in
                 Self.vmRows(screen).map { String($0.dropFirst(14).prefix(4)) } == ["vm-c", "vm-b", "vm-a", "vm-d"]
             }
+            // vm-a's blob refused from now on: its row keeps the document it read, and says the poll fails.
+            fixture.emulator.setFaults([FaultRule(blob: "vm-a.status", action: .error(status: 503, code: "ServerBusy"))]
+            )
+            step("a failing poll says so") { screen in
+                Self.vmRows(screen).contains { row in
+                    row.contains("vm-a") && row.contains("SUCCEEDED") && row.contains("FAILING")
+                        && row.contains("poll failing since") && row.contains("503 ServerBusy")
+                }
+            }
+            fixture.emulator.setFaults([])
+            step("read again once it answers") { screen in
+                Self.vmRows(screen).contains { $0.contains("vm-a") && $0.contains(" ago ") && !$0.contains("FAILING") }
+            }
             try session.send("l")
             step("filtered: needs attention") { screen in
                 screen.joined().contains("2 of 4 listed  filter: needs attention")
@@ -99,7 +113,7 @@ import Testing
             #expect(checkpoint.met, "\(checkpoint.step):\n\(checkpoint.screen.joined(separator: "\n"))")
             #expect(!checkpoint.screen.joined().contains("sig="), "no signature on screen")
         }
-        #expect(checkpoints.count == 7)
+        #expect(checkpoints.count == 9)
     }
 
     /// Runs blocking work (tmux waits sleep) on its own thread, off the cooperative pool.
