@@ -177,6 +177,8 @@ import Testing
         #expect(output.stderr.contains("\(file.path) line 3: expected 'NAME SAS_URI'"), "\(output.stderr)")
         let noOnce = try await BuiltBinary.run(["fleet", "--vms", file.path])
         #expect(noOnce.status == 2 && noOnce.stderr.contains("vmsnap fleet --once"), "no terminal: \(noOnce.stderr)")
+        let jsonWithoutOnce = try await BuiltBinary.run(["fleet", "--vms", file.path, "--json"])
+        #expect(jsonWithoutOnce.status == 64 && jsonWithoutOnce.stderr.contains("add --once"), "\(jsonWithoutOnce)")
         #expect(!(output.stdout + output.stderr).contains(secret))
     }
 }
