@@ -69,7 +69,7 @@ public enum UIBenchmark {
                         + "snapshot attempt \(i % 3 + 1) answered \(i % 7 == 0 ? "503 ServerBusy" : "201 Created")")
             })
         var state = DashboardState()
-        state.search = "ServerBusy"
+        state.search.text = "ServerBusy"
         var previous: CellGrid?
         var samples: [Double] = []
         var changedCells = 0

@@ -252,7 +252,7 @@ import Testing
         let model = try partial()
         var state = DashboardState()
         state.focus = .log
-        state.search = "mounts"
+        state.search.text = "mounts"
         state.logAnchor = 2
         state.wrap = true
         let grid = GoldenGrid.render(model, state: state, width: 60, height: 16)

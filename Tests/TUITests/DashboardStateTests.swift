@@ -100,7 +100,7 @@ import Testing
         _ = state.update(.key(.character("/")), model: model, now: now)
         for c in "MOUNTS" { _ = state.update(.key(.character(c)), model: model, now: now) }
         _ = state.update(.key(.enter), model: model, now: now)
-        #expect(state.search == "MOUNTS")
+        #expect(state.search.text == "MOUNTS")
         #expect(state.searchMatches(model) == [2, 4])
         #expect(state.logAnchor == 4)
         _ = state.update(.key(.character("N")), model: model, now: now)

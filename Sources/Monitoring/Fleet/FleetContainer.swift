@@ -5,8 +5,8 @@ import Foundation
 /// `vmsnap fleet --container SAS_URI`: a container SAS with list and read permissions whose blobs are the VMs'
 /// status blobs (one VM per blob, named by the blob). The URI is a secret: only its redacted form is shown.
 public struct FleetContainer: Sendable {
-    /// The URI up to its query (`https://acct.blob.core.windows.net/status`).
-    let base: String
+    /// The URI up to its query (`https://acct.blob.core.windows.net/status`): no secret in it.
+    public let base: String
     /// The SAS query (`sv=...&sig=...`).
     let query: String
 

@@ -9,8 +9,10 @@ public struct FleetRow: Sendable, Equatable {
     public var statusBlob: String
     public var verdict: Verdict
     public var code: ResultCode?
-    /// Seconds since the document was written.
+    /// Seconds since the document was written (at the cycle that judged it).
     public var documentAge: TimeInterval?
+    /// When the document was written, so a screen can age it between cycles.
+    public var writtenAt: Date?
     public var failedDisks: Int
     public var totalDisks: Int
     /// Why: the failure's cause, the verdict's first reason, or the job's message.
@@ -18,6 +20,9 @@ public struct FleetRow: Sendable, Equatable {
     public var lastSuccess: Date?
     /// Why the status blob could not be read (a missing blob, 404, is no error: no job yet).
     public var error: String?
+    /// When the status blob last answered and whether its polls are failing now: a row built from an earlier
+    /// document while the blob cannot be read says so here (`read.failingSince`), never passes for current.
+    public var read = SourceFreshness(name: MonitorSourceLocations.statusBlobName, staleAfter: .infinity)
 
     /// The row of a VM whose status blob was read.
     public init(name: String, statusBlob: String, job: JobSnapshot, now: Date) {
@@ -27,6 +32,7 @@ public struct FleetRow: Sendable, Equatable {
         verdict = judgement.verdict
         code = job.code
         documentAge = judgement.documentAge
+        writtenAt = job.timestamp
         failedDisks = job.disks.filter { $0.progress.state == .failed }.count
         totalDisks = job.disks.count
         if verdict != .succeeded, let cause = job.cause {
@@ -60,6 +66,10 @@ public struct FleetRow: Sendable, Equatable {
         case .noJob: error == nil ? 6 : 5
         }
     }
+
+    /// Whether the row's data cannot be trusted as current: its blob was never read, its polls are failing, or
+    /// it was last read longer ago than `read.staleAfter`.
+    public func isStale(now: Date) -> Bool { read.isStale(now: now) }
 
     /// Sorts worst first, then by name.
     public static func worstFirst(_ rows: [FleetRow]) -> [FleetRow] {

@@ -48,6 +48,12 @@ public struct JobSnapshot: Sendable, Equatable {
     public var newerSequenceNumber: Int?
     /// When the newest job that snapshotted every disk ended, as the document says (`lastSuccessUTC`).
     public var lastSuccess: Date?
+    /// The snapshot method and why it was chosen, when the document says (vmsnap's `progress.method`).
+    public var method: SnapshotMethodChoice?
+    /// What the host answered, in call order, when it was asked.
+    public var hostAnswers: [HostAnswer] = []
+    /// The consistency the snapshots achieved, when the document says (`consistencyType`).
+    public var consistency: JobReport.Consistency?
 
     public init(
         origin: Origin, extensionName: String? = nil, extensionVersion: String? = nil, operation: String? = nil,
@@ -89,6 +95,21 @@ public struct JobSnapshot: Sendable, Equatable {
 
     /// The phase that is running now, if any.
     public var currentPhase: PhaseRecord? { phases.last { $0.state == .running } }
+}
+
+/// One host call's answer as the telemetry reports it (hostStatusCodePreSnapshot, hostStatusCodeDoSnapshot).
+public struct HostAnswer: Sendable, Equatable {
+    /// The telemetry key, which names the call.
+    public var key: String
+    public var code: HostStatusCode
+
+    public init(key: String, code: HostStatusCode) {
+        self.key = key
+        self.code = code
+    }
+
+    /// `presnapshot` or `dosnapshot`.
+    public var call: String { key.replacingOccurrences(of: "hostStatusCode", with: "").lowercased() }
 }
 
 /// One disk as the dashboard shows it: the engine's progress plus what only documents know.

@@ -23,14 +23,17 @@ public struct MonitorSourceLocations: Sendable, Equatable {
     public static let statusFileName = "status file"
     public static let logName = "log"
 
+    /// A polled source not refreshed for this long is stale: three polls missed, plus 2 s.
+    public static func staleAfter(_ interval: TimeInterval) -> TimeInterval { interval * 3 + 2 }
+
     /// Freshness entries for the sources these locations name, in header order.
     public func freshness() -> [SourceFreshness] {
         var sources: [SourceFreshness] = []
         if statusBlobURI != nil {
-            sources.append(SourceFreshness(name: Self.statusBlobName, staleAfter: interval * 3 + 2))
+            sources.append(SourceFreshness(name: Self.statusBlobName, staleAfter: Self.staleAfter(interval)))
         }
         if pluginDirectory != nil {
-            sources.append(SourceFreshness(name: Self.statusFileName, staleAfter: interval * 3 + 2))
+            sources.append(SourceFreshness(name: Self.statusFileName, staleAfter: Self.staleAfter(interval)))
         }
         if logFile != nil { sources.append(SourceFreshness(name: Self.logName, staleAfter: 5)) }
         return sources

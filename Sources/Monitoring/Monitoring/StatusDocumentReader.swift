@@ -176,14 +176,17 @@ public enum StatusDocumentReader {
         if let method = progress?["method"], let data = try? JSONSerialization.data(withJSONObject: method),
             let choice = try? JSONDecoder().decode(SnapshotMethodChoice.self, from: data)
         {
+            snapshot.method = choice
             snapshot.notes.append("snapshot method \(choice.summary)")
         }
         for key in ["hostStatusCodePreSnapshot", "hostStatusCodeDoSnapshot"] {
             guard let code = snapshot.telemetry.first(where: { $0.key == key }).flatMap({ Int($0.value) }) else {
                 continue
             }
+            snapshot.hostAnswers.append(HostAnswer(key: key, code: HostStatusCode(rawValue: code)))
             snapshot.notes.append("\(key) \(code): \(HostStatusCode(rawValue: code).explanation)")
         }
+        snapshot.consistency = snapshot.telemetry("consistencyType").flatMap(JobReport.Consistency.init(rawValue:))
     }
 
     private static func telemetry(_ value: Any?) -> [MetadataEntry] {

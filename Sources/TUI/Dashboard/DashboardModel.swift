@@ -40,6 +40,8 @@ public struct DashboardModel: Sendable {
     public private(set) var droppedLogLines = 0
     /// The most log lines kept in memory.
     public let logCapacity: Int
+    /// The screen `q` returns to when the dashboard was opened from another (the fleet); nil: `q` quits.
+    public var backTo: String?
     /// A message for the operator (an action's result) to show as a toast, with its severity.
     public var notice: (text: String, role: ColorRole, at: Date)?
 

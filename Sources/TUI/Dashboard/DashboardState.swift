@@ -4,12 +4,6 @@ import Foundation
 /// How the disk table is ordered.
 public enum DiskSort: String, Sendable, CaseIterable {
     case index, state, latency, name
-
-    /// The next order in the cycle `s` walks.
-    public var next: DiskSort {
-        let all = Self.allCases
-        return all[(all.firstIndex(of: self)! + 1) % all.count]
-    }
 }
 
 /// Which pane has the keyboard.
@@ -62,10 +56,8 @@ public struct DashboardState: Sendable {
     public var wrap = false
     /// Lines below this level are hidden.
     public var minimumLevel: LogLine.Level = .debug
-    /// The confirmed search text (empty: none).
-    public var search = ""
-    /// The search being typed after `/`, nil when not typing.
-    public var searchDraft: String?
+    /// The log search (`/`, `n`, `N`).
+    public var search = SearchField()
     /// The screen's size, from the last `.resized` message.
     public var screenSize = (width: 80, height: 24)
     /// A short-lived message.
@@ -105,23 +97,14 @@ public struct DashboardState: Sendable {
 
     /// Absolute numbers of visible lines matching the search.
     public func searchMatches(_ model: DashboardModel) -> [Int] {
-        guard !search.isEmpty else { return [] }
-        return visibleLogLines(model).filter {
-            model.logLines[$0 - model.droppedLogLines].message.range(of: search, options: .caseInsensitive) != nil
-        }
+        guard !search.text.isEmpty else { return [] }
+        return visibleLogLines(model).filter { search.matches(model.logLines[$0 - model.droppedLogLines].message) }
     }
 
     /// Handles one message; returns what the runner must do, if anything. Views only read the state.
     public mutating func update(_ message: DashboardMessage, model: DashboardModel, now: Date) -> DashboardAction? {
-        switch message {
-        case .key(let key): return handle(key, model: model, now: now)
-        case .notice(let text, let role):
-            showToast(text, role: role, now: now)
-            return nil
-        case .resized(let width, let height):
-            screenSize = (width, height)
-            return nil
-        }
+        guard let key = keyAfterCommonMessages(message, now: now) else { return nil }
+        return handle(key, model: model, now: now)
     }
 
     /// Log lines one page moves.
@@ -130,7 +113,10 @@ public struct DashboardState: Sendable {
     }
 
     private mutating func handle(_ key: Key, model: DashboardModel, now: Date) -> DashboardAction? {
-        if searchDraft != nil { return editSearch(key, model: model) }
+        if search.isEditing {
+            if search.edit(key), let last = searchMatches(model).last { logAnchor = last }
+            return nil
+        }
         switch overlay {
         case .help, .settings:
             if [.escape, .character("?"), .character("q"), .character("i")].contains(key) { overlay = .none }
@@ -181,15 +167,15 @@ public struct DashboardState: Sendable {
                 overlay = .detail(disks[selectedRow].progress.index)
             }
         case .character("s"):
-            sort = sort.next
+            sort = sort.cycled
             showToast("sorted by \(sort.rawValue)", role: .muted, now: now)
         case .character("f"):
             logAnchor = logAnchor == nil ? visibleLogLines(model).last ?? 0 : nil
         case .character("w"): wrap.toggle()
         case .character("l"):
-            minimumLevel = LogLine.Level(rawValue: (minimumLevel.rawValue + 1) % LogLine.Level.allCases.count)!
+            minimumLevel = minimumLevel.cycled
             if logAnchor != nil { logAnchor = visibleLogLines(model).last }
-        case .character("/"): searchDraft = ""
+        case .character("/"): search.begin()
         case .character("n"): jumpToMatch(forward: true, model: model, now: now)
         case .character("N"): jumpToMatch(forward: false, model: model, now: now)
         case .character("e"):
@@ -211,7 +197,7 @@ public struct DashboardState: Sendable {
                 showToast(model.triggerUnavailableReason ?? "triggering is not available", role: .warning, now: now)
             }
         case .escape:
-            if !search.isEmpty { search = "" }
+            search.text = ""
         default: break
         }
         selectedRow = min(max(0, selectedRow), max(0, disks.count - 1))
@@ -230,32 +216,12 @@ public struct DashboardState: Sendable {
         logAnchor = target == visible.count - 1 && delta > 0 ? nil : visible[target]
     }
 
-    private mutating func editSearch(_ key: Key, model: DashboardModel) -> DashboardAction? {
-        switch key {
-        case .escape: searchDraft = nil
-        case .enter:
-            search = searchDraft ?? ""
-            searchDraft = nil
-            if let last = searchMatches(model).last { logAnchor = last }
-        case .backspace: if searchDraft?.isEmpty == false { searchDraft?.removeLast() }
-        case .character(let c): searchDraft?.append(c)
-        default: break
-        }
-        return nil
-    }
-
     private mutating func jumpToMatch(forward: Bool, model: DashboardModel, now: Date) {
-        let matches = searchMatches(model)
-        guard !matches.isEmpty else {
-            showToast(
-                search.isEmpty ? "no search: press / first" : "no match for \"\(search)\"", role: .muted, now: now)
+        guard let target = SearchField.step(from: logAnchor ?? Int.max, in: searchMatches(model), forward: forward)
+        else {
+            showToast(search.noMatchNotice, role: .muted, now: now)
             return
         }
-        let current = logAnchor ?? Int.max
-        let target =
-            forward
-            ? matches.first { $0 > current } ?? matches.first!
-            : matches.last { $0 < current } ?? matches.last!
         logAnchor = target
     }
 
@@ -272,10 +238,5 @@ public struct DashboardState: Sendable {
         }
         for code in StatusReport.codesInView(job) where !codes.contains(code) { codes.append(code) }
         return codes
-    }
-
-    /// Shows the toast for a few seconds (the one toast: keys, jobs and sources all go through `update`).
-    private mutating func showToast(_ text: String, role: ColorRole, now: Date, seconds: TimeInterval = 4) {
-        toast = (text, role, now.addingTimeInterval(seconds))
     }
 }

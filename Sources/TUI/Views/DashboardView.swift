@@ -13,7 +13,7 @@ public enum DashboardView {
     ) {
         grid.fill(x: 0, y: 0, width: grid.width, height: grid.height)
         guard grid.width >= minimumWidth, grid.height >= minimumHeight else {
-            renderTooSmall(into: &grid, context: context)
+            renderTooSmall(into: &grid, minimumWidth: minimumWidth, minimumHeight: minimumHeight, context: context)
             return
         }
         let width = grid.width
@@ -25,8 +25,8 @@ public enum DashboardView {
         grid.hline(context.glyphs.horizontal, x: 0, y: table.bottom, width: width)
         LogPaneView.render(model, state: state, into: &grid, area: log, context: context)
         OverlayViews.render(model, state: state, into: &grid, body: body, context: context)
-        renderFooter(model, state: state, into: &grid, y: footerY, context: context)
-        renderToast(state, into: &grid, y: footerY - 1, context: context)
+        renderFooter(footerHints(model, state: state), into: &grid, y: footerY)
+        renderToast(state.toast, into: &grid, y: footerY - 1, context: context)
     }
 
     /// Where the body, the disk table and the log pane go on a screen of this size.
@@ -45,9 +45,8 @@ public enum DashboardView {
         max(1, layout(model, width: width, height: height).log.height - 1)
     }
 
-    private static func renderFooter(
-        _ model: DashboardModel, state: DashboardState, into grid: inout CellGrid, y: Int, context: RenderContext
-    ) {
+    /// The footer's keys for what is on screen.
+    private static func footerHints(_ model: DashboardModel, state: DashboardState) -> [(String, String)] {
         let hints: [(String, String)]
         switch state.overlay {
         case .help, .settings: hints = [("Esc", "close"), ("q", "close")]
@@ -55,16 +54,22 @@ public enum DashboardView {
         case .confirmQuit: hints = [("y", "quit and cancel the job"), ("N", "stay (default)")]
         case .detail, .explain: hints = [("Esc", "back"), ("e", "explain")]
         case .none:
-            if state.searchDraft != nil {
+            if state.search.isEditing {
                 hints = [("Enter", "search"), ("Esc", "cancel")]
             } else {
                 hints = [
-                    ("?", "help"), ("q", "quit"), ("t", model.canTrigger ? "trigger" : "trigger (off)"),
+                    ("?", "help"), ("q", model.backTo.map { "back to \($0)" } ?? "quit"),
+                    ("t", model.canTrigger ? "trigger" : "trigger (off)"),
                     ("e", "explain"), ("/", "search"), ("f", state.isFollowing ? "pause" : "follow"),
                     ("Enter", "detail"), ("Tab", "pane"), ("s", "sort"), ("w", "wrap"), ("l", "level"),
                 ]
             }
         }
+        return hints
+    }
+
+    /// The footer row: each key bold, then what it does.
+    static func renderFooter(_ hints: [(String, String)], into grid: inout CellGrid, y: Int) {
         grid.fill(x: 0, y: y, width: grid.width, height: 1, style: CellStyle(.muted, .reverse))
         var segments: [(String, CellStyle)] = []
         for (key, label) in hints {
@@ -74,15 +79,21 @@ public enum DashboardView {
         grid.putSegments(segments, x: 0, y: y, right: grid.width)
     }
 
-    private static func renderToast(_ state: DashboardState, into grid: inout CellGrid, y: Int, context: RenderContext)
-    {
-        guard let toast = state.toast, toast.until > context.now else { return }
+    /// The one toast, right-aligned on row `y`, until it expires.
+    static func renderToast(
+        _ toast: (text: String, role: ColorRole, until: Date)?, into grid: inout CellGrid, y: Int,
+        context: RenderContext
+    ) {
+        guard let toast, toast.until > context.now else { return }
         let text = " \(DisplayWidth.fitted(toast.text, columns: grid.width - 6, ellipsis: context.glyphs.ellipsis)) "
         let x = grid.width - DisplayWidth.of(text) - 1
         grid.put(text, x: x, y: y, style: CellStyle(toast.role, [.reverse, .bold]))
     }
 
-    private static func renderTooSmall(into grid: inout CellGrid, context: RenderContext) {
+    /// The screen shown instead of a view below its minimum size.
+    static func renderTooSmall(
+        into grid: inout CellGrid, minimumWidth: Int, minimumHeight: Int, context: RenderContext
+    ) {
         let lines = [
             "Terminal too small",
             "\(grid.width)x\(grid.height), need at least \(minimumWidth)x\(minimumHeight)",

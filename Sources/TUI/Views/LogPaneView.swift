@@ -17,11 +17,10 @@ enum LogPaneView {
             ("  level \(state.minimumLevel == .debug ? "all" : ">= " + state.minimumLevel.label)", .plain),
             ("  wrap \(state.wrap ? "on" : "off")", .plain),
         ]
-        if let draft = state.searchDraft {
-            title.append(("  /\(draft)_", CellStyle(.accent, .bold)))
-        } else if !state.search.isEmpty {
-            let position = matches.firstIndex(of: state.logAnchor ?? -1).map { "\($0 + 1)/" } ?? ""
-            title.append(("  search \"\(state.search)\" \(position)\(matches.count)", .accent))
+        if let search = state.search.titleSegment(
+            position: matches.firstIndex(of: state.logAnchor ?? -1), count: matches.count)
+        {
+            title.append(search)
         }
         grid.putSegments(title, x: area.x, y: area.y, right: area.x + area.width)
 
@@ -58,27 +57,10 @@ enum LogPaneView {
         for (offset, row) in rendered.reversed().enumerated() {
             let y = area.y + 1 + offset
             grid.putFitted(row.text, x: area.x, y: y, width: area.width, style: row.style, glyphs: g)
-            if !state.search.isEmpty {
-                highlight(state.search, in: row.text, grid: &grid, x: area.x, y: y, width: area.width)
-            }
-            if row.line == state.logAnchor, !state.search.isEmpty, matches.contains(row.line) {
+            grid.highlight(state.search.text, in: row.text, x: area.x, y: y, width: area.width)
+            if row.line == state.logAnchor, matches.contains(row.line) {
                 grid.restyle(x: area.x, y: y, width: area.width) { $0.attributes.insert(.bold) }
             }
-        }
-    }
-
-    /// Underlines and reverses every occurrence of the search text on a rendered row.
-    private static func highlight(_ search: String, in text: String, grid: inout CellGrid, x: Int, y: Int, width: Int) {
-        var start = text.startIndex
-        while let range = text.range(of: search, options: .caseInsensitive, range: start..<text.endIndex) {
-            let column = DisplayWidth.of(text[text.startIndex..<range.lowerBound])
-            let length = DisplayWidth.of(text[range])
-            if column >= width { break }
-            grid.restyle(x: x + column, y: y, width: min(length, width - column)) { style in
-                style.attributes.formUnion([.reverse, .underline])
-                style.role = .accent
-            }
-            start = range.upperBound
         }
     }
 }

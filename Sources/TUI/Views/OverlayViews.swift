@@ -27,13 +27,13 @@ enum OverlayViews {
     ) {
         switch state.overlay {
         case .none: return
-        case .help: renderHelp(into: &grid, body: body, context: context)
+        case .help: renderHelp(helpLines, footer: helpFooter, into: &grid, body: body, context: context)
         case .settings: renderSettings(model, into: &grid, body: body, context: context)
         case .confirmTrigger: renderConfirm(model, into: &grid, body: body, context: context)
         case .confirmQuit: renderQuitQuestion(into: &grid, body: body, context: context)
         case .detail(let index):
             guard let disk = model.job?.disks.first(where: { $0.progress.index == index }) else { return }
-            renderDetail(disk, into: &grid, body: body, context: context)
+            renderDetail(disk, job: model.job, into: &grid, body: body, context: context)
         case .explain(let codes): renderExplain(codes, into: &grid, body: body, context: context)
         }
     }
@@ -53,7 +53,10 @@ enum OverlayViews {
     /// The help box is as wide as its longest line when the terminal allows; narrower, meanings and the footer
     /// wrap under themselves, and only when even the wrapped rows do not fit the height are lines cut with an
     /// ellipsis.
-    private static func renderHelp(into grid: inout CellGrid, body: Rect, context: RenderContext) {
+    static func renderHelp(
+        _ helpLines: [(String, String)], footer helpFooter: String, into grid: inout CellGrid, body: Rect,
+        context: RenderContext
+    ) {
         let widest = helpLines.map { DisplayWidth.of($0.1) }.max() ?? 0
         let width = min(body.width, helpMeaningX + widest + 2)
         let meaningWidth = max(1, width - helpMeaningX - 2)
@@ -171,7 +174,7 @@ enum OverlayViews {
     }
 
     private static func renderDetail(
-        _ disk: MonitoredDisk, into grid: inout CellGrid, body: Rect, context: RenderContext
+        _ disk: MonitoredDisk, job: JobSnapshot?, into grid: inout CellGrid, body: Rect, context: RenderContext
     ) {
         let p = disk.progress
         let rect = Rect(x: body.x + 1, y: body.y, width: body.width - 2, height: body.height)
@@ -189,6 +192,7 @@ enum OverlayViews {
             ("snapshot", p.snapshotTime ?? "-", .plain),
             ("snapshot URI", p.snapshotURI.map(Redactor.redact) ?? "-", .plain),
         ]
+        fields += hostPathFields(disk, job: job)
         if let explanation = p.errorCode.flatMap(context.explain) {
             fields.append(("meaning", explanation.meaning, .plain))
             fields.append(("what to do", explanation.action, .plain))
@@ -208,6 +212,41 @@ enum OverlayViews {
                 y += 1
             }
         }
+    }
+
+    /// Who took the disk's snapshot, its DirectDrive identifier (the token never shown), and the job's method and
+    /// why, the host's answers (presnapshot, dosnapshot; 555-558 explained) and the consistency achieved, as far as
+    /// the document says.
+    static func hostPathFields(_ disk: MonitoredDisk, job: JobSnapshot?) -> [(String, String, CellStyle)] {
+        let p = disk.progress
+        var fields: [(String, String, CellStyle)] = []
+        if let path = p.path {
+            fields.append(("taken by", path == .host ? "the host (backup host service)" : "the guest (vmsnap)", .plain))
+        }
+        if let directDrive = p.directDrive {
+            let token = directDrive.token == nil ? "" : ", token \(Redactor.placeholder)"
+            fields.append(("DirectDrive", "snapshot \(Redactor.redact(directDrive.id))\(token)", .plain))
+        }
+        guard let job else { return fields }
+        if let method = job.method { fields.append(("method", method.summary, .plain)) }
+        for answer in job.hostAnswers {
+            let text =
+                answer.code.isSuccess ? String(answer.code.rawValue) : "\(answer.code): \(answer.code.explanation)"
+            fields.append((answer.call, text, answer.code.isSuccess ? .plain : .critical))
+        }
+        if let consistency = job.consistency {
+            let (text, style): (String, CellStyle) =
+                switch consistency {
+                case .application: ("application-consistent", .ok)
+                case .fileSystem: ("filesystem-consistent", .ok)
+                case .crashConsistentFallback: ("crash-consistent (taken after the freeze failed)", .warning)
+                case .none:
+                    job.isTerminal
+                        ? ("none: no snapshot was taken", .critical) : ("not known while the job runs", .muted)
+                }
+            fields.append(("consistency", text, style))
+        }
+        return fields
     }
 
     private static func renderExplain(_ codes: [String], into grid: inout CellGrid, body: Rect, context: RenderContext)

@@ -46,4 +46,39 @@ import Testing
             #expect(gets.map(\.status) == [304, 304, 304])
         }
     }
+
+    /// A blob that cannot be read after an earlier read keeps its document, shown as failing since then, never as
+    /// current, and is backed off; a missing blob (404) is no job, no failure and no backoff.
+    @Test func aFailingBlobKeepsItsLastDocumentSaysSoAndIsBackedOff() async throws {
+        try await EmulatorFixture.run(pageBlobs: 0, container: "status") { fixture in
+            let failing = try SASBlobURI(fixture.sasURI(blob: "vm-a.status"))
+            let body = try StatusDocumentFixtures.data(StatusDocumentFixtures.partialFailure)
+            _ = try await BlobClient().putBlockBlob(failing, body: body, contentType: "application/json")
+            let missing = try SASBlobURI(fixture.sasURI(blob: "vm-b.status"))
+            let poller = FleetPoller(
+                [FleetTarget(name: "vm-a", statusBlob: failing), FleetTarget(name: "vm-b", statusBlob: missing)],
+                client: BlobClient(), timeout: .seconds(10), interval: 30)
+            let start = Date()
+            let first = await poller.cycle(now: start)
+            #expect(first.map(\.verdict) == [.failed, .noJob])
+            #expect(first.allSatisfy { $0.read.lastSuccess == start && !$0.isStale(now: start) })
+
+            fixture.emulator.setFaults([FaultRule(blob: "vm-a.status", action: .error(status: 503, code: "ServerBusy"))]
+            )
+            let before = fixture.emulator.journal().count
+            let later = start.addingTimeInterval(30)
+            let second = await poller.cycle(now: later)
+            let kept = try #require(second.first { $0.name == "vm-a" })
+            #expect(kept.verdict == .failed && kept.error == nil && kept.totalDisks == 3, "the earlier document")
+            #expect(kept.read.failingSince == later && kept.read.lastSuccess == start)
+            #expect(kept.read.lastError?.contains("503") == true && kept.isStale(now: later), "\(kept.read)")
+            let none = try #require(second.first { $0.name == "vm-b" })
+            #expect(none.error == nil && none.read.failingSince == nil && none.read.lastSuccess == later)
+
+            _ = await poller.cycle(now: later.addingTimeInterval(1))
+            let asked = fixture.emulator.journal().dropFirst(before).map(\.path)
+            #expect(asked.filter { $0.contains("vm-a.status") }.count == 1, "backed off after its failure: \(asked)")
+            #expect(asked.filter { $0.contains("vm-b.status") }.count == 2, "a missing blob is asked every cycle")
+        }
+    }
 }

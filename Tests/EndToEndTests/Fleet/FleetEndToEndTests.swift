@@ -8,7 +8,7 @@ import Testing
 /// documents shaped like Microsoft's extension's, missing and unreadable blobs.
 @Suite(.serialized) struct FleetEndToEndTests {
     /// What VM number `index` holds, and the verdict (or `unreadable`) the fleet must show for it.
-    private enum Kind: Int, CaseIterable {
+    enum Kind: Int, CaseIterable {
         case succeeded, failed, warning, running, stuck, peerSucceeded, peerStuck, peerFailed, missing, unreadable
 
         var expected: String {
@@ -24,7 +24,8 @@ import Testing
         }
     }
 
-    private static func ours(_ kind: Kind, now: Date) throws -> Data {
+    /// A vmsnap status blob document of a job of this kind, written 30 s before `now` (an hour for a stuck one).
+    static func document(_ kind: Kind, now: Date) throws -> Data {
         let disks = (0..<2).map { index in
             DiskProgress(
                 index: index, blobURI: "https://acct.blob.core.windows.net/vhds/disk\(index).vhd", account: "acct",
@@ -64,7 +65,7 @@ import Testing
             var uri = fixture.sasURI(blob: blob)
             let body: Data? =
                 switch kind {
-                case .succeeded, .failed, .warning, .running, .stuck: try Self.ours(kind, now: now)
+                case .succeeded, .failed, .warning, .running, .stuck: try Self.document(kind, now: now)
                 case .peerSucceeded: try StatusDocumentFixtures.data(StatusDocumentFixtures.peerStatusBlob)
                 case .peerStuck: try StatusDocumentFixtures.data(StatusDocumentFixtures.peerSuccessWordAtCode4)
                 case .peerFailed: try StatusDocumentFixtures.data(StatusDocumentFixtures.peerPartialWithUnnamedDisk)
@@ -175,7 +176,9 @@ import Testing
         #expect(output.status == 64)
         #expect(output.stderr.contains("\(file.path) line 3: expected 'NAME SAS_URI'"), "\(output.stderr)")
         let noOnce = try await BuiltBinary.run(["fleet", "--vms", file.path])
-        #expect(noOnce.status == 64 && noOnce.stderr.contains("--once"))
+        #expect(noOnce.status == 2 && noOnce.stderr.contains("vmsnap fleet --once"), "no terminal: \(noOnce.stderr)")
+        let jsonWithoutOnce = try await BuiltBinary.run(["fleet", "--vms", file.path, "--json"])
+        #expect(jsonWithoutOnce.status == 64 && jsonWithoutOnce.stderr.contains("add --once"), "\(jsonWithoutOnce)")
         #expect(!(output.stdout + output.stderr).contains(secret))
     }
 }

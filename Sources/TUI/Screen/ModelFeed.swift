@@ -5,18 +5,21 @@ import Foundation
     import Glibc
 #endif
 
-/// The dashboard's model shared between the source tasks that update it and the UI thread that draws it.
+/// The dashboard's feed: its model shared between the sources and the UI thread.
+public typealias DashboardFeed = ModelFeed<DashboardModel>
+
+/// A screen's model shared between the source tasks that update it and the UI thread that draws it.
 /// Every update wakes the UI thread through a pipe, so it can sleep in poll(2) instead of spinning.
-public final class DashboardFeed: @unchecked Sendable {
+public final class ModelFeed<Model: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var model: DashboardModel
+    private var model: Model
     private var version = 0
     private var quitRequested = false
     /// Read end (the UI thread polls it) and write end of the wake-up pipe; nil when the process is out of
     /// descriptors (the UI then wakes on its regular frame only).
     let wakeDescriptors: (read: FileDescriptor, write: FileDescriptor)?
 
-    public init(_ model: DashboardModel) {
+    public init(_ model: Model) {
         self.model = model
         wakeDescriptors = try? FileDescriptor.pipe()
         wakeDescriptors?.read.setNonBlocking()
@@ -29,7 +32,7 @@ public final class DashboardFeed: @unchecked Sendable {
     }
 
     /// Changes the model and wakes the UI; `wake: false` for bookkeeping the next regular frame may pick up.
-    public func update(wake: Bool = true, _ change: (inout DashboardModel) -> Void) {
+    public func update(wake: Bool = true, _ change: (inout Model) -> Void) {
         lock.withLock {
             change(&model)
             if wake { version += 1 }
@@ -44,7 +47,7 @@ public final class DashboardFeed: @unchecked Sendable {
     }
 
     /// The current model and its version.
-    public func current() -> (model: DashboardModel, version: Int, quit: Bool) {
+    public func current() -> (model: Model, version: Int, quit: Bool) {
         lock.withLock { (model, version, quitRequested) }
     }
 
