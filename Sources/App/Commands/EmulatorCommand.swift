@@ -41,6 +41,10 @@ struct ServeEmulatorCommand: AsyncParsableCommand {
         help: ArgumentHelp("With --tls: write the certificate (PEM) here, for clients' --ca-bundle.", valueName: "file")
     )
     var writeCA: String?
+    @Option(
+        name: .customLong("container"),
+        help: ArgumentHelp("Create this container at start (repeatable).", valueName: "name"))
+    var containers: [String] = []
 
     func validate() throws {
         if writeCA != nil && !tls { throw ValidationError("--write-ca needs --tls") }
@@ -68,6 +72,7 @@ struct ServeEmulatorCommand: AsyncParsableCommand {
         configuration.snapshotMinimumInterval = snapshotInterval
         let emulator = BlobEmulator(configuration: configuration)
         let bound = try await emulator.start()
+        for container in containers { emulator.createContainer(container: container) }
         let banner =
             "vmsnap emulator listening on \(emulator.baseURL) (port \(bound); accounts: "
             + configuration.accounts.keys.sorted().joined(separator: ", ")
