@@ -209,6 +209,90 @@ struct DatabaseQuiesceTests {
         }
     }
 
+    /// The TPC-B invariants of pgbench's tables: every transaction adds the same delta to one account, teller and
+    /// branch and inserts it into the history, so the four sums are equal in any transaction-consistent state.
+    private struct PgbenchLedger: Equatable, CustomStringConvertible {
+        var accounts: Int
+        var tellers: Int
+        var branches: Int
+        var history: Int
+        var transactions: Int
+
+        static let query =
+            "SELECT (SELECT sum(abalance) FROM pgbench_accounts), (SELECT sum(tbalance) FROM pgbench_tellers), "
+            + "(SELECT sum(bbalance) FROM pgbench_branches), (SELECT coalesce(sum(delta), 0) FROM pgbench_history), "
+            + "(SELECT count(*) FROM pgbench_history)"
+
+        /// The query's row (`a|t|b|h|n`); nil when it is not one.
+        init?(_ row: String) {
+            let fields = row.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap {
+                Int($0)
+            }
+            guard fields.count == 5 else { return nil }
+            (accounts, tellers, branches, history, transactions) = (
+                fields[0], fields[1], fields[2], fields[3], fields[4]
+            )
+        }
+
+        var balanced: Bool { accounts == tellers && tellers == branches && branches == history }
+        var description: String {
+            "accounts \(accounts), tellers \(tellers), branches \(branches), history \(history) "
+                + "(\(transactions) transactions)"
+        }
+    }
+
+    @Test func postgresImageCopiedWhileFrozenRecoversWithThePgbenchSumsIntact() async throws {
+        try #require(PostgresServer.installed, "postgresql is missing: run scripts/install-test-tools")
+        try await withServer(PostgresServer.start(dataParent:)) { server, filesystem, mount, folder in
+            _ = try await offThePool { try server.pgbench(["-i", "-s", "1", "-q"]) }
+            let conf = try writeConf(server, in: folder)
+            // pgbench's TPC-B writer commits about 100 transactions a second (sparing the shared CPUs) through the job.
+            let writer = try server.startPgbenchWriter(["-c", "2", "-j", "1", "-R", "100"])
+            defer { writer.terminate() }
+            try await Task.sleep(for: .milliseconds(500))
+            let before = try #require(PgbenchLedger(try server.query(PgbenchLedger.query)))
+            let (result, records, _, observed) = try await runJob(
+                mount: mount, folder: folder, conf: conf, engine: .postgres, holdSnapshots: true
+            ) { () -> (ledger: String?, image: String?)? in
+                // No commit completes while the WAL's filesystem is frozen: what is visible now was committed before.
+                let ledger = try? server.query(PgbenchLedger.query)
+                return (ledger, try? filesystem.copyImage(into: "/dev/shm"))
+            }
+            #expect(result.code == 0, "\(result.message)")
+            let database = try #require(records.last { $0.stage == .database })
+            #expect(database.state == .succeeded && database.detail.contains("CHECKPOINT"))
+            let after = try #require(PgbenchLedger(try server.query(PgbenchLedger.query)))
+            writer.terminate()
+            let frozen = try #require(
+                observed?.ledger.flatMap(PgbenchLedger.init), "the ledger could not be read while frozen")
+            #expect(frozen.balanced, "\(frozen)")
+            #expect(
+                before.transactions < frozen.transactions && frozen.transactions < after.transactions,
+                "the writer was not committing through the job: \(before) / \(frozen) / \(after)")
+
+            // A restore: the original is gone, the copy is mounted and started, and PostgreSQL recovers it from the
+            // WAL as after a power cut at the freeze.
+            let restored = try RestoredImage.mount(try #require(observed?.image, "no image was copied while frozen"))
+            defer { restored.remove() }
+            try await offThePool { server.stop() }
+            // The original's pid file came along in the image; its postmaster is stopped and reaped.
+            try FileManager.default.removeItem(atPath: restored.mountPoint + "/pg/data/postmaster.pid")
+            let copy = try await offThePool {
+                try PostgresServer.start(dataParent: restored.mountPoint, initialise: false)
+            }
+            defer { copy.stop() }
+            #expect(
+                copy.serverLog.contains("not properly shut down; automatic recovery in progress"),
+                "the copy did not start with crash recovery: \(copy.serverLog)")
+            let recovered = try #require(PgbenchLedger(try copy.query(PgbenchLedger.query)))
+            #expect(recovered.balanced, "the restored copy broke the TPC-B invariants: \(recovered)")
+            #expect(
+                frozen.transactions <= recovered.transactions && recovered.transactions <= after.transactions,
+                "the copy must hold every transaction committed before the freeze: \(frozen) / \(recovered) / \(after)"
+            )
+        }
+    }
+
     /// Runs `vmsnap snapshot --json` with `arguments` as a process against an emulator whose snapshots take 20 s,
     /// reads its events until one satisfies `reached`, runs `body` with the process, then waits for its exit.
     private func withJobProcess(
