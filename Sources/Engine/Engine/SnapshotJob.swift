@@ -458,8 +458,8 @@ public final class SnapshotJob: Sendable {
             switch hold.held.engine {
             case .postgres: "CHECKPOINT before the freeze; session held \(held) ms (writes were not blocked)"
             case .oracle: "BEGIN BACKUP before the freeze, END BACKUP after the thaw; held \(held) ms"
-            case .mysql, .mariadb:
-                "FLUSH TABLES WITH READ LOCK released in the same session; writes blocked \(held) ms"
+            case .mysql: "FLUSH TABLES WITH READ LOCK released in the same session; writes blocked \(held) ms"
+            case .mariadb: "BACKUP STAGE BLOCK_COMMIT ended in the same session; writes blocked \(held) ms"
             }
         end(.database, true, "\(hold.held.engine.rawValue): \(what)")
     }

@@ -15,7 +15,7 @@ public enum DatabaseEngine: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Whether the engine is MySQL or MariaDB (the same quiesce: FLUSH TABLES WITH READ LOCK).
+    /// Whether the engine is MySQL or MariaDB (the same client options and session-scoped quiesce).
     var isMySQLFamily: Bool { self == .mysql || self == .mariadb }
 }
 

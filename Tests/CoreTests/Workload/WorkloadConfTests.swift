@@ -96,8 +96,18 @@ struct WorkloadConfTests {
         #expect(!session.arguments.contains { $0.contains("Pw_1") })
         #expect(session.environment["MYSQL_PWD"] == "Pw_1")
         #expect(session.quiesce.contains("lock_wait_timeout=3") && session.quiesce.contains("wait_timeout=95"))
-        #expect(session.quiesce.contains("FLUSH TABLES WITH READ LOCK"))
+        #expect(session.quiesce.contains("BACKUP STAGE START; BACKUP STAGE BLOCK_COMMIT;"))
         #expect(!session.quiesce.contains("GLOBAL"), "the quiesce must not change global server state")
+        #expect(session.release.hasPrefix("BACKUP STAGE END;"))
+    }
+
+    @Test func theMySQLSessionHoldsAGlobalReadLockAndUnlocksInTheSameSession() throws {
+        let conf = parse("workload_name = mysql\ncommand_path = /usr/bin\ncredString = -u bk\n")
+        let session = try QuiesceSession(
+            conf: conf, lockWait: .seconds(3), serverTimeout: .seconds(95), connectTimeout: .seconds(10))
+        #expect(session.executable == "/usr/bin/mysql")
+        #expect(session.quiesce.contains("FLUSH TABLES WITH READ LOCK;"))
+        #expect(!session.quiesce.contains("GLOBAL") && !session.quiesce.contains("BACKUP STAGE"))
         #expect(session.release.hasPrefix("UNLOCK TABLES;"))
     }
 

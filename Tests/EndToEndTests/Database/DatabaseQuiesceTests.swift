@@ -134,7 +134,7 @@ struct DatabaseQuiesceTests {
             ) { () -> Quiesced? in
                 guard let writer = try? server.startStatement(insert) else { return nil }
                 usleep(300_000)
-                // The writes wait for FLUSH TABLES WITH READ LOCK (MariaDB's "backup lock"), not for the freeze.
+                // The writes wait for BACKUP STAGE BLOCK_COMMIT (MariaDB's "backup lock"), not for the freeze.
                 let waiting = try? server.query(
                     "SELECT COUNT(*) FROM information_schema.processlist WHERE state = 'Waiting for backup lock'")
                 let committed = try? server.query("SELECT COUNT(*), SUM(amount) FROM app.ledger")
@@ -147,6 +147,7 @@ struct DatabaseQuiesceTests {
             #expect(result.verdict == .succeeded)
             let database = try #require(records.last { $0.stage == .database })
             #expect(database.state == .succeeded && database.detail.contains("writes blocked"))
+            #expect(database.detail.contains("BACKUP STAGE BLOCK_COMMIT"), "\(database.detail)")
             let window = try #require(result.databaseWindowMilliseconds)
             let freezeWindow = try #require(result.freezeWindowMilliseconds)
             #expect(window > freezeWindow, "the quiesce (\(window) ms) must span the freeze (\(freezeWindow) ms)")
@@ -175,6 +176,33 @@ struct DatabaseQuiesceTests {
             #expect(lines.contains("database-guard"), "the guard was not running while quiesced")
             #expect(!lines.contains(MariaDBServer.backupPassword), "the password was on a command line")
             #expect(!log.contains(MariaDBServer.backupPassword), "the password reached extension.log")
+
+            // 1b. workload_name = mysql: FLUSH TABLES WITH READ LOCK in the guard's session (Debian's `mysql` is the
+            //     MariaDB client), the write waiting for it inside the window and going through after it.
+            let mysqlConf = folder + "/mysql.conf"
+            try Data(
+                server.workloadConf(timeoutSeconds: 90).replacingOccurrences(
+                    of: "workload_name = mariadb", with: "workload_name = mysql"
+                ).utf8
+            ).write(to: URL(fileURLWithPath: mysqlConf))
+            chmod(mysqlConf, 0o600)
+            let (locked, lockedRecords, _, lockedWriter) = try await runJob(
+                mount: mount, folder: folder, conf: mysqlConf, engine: .mysql, holdSnapshots: true
+            ) { () -> (StatementProbe, waiting: String?)? in
+                guard let writer = try? server.startStatement(insert) else { return nil }
+                usleep(300_000)
+                return (
+                    writer,
+                    try? server.query(
+                        "SELECT COUNT(*) FROM information_schema.processlist WHERE state = 'Waiting for backup lock'")
+                )
+            }
+            #expect(locked.code == 0, "\(locked.message)")
+            let lockedStage = try #require(lockedRecords.last { $0.stage == .database })
+            #expect(lockedStage.detail.contains("FLUSH TABLES WITH READ LOCK"), "\(lockedStage.detail)")
+            let blockedByLock = try #require(lockedWriter, "no writer could be started while quiesced")
+            #expect(blockedByLock.waiting?.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+            #expect(try await offThePool { blockedByLock.0.completed(within: 1) }, "the write stayed blocked")
 
             // 2. A session holding a table lock: the quiesce fails with 509 within its lock wait, nothing stays
             //    locked, and the job still snapshots (filesystem-consistent, health 509).
