@@ -48,12 +48,13 @@ struct DatabaseQuiesceTests {
         try await offThePool { server.stop() }
     }
 
-    /// Writes workload.conf (mode 600) into `folder`.
-    private func writeConf(_ server: some TestDatabaseServer, in folder: String, timeoutSeconds: Int = 90) throws
-        -> String
-    {
-        let path = folder + "/workload.conf"
-        try Data(server.workloadConf(timeoutSeconds: timeoutSeconds).utf8).write(to: URL(fileURLWithPath: path))
+    /// Writes `server`'s workload.conf, changed by `edit`, (mode 600) into `folder` as `name`.
+    private func writeConf(
+        _ server: some TestDatabaseServer, in folder: String, name: String = "workload.conf", timeoutSeconds: Int = 90,
+        edit: (String) -> String = { $0 }
+    ) throws -> String {
+        let path = folder + "/" + name
+        try Data(edit(server.workloadConf(timeoutSeconds: timeoutSeconds)).utf8).write(to: URL(fileURLWithPath: path))
         chmod(path, 0o600)
         return path
     }
@@ -179,13 +180,9 @@ struct DatabaseQuiesceTests {
 
             // 1b. workload_name = mysql: FLUSH TABLES WITH READ LOCK in the guard's session (Debian's `mysql` is the
             //     MariaDB client), the write waiting for it inside the window and going through after it.
-            let mysqlConf = folder + "/mysql.conf"
-            try Data(
-                server.workloadConf(timeoutSeconds: 90).replacingOccurrences(
-                    of: "workload_name = mariadb", with: "workload_name = mysql"
-                ).utf8
-            ).write(to: URL(fileURLWithPath: mysqlConf))
-            chmod(mysqlConf, 0o600)
+            let mysqlConf = try writeConf(server, in: folder, name: "mysql.conf") {
+                $0.replacingOccurrences(of: "workload_name = mariadb", with: "workload_name = mysql")
+            }
             let (locked, lockedRecords, _, lockedWriter) = try await runJob(
                 mount: mount, folder: folder, conf: mysqlConf, engine: .mysql, holdSnapshots: true
             ) { () -> (StatementProbe, waiting: String?)? in
@@ -412,12 +409,9 @@ struct DatabaseQuiesceTests {
             #expect(result.databaseWindowMilliseconds != nil)
 
             // 2. A server that cannot be reached: 506, filesystem-consistent, never code 0.
-            let wrongPort = folder + "/wrong.conf"
-            try Data(
-                server.workloadConf(timeoutSeconds: 30).replacingOccurrences(
-                    of: "-p \(server.port)", with: "-p 1"
-                ).utf8
-            ).write(to: URL(fileURLWithPath: wrongPort))
+            let wrongPort = try writeConf(server, in: folder, name: "wrong.conf", timeoutSeconds: 30) {
+                $0.replacingOccurrences(of: "-p \(server.port)", with: "-p 1")
+            }
             let (unreachable, _, _, _) = try await runJob(
                 mount: mount, folder: folder, conf: wrongPort, engine: .postgres)
             #expect(unreachable.code == 1 && unreachable.healthStatusCode == 506, "\(unreachable.message)")
