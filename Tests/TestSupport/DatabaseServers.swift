@@ -138,8 +138,11 @@ public final class MariaDBServer: TestDatabaseServer, @unchecked Sendable {
     }
 
     /// Starts a server on the data directory under `dataParent` (initialised first unless it exists, e.g. a
-    /// restored copy, which starts with crash recovery), with a socket and port of its own.
-    public static func start(dataParent: String, initialise: Bool) throws -> MariaDBServer {
+    /// restored copy, which starts with crash recovery), with a socket and port of its own (`port` picks another one
+    /// for a second server of the same kind, e.g. a replication primary) and `options` added to mariadbd's.
+    public static func start(
+        dataParent: String, initialise: Bool, port: Int? = nil, options: [String] = []
+    ) throws -> MariaDBServer {
         let scratch = NSTemporaryDirectory() + "vmsnap-maria-\(UUID().uuidString.prefix(8))"
         let data = dataParent + "/maria"
         openTraversal(to: dataParent)
@@ -152,14 +155,14 @@ public final class MariaDBServer: TestDatabaseServer, @unchecked Sendable {
             try initialiseDataDirectory(data + "/data", sizing: sizing)
         }
         let socket = scratch + "/mysqld.sock"
-        let port = 23_000 + Int(getpid() % 5000) + (initialise ? 0 : 1)
+        let port = port ?? 23_000 + Int(getpid() % 5000) + (initialise ? 0 : 1)
         let process = try startServer(
             "/usr/sbin/mariadbd",
             [
                 "--no-defaults", "--datadir=\(data)/data", "--socket=\(socket)", "--port=\(port)",
                 "--bind-address=127.0.0.1", "--user=mysql", "--pid-file=\(scratch)/mariadbd.pid",
                 "--log-error=\(scratch)/error.log",
-            ] + sizing)
+            ] + sizing + options)
         let server = MariaDBServer(process: process, socket: socket, port: port, scratch: scratch)
         guard waitUntil(seconds: 30, { (try? server.query("SELECT 1")) != nil }) else {
             server.stop()

@@ -28,10 +28,16 @@ struct QuiesceSession: Sendable, Equatable {
     var quiesce: String
     /// Sent at the release: ends the quiesce in the same session and prints `unlockedMarker`.
     var release: String
+    /// Whether the quiesce begins with STOP REPLICA (`role = slave`): global state every path must undo.
+    var stopsReplication = false
+    /// MySQL/MariaDB: restarts replication (in a session of its own) and prints `replicatingMarker`; after a quiesce
+    /// that stopped it, and at start-up when a guard that died left it stopped.
+    var replicationRestart: String?
 
     static let connectedMarker = "vmsnap-connected"
     static let lockedMarker = "vmsnap-locked"
     static let unlockedMarker = "vmsnap-unlocked"
+    static let replicatingMarker = "vmsnap-replicating"
 
     /// Why no session can be made: the code and message of the database stage.
     struct Refusal: Error, Equatable {
@@ -70,10 +76,14 @@ struct QuiesceSession: Sendable, Equatable {
                 engine == .mariadb
                 ? ("BACKUP STAGE START; BACKUP STAGE BLOCK_COMMIT;", "BACKUP STAGE END;")
                 : ("FLUSH TABLES WITH READ LOCK;", "UNLOCK TABLES;")
+            // STOP REPLICA waits for the replication threads to stop (the peer's SLEEP(5) is not needed); the spelling
+            // of MySQL >= 8.0.22 and MariaDB >= 10.5.1.
+            stopsReplication = conf.role == .slave
             quiesce =
                 "SET SESSION lock_wait_timeout=\(lockSeconds); SET SESSION wait_timeout=\(serverSeconds); "
-                + "\(take) SELECT '\(Self.lockedMarker)';\n"
+                + (stopsReplication ? "STOP REPLICA; " : "") + "\(take) SELECT '\(Self.lockedMarker)';\n"
             release = "\(end) SELECT '\(Self.unlockedMarker)';\n"
+            replicationRestart = "START REPLICA; SELECT '\(Self.replicatingMarker)';\n"
         case .postgres:
             clientArguments = conf.credentialArguments + ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
             environment["PGCONNECT_TIMEOUT"] = String(connectSeconds)

@@ -59,7 +59,11 @@ struct WorkloadConfTests {
             ("workload_name = mysql\ncredString = -u x -p\n", "credString", 505, 3),
             ("workload_name = mysql\ncredString = -u 'x\n", "credString", 501, 3),
             ("workload_name = mysql\nlinux_user = root\nrole = primary\n", "role", 502, 4),
-            ("workload_name = mysql\nlinux_user = root\nrole = slave\n", "role", 502, 4),
+            ("workload_name = postgres\nlinux_user = root\nrole = slave\n", "role", 503, 4),
+            (
+                "workload_name = mysql\nlinux_user = root\nenforceSlaveOnly = 2\nrole = slave\n", "enforceSlaveOnly",
+                502, 4
+            ),
             ("workload_name = mysql\nlinux_user = root\nenforceSlaveOnly = 1\n", "enforceSlaveOnly", 502, 4),
             ("workload_name = mysql\nlinux_user = root\ntimeout = soon\n", "timeout", 501, 4),
             (

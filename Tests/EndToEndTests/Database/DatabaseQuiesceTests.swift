@@ -318,6 +318,119 @@ struct DatabaseQuiesceTests {
         }
     }
 
+    /// Whether `replica` reports `Slave_running` as `state` (ON / OFF) within 5 s.
+    private func replication(of replica: MariaDBServer, is state: String) async throws -> Bool {
+        try await offThePool {
+            let limit = Date().addingTimeInterval(5)
+            repeat {
+                if (try? replica.query("SHOW STATUS LIKE 'Slave_running'"))?.contains("\t\(state)") == true {
+                    return true
+                }
+                usleep(50_000)
+            } while Date() < limit
+            return false
+        }
+    }
+
+    /// Whether `replica` holds `rows` ledger rows within 5 s (the primary's writes arrived).
+    private func replicated(_ replica: MariaDBServer, rows: Int) async throws -> Bool {
+        try await offThePool {
+            let limit = Date().addingTimeInterval(5)
+            repeat {
+                let count = try? replica.query("SELECT COUNT(*) FROM app.ledger")
+                if count?.trimmingCharacters(in: .whitespacesAndNewlines) == String(rows) { return true }
+                usleep(50_000)
+            } while Date() < limit
+            return false
+        }
+    }
+
+    @Test func aMariaDBReplicaStopsReplicationOnlyWhileQuiescedAndEveryPathRestartsIt() async throws {
+        try #require(MariaDBServer.installed, "mariadb-server is missing: run scripts/install-test-tools")
+        // The primary lives on a loop filesystem of its own that no job freezes.
+        let primaryFilesystem = try LoopFilesystem.create(count: 1, megabytes: 128, imageDirectory: "/dev/shm")
+        defer { primaryFilesystem.forEach { $0.remove() } }
+        let primaryMount = try LoopFilesystem.testOwnedMounts(primaryFilesystem)[0]
+        let primary = try await offThePool {
+            try MariaDBServer.start(
+                dataParent: primaryMount, initialise: true, port: 23_000 + Int(getpid() % 5000) + 2,
+                options: ["--log-bin=primary-bin", "--server-id=1"])
+        }
+        defer { primary.stop() }
+        _ = try primary.query(
+            "CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'Repl-pw-7'; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1';"
+        )
+        let binlog = try primary.query("SHOW MASTER STATUS").split(separator: "\t")
+        try #require(binlog.count >= 2, "no binary log position: \(binlog)")
+        let start: @Sendable (String) throws -> MariaDBServer = {
+            try MariaDBServer.start(dataParent: $0, initialise: true, options: ["--server-id=2"])
+        }
+        try await withServer(start) { replica, _, mount, folder in
+            _ = try replica.query(
+                "GRANT REPLICATION SLAVE ADMIN ON *.* TO '\(MariaDBServer.backupUser)'@'127.0.0.1'; "
+                    + "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=\(primary.port), MASTER_USER='repl', "
+                    + "MASTER_PASSWORD='Repl-pw-7', MASTER_LOG_FILE='\(binlog[0])', MASTER_LOG_POS=\(binlog[1]); "
+                    + "START REPLICA;")
+            _ = try primary.query(
+                "CREATE DATABASE app; CREATE TABLE app.ledger (id INT AUTO_INCREMENT PRIMARY KEY, amount INT) ENGINE=InnoDB; INSERT INTO app.ledger (amount) VALUES (1);"
+            )
+            #expect(try await replicated(replica, rows: 1), "the replica does not replicate")
+            let conf = try writeConf(replica, in: folder) { $0 + "role = slave\n" }
+            let marker = conf + ".replication-stopped"
+
+            // 1. A clean job: replication is stopped only while quiesced and runs again after the job, which is
+            //    application-consistent; nothing marks it as left stopped.
+            let (result, records, _, whileQuiesced) = try await runJob(
+                mount: mount, folder: folder, conf: conf, engine: .mariadb, holdSnapshots: true
+            ) { try? replica.query("SHOW STATUS LIKE 'Slave_running'") }
+            #expect(result.code == 0, "\(result.message)")
+            #expect(records.last { $0.stage == .database }?.state == .succeeded)
+            #expect(whileQuiesced?.contains("\tOFF") == true, "replication ran while quiesced: \(whileQuiesced ?? "")")
+            #expect(try await replication(of: replica, is: "ON"), "replication was not restarted after the job")
+            #expect(!FileManager.default.fileExists(atPath: marker))
+            _ = try primary.query("INSERT INTO app.ledger (amount) VALUES (2)")
+            #expect(try await replicated(replica, rows: 2))
+
+            // 1b. A lock that cannot be had ends the client with an error after STOP REPLICA: 509, and replication is
+            //     restarted in a session of its own.
+            let holder = try replica.startStatement("LOCK TABLES app.ledger WRITE; SELECT SLEEP(30)")
+            usleep(300_000)
+            let (blocked, _, _, _) = try await runJob(
+                mount: mount, folder: folder, conf: conf, engine: .mariadb, lockWait: .seconds(1))
+            #expect(blocked.healthStatusCode == 509, "\(blocked.message)")
+            #expect(try await replication(of: replica, is: "ON"), "replication stayed stopped after a failed quiesce")
+            #expect(!FileManager.default.fileExists(atPath: marker))
+            for id in try replica.query(
+                "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(30)%'"
+            ).split(separator: "\n") {
+                _ = try? replica.query("KILL \(id)")
+            }
+            holder.terminate()
+
+            // 2. SIGKILL of the database guard while quiesced: the lock ends with its session, but STOP REPLICA is
+            //    global state, so replication stays stopped and the marker says so (510).
+            let (orphaned, _, _, killed) = try await runJob(
+                mount: mount, folder: folder, conf: conf, engine: .mariadb, holdSnapshots: true
+            ) { () -> Bool in
+                guard let pid = processID(runningWith: ["database-guard", conf]) else { return false }
+                return kill(pid, SIGKILL) == 0
+            }
+            #expect(killed == true, "no database guard to kill")
+            #expect(orphaned.healthStatusCode == 510, "\(orphaned.message)")
+            #expect(FileManager.default.fileExists(atPath: marker), "nothing records the replication left stopped")
+            #expect(try await replication(of: replica, is: "OFF"))
+
+            // 3. The next job restarts it first, whatever its role (here master, in the same workload.conf).
+            _ = try writeConf(replica, in: folder)
+            let (next, _, _, _) = try await runJob(mount: mount, folder: folder, conf: conf, engine: .mariadb)
+            #expect(next.code == 0, "\(next.message)")
+            #expect(try await replication(of: replica, is: "ON"), "the next job did not restart replication")
+            #expect(!FileManager.default.fileExists(atPath: marker))
+            _ = try primary.query("INSERT INTO app.ledger (amount) VALUES (3)")
+            #expect(try await replicated(replica, rows: 3))
+        }
+    }
+
     /// Runs `vmsnap snapshot --json` with `arguments` as a process against an emulator whose snapshots take 20 s,
     /// reads its events until one satisfies `reached`, runs `body` with the process, then waits for its exit.
     private func withJobProcess(
