@@ -102,7 +102,7 @@ public final class DatabaseGuard {
             fail(error.code.rawValue, error.message)
         }
         self.session = session
-        if FileManager.default.fileExists(atPath: request.replicationMarkerPath),
+        if session.replicationRestart != nil, FileManager.default.fileExists(atPath: request.replicationMarkerPath),
             let problem = restartReplication(session)
         {
             fail(500, "replication a previous job stopped could not be restarted: \(problem)")
