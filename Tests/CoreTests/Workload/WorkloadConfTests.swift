@@ -115,6 +115,23 @@ struct WorkloadConfTests {
         #expect(session.release.hasPrefix("UNLOCK TABLES;"))
     }
 
+    @Test func aReplicaStopsReplicationBeforeTheLockAndRestartsItInASessionOfItsOwn() throws {
+        let conf = parse("workload_name = mariadb\ncommand_path = /usr/bin\ncredString = -u bk\nrole = slave\n")
+        #expect(conf.role == .slave && conf.failure == nil)
+        let session = try QuiesceSession(
+            conf: conf, lockWait: .seconds(3), serverTimeout: .seconds(95), connectTimeout: .seconds(10))
+        #expect(session.stopsReplication)
+        let stop = try #require(session.quiesce.range(of: "STOP REPLICA;"))
+        let lock = try #require(session.quiesce.range(of: "BACKUP STAGE START;"))
+        #expect(stop.upperBound <= lock.lowerBound, "replication must stop before the lock is taken")
+        #expect(!session.release.contains("REPLICA"))
+        #expect(session.replicationRestart?.hasPrefix("START REPLICA;") == true)
+        let master = try QuiesceSession(
+            conf: parse("workload_name = mysql\ncommand_path = /usr/bin\ncredString = -u bk\nenforceSlaveOnly = 0\n"),
+            lockWait: .seconds(3), serverTimeout: .seconds(95), connectTimeout: .seconds(10))
+        #expect(!master.stopsReplication && !master.quiesce.contains("REPLICA"))
+    }
+
     @Test func anOptionFileInCredStringTakesTheLeadingPlace() throws {
         let conf = parse(
             "workload_name = mysql\ncommand_path = /usr/bin\ncredString = -u x --defaults-extra-file=/root/bk.cnf\n")
