@@ -77,12 +77,17 @@ struct DatabaseQuiesceTests {
                 workloadConfPath: conf, engine: engine, guardExecutable: BuiltBinary.vmsnap.path,
                 timeout: .seconds(90), lockWait: lockWait))
         let job = SnapshotJob(settings: try scenario.settings(), options: options)
+        let freezeGuard = ["freeze-guard", folder + "/SafeFreezeLockFile"]
         let observer = Task { () -> ([StageRecord], Observed?) in
             var records: [StageRecord] = []
             var observed: Observed?
             for await event in job.events {
                 guard case .stage(let record) = event else { continue }
                 records.append(record)
+                if record.stage == .database && record.state == .running {
+                    // Prepared before the quiesce: the guard holds the freeze lock before the database is touched.
+                    #expect(Self.processID(runningWith: freezeGuard) != nil, "no freeze guard before the quiesce")
+                }
                 if record.stage == .freeze && record.state == .succeeded {
                     observed = try? await offThePool(whileQuiesced)
                     scenario.emulator.setFaults([])
@@ -412,7 +417,7 @@ struct DatabaseQuiesceTests {
             let (orphaned, _, _, killed) = try await runJob(
                 mount: mount, folder: folder, conf: conf, engine: .mariadb, holdSnapshots: true
             ) { () -> Bool in
-                guard let pid = processID(runningWith: ["database-guard", conf]) else { return false }
+                guard let pid = Self.processID(runningWith: ["database-guard", conf]) else { return false }
                 return kill(pid, SIGKILL) == 0
             }
             #expect(killed == true, "no database guard to kill")
@@ -483,7 +488,7 @@ struct DatabaseQuiesceTests {
     }
 
     /// The first process whose command line holds every one of `words`.
-    private func processID(runningWith words: [String]) -> pid_t? {
+    private static func processID(runningWith words: [String]) -> pid_t? {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
         return pids.first { pid in
             guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
@@ -533,7 +538,7 @@ struct DatabaseQuiesceTests {
             let (orphaned, _, _, releasedAfterGuardDeath) = try await runJob(
                 mount: mount, folder: folder, conf: conf, engine: .postgres, holdSnapshots: true
             ) { () -> Bool in
-                guard let pid = processID(runningWith: ["database-guard", conf]) else { return false }
+                guard let pid = Self.processID(runningWith: ["database-guard", conf]) else { return false }
                 kill(pid, SIGKILL)
                 return waitUntilNoSession(server, query: sessions)
             }
