@@ -89,7 +89,24 @@ private final class RecordingFreezer: FilesystemFreezer {
         RecordingFrozen(frozen: try await freezer.freezeGuarded(timeout: timeout, notice: notice), owner: self)
     }
 
+    func prepare(timeout: Duration, freezeWithin: Duration, notice: @escaping @Sendable (String) -> Void)
+        async throws -> any PreparedFreeze
+    {
+        RecordingPrepared(
+            prepared: try await freezer.prepareGuarded(timeout: timeout, freezeWithin: freezeWithin, notice: notice),
+            owner: self)
+    }
+
     fileprivate func record(_ message: FreezeGuardMessage) { report.withLock { $0 = message } }
+}
+
+private struct RecordingPrepared: PreparedFreeze {
+    let prepared: PreparedGuardedFreeze
+    let owner: RecordingFreezer
+
+    func freeze() async throws -> any FrozenFilesystems {
+        RecordingFrozen(frozen: try await prepared.freezeGuarded(), owner: owner)
+    }
 }
 
 private struct RecordingFrozen: FrozenFilesystems {

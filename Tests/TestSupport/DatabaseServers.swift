@@ -81,14 +81,21 @@ private func openTraversal(to dataParent: String) {
     }
 }
 
-/// Starts a server process as a child of the test (so it is reaped when it stops: a zombie keeps its pid file alive).
-private func startServer(_ executable: String, _ arguments: [String]) throws -> Process {
+/// Starts a server process as a child of the test (so it is reaped when it stops: a zombie keeps its pid file alive),
+/// its stderr into the file `log` when given.
+private func startServer(_ executable: String, _ arguments: [String], log: String? = nil) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
+    if let log {
+        guard FileManager.default.createFile(atPath: log, contents: nil),
+            let handle = FileHandle(forWritingAtPath: log)
+        else { throw DatabaseServerError(description: "cannot create the server log \(log)") }
+        process.standardError = handle
+    }
     try process.run()
     return process
 }
@@ -131,8 +138,11 @@ public final class MariaDBServer: TestDatabaseServer, @unchecked Sendable {
     }
 
     /// Starts a server on the data directory under `dataParent` (initialised first unless it exists, e.g. a
-    /// restored copy, which starts with crash recovery), with a socket and port of its own.
-    public static func start(dataParent: String, initialise: Bool) throws -> MariaDBServer {
+    /// restored copy, which starts with crash recovery), with a socket and port of its own (`port` picks another one
+    /// for a second server of the same kind, e.g. a replication primary) and `options` added to mariadbd's.
+    public static func start(
+        dataParent: String, initialise: Bool, port: Int? = nil, options: [String] = []
+    ) throws -> MariaDBServer {
         let scratch = NSTemporaryDirectory() + "vmsnap-maria-\(UUID().uuidString.prefix(8))"
         let data = dataParent + "/maria"
         openTraversal(to: dataParent)
@@ -145,14 +155,14 @@ public final class MariaDBServer: TestDatabaseServer, @unchecked Sendable {
             try initialiseDataDirectory(data + "/data", sizing: sizing)
         }
         let socket = scratch + "/mysqld.sock"
-        let port = 23_000 + Int(getpid() % 5000) + (initialise ? 0 : 1)
+        let port = port ?? 23_000 + Int(getpid() % 5000) + (initialise ? 0 : 1)
         let process = try startServer(
             "/usr/sbin/mariadbd",
             [
                 "--no-defaults", "--datadir=\(data)/data", "--socket=\(socket)", "--port=\(port)",
                 "--bind-address=127.0.0.1", "--user=mysql", "--pid-file=\(scratch)/mariadbd.pid",
                 "--log-error=\(scratch)/error.log",
-            ] + sizing)
+            ] + sizing + options)
         let server = MariaDBServer(process: process, socket: socket, port: port, scratch: scratch)
         guard waitUntil(seconds: 30, { (try? server.query("SELECT 1")) != nil }) else {
             server.stop()
@@ -233,6 +243,12 @@ public final class PostgresServer: TestDatabaseServer, @unchecked Sendable {
 
     /// Runs initdb under `dataParent` and starts the postmaster as a child of the test.
     public static func start(dataParent: String) throws -> PostgresServer {
+        try start(dataParent: dataParent, initialise: true)
+    }
+
+    /// Starts the postmaster on the data directory under `dataParent` (initialised first unless it exists, e.g. a
+    /// restored copy, which starts with crash recovery), with a socket and port of its own.
+    public static func start(dataParent: String, initialise: Bool) throws -> PostgresServer {
         let scratch = NSTemporaryDirectory() + "vmsnap-pg-\(UUID().uuidString.prefix(8))"
         let data = dataParent + "/pg"
         openTraversal(to: dataParent)
@@ -240,13 +256,15 @@ public final class PostgresServer: TestDatabaseServer, @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             _ = try runChecked("/bin/chown", ["postgres:postgres", folder])
         }
-        _ = try runChecked(
-            "/usr/sbin/runuser",
-            [
-                "-u", "postgres", "--", binaries + "/initdb", "-D", data + "/data", "-U", "postgres", "-A", "trust",
-                "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
-            ])
-        let port = 28_000 + Int(getpid() % 5000)
+        if initialise {
+            _ = try runChecked(
+                "/usr/sbin/runuser",
+                [
+                    "-u", "postgres", "--", binaries + "/initdb", "-D", data + "/data", "-U", "postgres", "-A",
+                    "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+                ])
+        }
+        let port = 28_000 + Int(getpid() % 5000) + (initialise ? 0 : 1)
         // setpriv execs (runuser would stay as a parent): the test's child is the postmaster itself.
         let process = try startServer(
             "/usr/bin/setpriv",
@@ -254,7 +272,7 @@ public final class PostgresServer: TestDatabaseServer, @unchecked Sendable {
                 "--reuid=postgres", "--regid=postgres", "--init-groups", "--", binaries + "/postgres", "-D",
                 data + "/data", "-p", String(port), "-k",
                 scratch, "-c", "listen_addresses=", "-c", "logging_collector=off",
-            ])
+            ], log: scratch + "/server.log")
         let server = PostgresServer(
             process: process, data: data + "/data", socketDirectory: scratch, port: port, scratch: scratch)
         guard waitUntil(seconds: 30, { (try? server.query("SELECT 1")) != nil }) else {
@@ -274,6 +292,26 @@ public final class PostgresServer: TestDatabaseServer, @unchecked Sendable {
 
     public func startStatement(_ sql: String) throws -> StatementProbe {
         try StatementProbe("/usr/bin/psql", clientArguments, script: sql)
+    }
+
+    /// Runs pgbench (as the superuser over the socket) with `arguments`, e.g. `-i -s 1` to create the TPC-B tables.
+    public func pgbench(_ arguments: [String]) throws -> String {
+        try runChecked(
+            Self.binaries + "/pgbench",
+            ["-h", socketDirectory, "-p", String(port), "-U", "postgres"] + arguments + ["postgres"])
+    }
+
+    /// Starts pgbench's TPC-B writer with `arguments` (e.g. clients and a rate) for up to ten minutes; the test ends it.
+    public func startPgbenchWriter(_ arguments: [String]) throws -> StatementProbe {
+        try StatementProbe(
+            Self.binaries + "/pgbench",
+            ["-h", socketDirectory, "-p", String(port), "-U", "postgres", "-n", "-T", "600"] + arguments + ["postgres"],
+            script: "")
+    }
+
+    /// The server's log (crash recovery messages of a restored copy).
+    public var serverLog: String {
+        (try? String(contentsOfFile: scratch + "/server.log", encoding: .utf8)) ?? ""
     }
 
     /// Runs psql as the OS user postgres (linux_user) over the socket.

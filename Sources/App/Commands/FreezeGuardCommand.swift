@@ -31,6 +31,12 @@ struct FreezeGuardCommand: ParsableCommand {
     @Option(help: "Milliseconds from arming until every mount must be frozen (default: the timeout).")
     var freezeWaitMs: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Prepare: take the lock, open and flush the mounts, report ready, then wait up to this many milliseconds "
+                + "for a freeze command before arming the deadline."))
+    var freezeCommandWaitMs: Int?
+
     @Argument(help: "Mount points in freeze order.")
     var mounts: [String] = []
 
@@ -43,6 +49,7 @@ struct FreezeGuardCommand: ParsableCommand {
             FreezeGuardRequest(
                 mounts: mounts, timeout: .milliseconds(timeoutMs), parentPID: parentPid, lockPath: lockFile,
                 rcuExpeditedPath: expediteRcu ? rcuExpeditedFile : nil, lockWait: .milliseconds(max(0, lockWaitMs)),
-                freezeWait: freezeWaitMs.map { .milliseconds(max(1, $0)) }))
+                freezeWait: freezeWaitMs.map { .milliseconds(max(1, $0)) },
+                freezeCommandWait: freezeCommandWaitMs.map { .milliseconds(max(1, $0)) }))
     }
 }

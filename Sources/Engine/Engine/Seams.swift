@@ -9,6 +9,37 @@ public protocol FilesystemFreezer: Sendable {
     /// Freezes every mount; throws a `JobFailure` (codes 121/122/123/124) when that fails, after thawing
     /// whatever was already frozen. `notice` hears what the job should log while it waits (e.g. for the freeze lock).
     func freeze(timeout: Duration, notice: @escaping @Sendable (String) -> Void) async throws -> any FrozenFilesystems
+    /// Does the slow part of a freeze ahead (start a guard, take the freeze lock, open and flush the mounts) so that
+    /// the result's `freeze` only freezes; the job prepares before a database quiesce, keeping that window short.
+    /// `timeout` is armed at that `freeze`; a prepared freeze not used within `freezeWithin` ends unfrozen.
+    func prepare(timeout: Duration, freezeWithin: Duration, notice: @escaping @Sendable (String) -> Void) async throws
+        -> any PreparedFreeze
+}
+
+extension FilesystemFreezer {
+    /// Prepares nothing: the result's `freeze` does all the work.
+    public func prepare(
+        timeout: Duration, freezeWithin: Duration, notice: @escaping @Sendable (String) -> Void
+    ) async throws -> any PreparedFreeze {
+        UnpreparedFreeze(freezer: self, timeout: timeout, notice: notice)
+    }
+}
+
+/// A freeze made ready by `FilesystemFreezer.prepare`; dropping it unused releases what it holds.
+public protocol PreparedFreeze: Sendable {
+    /// Freezes every mount, with the same outcomes as `FilesystemFreezer.freeze`.
+    func freeze() async throws -> any FrozenFilesystems
+}
+
+/// The default `PreparedFreeze`: the whole freeze happens at `freeze`.
+private struct UnpreparedFreeze: PreparedFreeze {
+    let freezer: any FilesystemFreezer
+    let timeout: Duration
+    let notice: @Sendable (String) -> Void
+
+    func freeze() async throws -> any FrozenFilesystems {
+        try await freezer.freeze(timeout: timeout, notice: notice)
+    }
 }
 
 /// A set of filesystems that is currently frozen.

@@ -307,16 +307,38 @@ public final class SnapshotJob: Sendable {
         end(.preconnect, unreachable.isEmpty, "\(Set(hosts.map(\.origin)).count) host(s)")
         try checkCancelled()
 
+        await prepareFreezeBeforeQuiesce()
         let quiesce = await quiesceDatabase()
         do throws(JobFailure) {
             // Retries end before the database guard's deadline: the quiesce must hold until the last snapshot.
             try await snapshotByMethod(
                 until: quiesce.map { min(deadline, $0.deadline - options.freezeMargin) } ?? deadline)
         } catch {
+            preparedFreeze.withLock { $0 = nil }
             await unquiesce(quiesce)
             throw error
         }
+        preparedFreeze.withLock { $0 = nil }
         await unquiesce(quiesce)
+    }
+
+    /// With a database to quiesce, the freeze is prepared first (its guard started, the freeze lock taken, the
+    /// mounts opened and flushed), so the database's window holds only the freeze, the snapshots and the thaw. A
+    /// failure is kept for the freeze stage, which reports it as a freeze without preparation would.
+    private func prepareFreezeBeforeQuiesce() async {
+        guard case .quiesce(let quiescer) = options.database, options.scripts?.freezeEnabled ?? true,
+            let freezer = options.freezer
+        else { return }
+        let prepared: Result<any PreparedFreeze, JobFailure>
+        do {
+            prepared = .success(
+                try await freezer.prepare(timeout: options.freezeTimeout, freezeWithin: quiescer.timeout) {
+                    [logger] in logger.warning("\($0)")
+                })
+        } catch {
+            prepared = .failure((error as? JobFailure) ?? JobFailure(code: 121, message: "freeze failed: \(error)"))
+        }
+        preparedFreeze.withLock { $0 = prepared }
     }
 
     /// The snapshots by the chosen method (the host, the guest, or one after the other), each inside a freeze.
@@ -436,8 +458,8 @@ public final class SnapshotJob: Sendable {
             switch hold.held.engine {
             case .postgres: "CHECKPOINT before the freeze; session held \(held) ms (writes were not blocked)"
             case .oracle: "BEGIN BACKUP before the freeze, END BACKUP after the thaw; held \(held) ms"
-            case .mysql, .mariadb:
-                "FLUSH TABLES WITH READ LOCK released in the same session; writes blocked \(held) ms"
+            case .mysql: "FLUSH TABLES WITH READ LOCK released in the same session; writes blocked \(held) ms"
+            case .mariadb: "BACKUP STAGE BLOCK_COMMIT ended in the same session; writes blocked \(held) ms"
             }
         end(.database, true, "\(hold.held.engine.rawValue): \(what)")
     }
@@ -539,7 +561,13 @@ public final class SnapshotJob: Sendable {
         reporter.hold()
         let started = ContinuousClock.now
         do {
-            let frozen = try await freezer.freeze(timeout: options.freezeTimeout) { [logger] in logger.warning("\($0)")
+            let frozen: any FrozenFilesystems
+            if let prepared = preparedFreeze.withLock({ $0.take() }) {
+                frozen = try await prepared.get().freeze()
+            } else {
+                frozen = try await freezer.freeze(timeout: options.freezeTimeout) { [logger] in
+                    logger.warning("\($0)")
+                }
             }
             let took = ContinuousClock.now - started
             update { $0.freezeDuration = took }
@@ -785,6 +813,8 @@ public final class SnapshotJob: Sendable {
     }
 
     private let findings = Mutex(Findings())
+    /// The freeze prepared before a database quiesce, until the freeze stage takes it.
+    private let preparedFreeze = Mutex<Result<any PreparedFreeze, JobFailure>?>(nil)
     private let hostState = Mutex(HostState())
 
     /// Throws code 2 when the job was cancelled. After every stage ran to its end, only a cancellation someone

@@ -22,10 +22,14 @@ public struct FreezeGuardRequest: Sendable, Equatable {
     public var lockWait: Duration
     /// From arming to every mount frozen; later, everything is thawed and the freeze fails with 122.
     public var freezeWait: Duration?
+    /// A prepared freeze: once the lock is held and every mount is open and flushed, the guard reports `ready` and
+    /// waits up to this long for a `freeze` command before arming its deadline; nil: it freezes at once.
+    public var freezeCommandWait: Duration?
 
     public init(
         mounts: [String], timeout: Duration, parentPID: pid_t, lockPath: String,
-        rcuExpeditedPath: String? = nil, lockWait: Duration = .zero, freezeWait: Duration? = nil
+        rcuExpeditedPath: String? = nil, lockWait: Duration = .zero, freezeWait: Duration? = nil,
+        freezeCommandWait: Duration? = nil
     ) {
         self.mounts = mounts
         self.timeout = timeout
@@ -34,13 +38,15 @@ public struct FreezeGuardRequest: Sendable, Equatable {
         self.rcuExpeditedPath = rcuExpeditedPath
         self.lockWait = lockWait
         self.freezeWait = freezeWait
+        self.freezeCommandWait = freezeCommandWait
     }
 }
 
 /// The thaw guard, run in a process of its own (`vmsnap freeze-guard`).
 ///
-/// It arms its deadline, takes the freeze lock, opens every mount, then freezes them from worker threads (one
-/// per mount, `/` last; with `rcu_expedited` held at 1 for those calls only, see `GracePeriodExpediter`) while the main thread waits (in `poll`, never a sleep) for the first of: a `thaw` command or EOF on
+/// It takes the freeze lock, opens every mount (a prepared guard then flushes them, reports `ready` and waits for a
+/// `freeze` command: the slow start happens before a database quiesce, outside its window), arms its deadline, then
+/// freezes them from worker threads (one per mount, `/` last; with `rcu_expedited` held at 1 for those calls only, see `GracePeriodExpediter`) while the main thread waits (in `poll`, never a sleep) for the first of: a `thaw` command or EOF on
 /// its command pipe (the job ended or died), a signal (including the parent-death signal), or the deadline.
 /// It then thaws every frozen mount in reverse order, continuing past failures, reports on its report pipe
 /// and exits. A FIFREEZE still blocked at that moment is thawed by the worker as soon as it returns.
@@ -96,12 +102,10 @@ public final class FreezeGuard: @unchecked Sendable {
         freezeGuard.execute()
     }
 
-    /// Takes the lock (waiting for it), then arms the deadline before opening and freezing anything.
+    /// Takes the lock (waiting for it) and opens every mount (a prepared guard then waits for `freeze`), then arms
+    /// the deadline before freezing anything.
     private func execute() -> Never {
         if let failure = acquireLock() { finish(failureCode: 121, failureMessage: failure) }
-        let armed = MonotonicClock.now()
-        let deadline = armed + request.timeout.wholeNanoseconds
-        let freezeDeadline = request.freezeWait.map { min(deadline, armed + $0.wholeNanoseconds) } ?? deadline
         for mount in request.mounts {
             do {
                 descriptors.append(try FileDescriptor.open(mount, O_RDONLY | O_DIRECTORY))
@@ -110,6 +114,10 @@ public final class FreezeGuard: @unchecked Sendable {
                     failureCode: 123, failureMessage: "cannot open mount \(mount): \(SystemError.text(error.number))")
             }
         }
+        if let wait = request.freezeCommandWait { awaitFreezeCommand(within: wait) }
+        let armed = MonotonicClock.now()
+        let deadline = armed + request.timeout.wholeNanoseconds
+        let freezeDeadline = request.freezeWait.map { min(deadline, armed + $0.wholeNanoseconds) } ?? deadline
         lock.withLock { workerRunning = true }
         Thread { self.freezeAll() }.start()
         var frozenReported = false
@@ -156,6 +164,40 @@ public final class FreezeGuard: @unchecked Sendable {
                 let asked = command.isEmpty ? "the job closed the command pipe" : "thaw requested"
                 stop(reason: asked)
             }
+        }
+    }
+
+    /// A prepared guard: flushes every mount (so the flush inside the window finds little), reports `ready` and
+    /// returns on a `freeze` command. Anything else ends the guard with nothing frozen: a `thaw` command or EOF on the
+    /// command pipe (the job no longer wants the freeze, or died), a signal, or `wait` passing.
+    private func awaitFreezeCommand(within wait: Duration) {
+        Self.runConcurrently(Array(descriptors.indices)) { self.descriptors[$0].syncFilesystem() }
+        Self.report(FreezeGuardMessage(kind: .ready), to: reports)
+        let limit = MonotonicClock.now() + wait.wholeNanoseconds
+        var received: [UInt8] = []
+        while true {
+            let now = MonotonicClock.now()
+            guard now < limit else {
+                finish(
+                    failureCode: 122, failureMessage: "no freeze command within \(wait) of being ready; nothing frozen")
+            }
+            var fds = pollSet()
+            guard poll(&fds, 2, Int32(clamping: (limit - now + 999_999) / 1_000_000)) > 0 else { continue }
+            if fds[1].revents != 0,
+                let signal = drain(wake.read).lazy.compactMap({
+                    GuardSignals.stopSignal($0, parentPID: self.request.parentPID)
+                }).first
+            {
+                finish(failureCode: 121, failureMessage: "stopped before freezing: signal \(signal)")
+            }
+            guard fds[0].revents != 0 else { continue }
+            let chunk = drain(commands)
+            // EOF or `thaw`: the job dropped the prepared freeze; nothing was frozen, so nothing failed.
+            guard !chunk.isEmpty else { finish() }
+            received += chunk
+            guard let newline = received.firstIndex(of: UInt8(ascii: "\n")) else { continue }
+            guard received[..<newline].elementsEqual("freeze".utf8), newline == received.count - 1 else { finish() }
+            return
         }
     }
 

@@ -7,10 +7,11 @@ import Foundation
 
 /// One JSON line the freeze guard writes on its report pipe.
 public struct FreezeGuardMessage: Codable, Sendable, Equatable {
-    /// `waitingForLock`: another process holds the freeze lock and the guard waits for it; `frozen`: every mount is
-    /// frozen; `finished`: everything is thawed (or nothing was frozen) and the guard exits.
+    /// `waitingForLock`: another process holds the freeze lock and the guard waits for it; `ready`: a prepared guard
+    /// holds the lock and has every mount open and flushed, and waits for `freeze`; `frozen`: every mount is frozen;
+    /// `finished`: everything is thawed (or nothing was frozen) and the guard exits.
     public enum Kind: String, Codable, Sendable {
-        case waitingForLock, frozen, finished
+        case waitingForLock, ready, frozen, finished
     }
 
     public var kind: Kind

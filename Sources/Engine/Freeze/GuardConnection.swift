@@ -13,6 +13,7 @@ import Foundation
 final class GuardConnection: @unchecked Sendable {
     private let lock = NSLock()
     private var commandDescriptor: FileDescriptor?
+    private var ready = false
     private var frozen = false
     private var finished: FreezeGuardMessage?
     private var ended = false
@@ -67,6 +68,17 @@ final class GuardConnection: @unchecked Sendable {
             commandDescriptor: commands.write, emergency: emergency, processID: process.pid, onLockWait: onLockWait)
         Thread { connection.readReports(from: reports.read, process: process) }.start()
         return connection
+    }
+
+    /// Waits for a prepared guard's first answer: true once it is ready to freeze, false when it finished or died.
+    func waitUntilReady() async -> Bool {
+        await waitUntil { ready || finished != nil || ended }
+        return lock.withLock { ready && finished == nil && !ended }
+    }
+
+    /// Tells a prepared guard to freeze now (nothing when its command pipe is closed already).
+    func requestFreeze() {
+        lock.withLock { try? commandDescriptor?.writeAll("freeze\n".utf8) }
     }
 
     /// Waits for the guard's first answer: true once every mount is frozen, false when it finished or died.
@@ -137,6 +149,7 @@ final class GuardConnection: @unchecked Sendable {
                 update {
                     lockWaited = message.lockWaitNanoseconds
                     switch message.kind {
+                    case .ready: ready = true
                     case .frozen: frozen = true
                     case .finished: finished = message
                     case .waitingForLock: break

@@ -1,6 +1,7 @@
 import Basics
 import CVMSnapSystem
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -63,6 +64,33 @@ public struct GuardedFreezer: FilesystemFreezer {
     public func freezeGuarded(timeout: Duration, notice: @escaping @Sendable (String) -> Void = { _ in })
         async throws(JobFailure) -> GuardedFrozenFilesystems
     {
+        let (connection, mountList) = try start(timeout: timeout, freezeCommandWait: nil, notice: notice)
+        if await connection.waitUntilFrozen() {
+            return GuardedFrozenFilesystems(mounts: mountList, connection: connection, lockWait: connection.lockWait)
+        }
+        throw await Self.failure(of: connection)
+    }
+
+    public func prepare(
+        timeout: Duration, freezeWithin: Duration, notice: @escaping @Sendable (String) -> Void
+    ) async throws -> any PreparedFreeze {
+        try await prepareGuarded(timeout: timeout, freezeWithin: freezeWithin, notice: notice)
+    }
+
+    /// Starts the guard, which takes the freeze lock, opens and flushes every mount and then waits (up to
+    /// `freezeWithin`) for the prepared freeze's `freeze`; its deadline (`timeout`) is armed only then.
+    public func prepareGuarded(
+        timeout: Duration, freezeWithin: Duration, notice: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(JobFailure) -> PreparedGuardedFreeze {
+        let (connection, mountList) = try start(timeout: timeout, freezeCommandWait: freezeWithin, notice: notice)
+        if await connection.waitUntilReady() { return PreparedGuardedFreeze(mounts: mountList, connection: connection) }
+        throw await Self.failure(of: connection)
+    }
+
+    /// Starts `vmsnap freeze-guard` for every mount (`/` last).
+    private func start(
+        timeout: Duration, freezeCommandWait: Duration?, notice: @escaping @Sendable (String) -> Void
+    ) throws(JobFailure) -> (GuardConnection, [String]) {
         if let relative = mounts.first(where: { !$0.hasPrefix("/") }) {
             throw JobFailure(code: 123, message: "mount point '\(relative)' is not an absolute path")
         }
@@ -71,23 +99,23 @@ public struct GuardedFreezer: FilesystemFreezer {
             throw JobFailure(code: 124, message: "the freeze guard \(guardExecutable) is missing or not executable")
         }
         signal(SIGPIPE, SIG_IGN)  // the guard may close its command pipe first (deadline)
-        let arguments =
-            [
-                "freeze-guard", "--timeout-ms", String(max(1, timeout.wholeNanoseconds / 1_000_000)), "--parent-pid",
-                String(getpid()), "--lock-file", lockPath, "--lock-wait-ms",
-                String(lockWait.wholeNanoseconds / 1_000_000),
-            ]
-            + (freezeWait.map { ["--freeze-wait-ms", String(max(1, $0.wholeNanoseconds / 1_000_000))] } ?? [])
-            + (expediteGracePeriods
-                ? ["--expedite-rcu", "--rcu-expedited-file", rcuExpeditedPath] : ["--no-expedite-rcu"])
-            + ["--"] + mountList
+        func milliseconds(_ duration: Duration) -> String { String(max(1, duration.wholeNanoseconds / 1_000_000)) }
+        var arguments = [
+            "freeze-guard", "--timeout-ms", milliseconds(timeout), "--parent-pid", String(getpid()), "--lock-file",
+            lockPath, "--lock-wait-ms", String(lockWait.wholeNanoseconds / 1_000_000),
+        ]
+        if let freezeWait { arguments += ["--freeze-wait-ms", milliseconds(freezeWait)] }
+        if let freezeCommandWait { arguments += ["--freeze-command-wait-ms", milliseconds(freezeCommandWait)] }
+        arguments +=
+            expediteGracePeriods
+            ? ["--expedite-rcu", "--rcu-expedited-file", rcuExpeditedPath] : ["--no-expedite-rcu"]
+        arguments += ["--"] + mountList
         let emergency = EmergencyThaw(
             mounts: mountList,
             rcuKnobToRecover: expediteGracePeriods && GracePeriodExpediter.holdsZero(rcuExpeditedPath)
                 ? rcuExpeditedPath : nil)
-        let connection: GuardConnection
         do {
-            connection = try GuardConnection.start(
+            let connection = try GuardConnection.start(
                 executable: guardExecutable, arguments: arguments, emergency: emergency
             ) { [lockPath, lockWait] message in
                 let holder = message.lockHolderPID.map { " held by PID \($0)" } ?? ""
@@ -95,20 +123,57 @@ public struct GuardedFreezer: FilesystemFreezer {
                 notice(
                     "waiting for the freeze lock\(holder) (\(lockPath)): \(waited) of \(lockWait.components.seconds) s")
             }
+            return (connection, mountList)
         } catch {
             throw JobFailure(code: 124, message: "cannot start the freeze guard: \(error)")
         }
-        if await connection.waitUntilFrozen() {
-            return GuardedFrozenFilesystems(mounts: mountList, connection: connection)
-        }
+    }
+
+    /// Why a guard ended without freezing, from its final report (thawing from here if it vanished without one).
+    fileprivate static func failure(of connection: GuardConnection) async -> JobFailure {
         guard let report = await connection.finalReport() else {
-            let thawed = emergency.run()
-            throw JobFailure(
+            let thawed = connection.emergency.run()
+            return JobFailure(
                 code: 121, message: "the freeze guard exited without a report; thawed directly: \(thawed.summary)")
         }
         var message = report.failureMessage ?? "the freeze guard ended before freezing"
         if !report.thawFailures.isEmpty { message += "; thaw problems: \(report.thawSummary)" }
-        throw JobFailure(code: report.failureCode.map { ResultCode($0) } ?? .freezeFailed, message: message)
+        return JobFailure(code: report.failureCode.map { ResultCode($0) } ?? .freezeFailed, message: message)
+    }
+}
+
+/// A freeze guard that holds the freeze lock with every mount open and flushed, waiting for `freeze`; dropping
+/// this object unused (or this process dying) ends the guard with nothing frozen.
+public final class PreparedGuardedFreeze: PreparedFreeze {
+    public let mounts: [String]
+    private let connection: GuardConnection
+    private let handedOver = Mutex(false)
+
+    init(mounts: [String], connection: GuardConnection) {
+        self.mounts = mounts
+        self.connection = connection
+    }
+
+    deinit {
+        if !handedOver.withLock({ $0 }) { connection.requestThaw() }
+    }
+
+    /// The guard's process.
+    public var guardProcessID: pid_t { connection.processID }
+
+    public func freeze() async throws -> any FrozenFilesystems {
+        try await freezeGuarded()
+    }
+
+    /// Freezes every mount now: the guard arms its deadline and freezes (no process start, lock or flush left).
+    public func freezeGuarded() async throws(JobFailure) -> GuardedFrozenFilesystems {
+        handedOver.withLock { $0 = true }
+        connection.requestFreeze()
+        if await connection.waitUntilFrozen() {
+            // The deadline was armed after the freeze command: no wait before it to account for.
+            return GuardedFrozenFilesystems(mounts: mounts, connection: connection, lockWait: .zero)
+        }
+        throw await GuardedFreezer.failure(of: connection)
     }
 }
 
@@ -120,12 +185,13 @@ public final class GuardedFrozenFilesystems: FrozenFilesystems {
     /// The guard process holding the freeze.
     public var guardProcessID: pid_t { connection.processID }
 
-    /// How long the guard waited for the freeze lock: its deadline was armed this much after it started.
-    public var lockWait: Duration { connection.lockWait }
+    /// How long the guard waited (for the freeze lock) between the freeze being asked and its deadline being armed.
+    public let lockWait: Duration
 
-    init(mounts: [String], connection: GuardConnection) {
+    init(mounts: [String], connection: GuardConnection, lockWait: Duration) {
         self.mounts = mounts
         self.connection = connection
+        self.lockWait = lockWait
     }
 
     /// A handle nobody can thaw through any more: tell the guard to thaw now.

@@ -37,6 +37,8 @@ public struct JobHistoryRecord: Codable, Sendable, Equatable {
     public var message: String
     public var disks: [DiskOutcome]
     public var freezeWindowSeconds: Double?
+    /// From the database quiesce statement to its confirmed release; nil for jobs without a database stage.
+    public var databaseWindowSeconds: Double?
     public var consistency: JobReport.Consistency
     /// Whether the terminal status reached the status blob.
     public var statusDelivery: StatusDelivery
@@ -57,6 +59,7 @@ public struct JobHistoryRecord: Codable, Sendable, Equatable {
         message = Redactor.redact(result.message)
         disks = result.disks.map(DiskOutcome.init)
         freezeWindowSeconds = result.freezeWindowMilliseconds.map { $0 / 1000 }
+        databaseWindowSeconds = result.databaseWindowMilliseconds.map { $0 / 1000 }
         self.consistency = consistency
         statusDelivery = result.statusDelivery
         self.machine = machine

@@ -123,6 +123,12 @@ public struct MetricsFile: Sendable, Equatable {
             out.gauge(
                 "vmsnap_last_job_freeze_window_seconds", "How long the last job kept filesystems frozen.", window)
         }
+        if let window = job.databaseWindowSeconds {
+            out.gauge(
+                "vmsnap_last_job_database_window_seconds",
+                "How long the last job kept its workload.conf database quiesced (quiesce statement to confirmed release; for MySQL/MariaDB the writes blocked).",
+                window)
+        }
         out.gauge("vmsnap_last_job_disks", "Disks in the last job.", Double(job.disks.count))
         out.gauge(
             "vmsnap_last_job_failed_disks", "Disks of the last job without a snapshot.",

@@ -96,8 +96,9 @@ public struct JobPlan: Sendable, Equatable {
         let timeout = Duration.seconds(workloadConf.timeoutSeconds)
         let user = workloadConf.linuxUser.map { " as \($0)" } ?? ""
         let client = workloadConf.commandPath.map { ($0 as NSString).appendingPathComponent(engine.clientName) }
+        let replica = workloadConf.role == .slave ? ", replica (replication stopped while quiesced)" : ""
         return
-            "\(engine.rawValue) via \(client ?? engine.clientName)\(user): quiesce deadline \(workloadConf.timeoutSeconds) s, lock wait \(GuardedQuiescer.lockWait(forTimeout: timeout).components.seconds) s"
+            "\(engine.rawValue) via \(client ?? engine.clientName)\(user): quiesce deadline \(workloadConf.timeoutSeconds) s, lock wait \(GuardedQuiescer.lockWait(forTimeout: timeout).components.seconds) s\(replica)"
     }
 
     /// The scripts the job runs, as one line: "pre /x, post /y (timeout 30 s)", "none (<path> absent)", ...

@@ -178,6 +178,8 @@ public struct WorkloadSummary: Sendable, Codable {
     public var client: String?
     public var linuxUser: String?
     public var timeoutSeconds: Int
+    /// `master`, or `slave` (replication stopped while quiesced).
+    public var role: String
     /// How many credString options go to the client (their values are not shown).
     public var credentialOptions: Int
     /// Whether credString carries a password (moved to the client's environment, never on its command line).
@@ -192,6 +194,7 @@ public struct WorkloadSummary: Sendable, Codable {
         }
         linuxUser = conf.linuxUser
         timeoutSeconds = conf.timeoutSeconds
+        role = conf.role.rawValue
         credentialOptions = conf.credentialArguments.count
         passwordGiven = conf.password != nil
         credStringSet = conf.hasCredString

@@ -113,6 +113,9 @@ extension ValidationReport {
         if let client = summary.client { row("client", client) }
         row("linux_user", summary.linuxUser ?? "(this process's account)")
         row("timeout", "\(summary.timeoutSeconds) s")
+        if summary.role == WorkloadConf.Role.slave.rawValue {
+            row("role", "slave (replication stopped while quiesced, restarted after)")
+        }
         let password = summary.passwordGiven ? ", a password (passed in the client's environment)" : ""
         row(
             "credString",

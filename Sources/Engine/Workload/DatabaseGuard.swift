@@ -33,6 +33,10 @@ public struct DatabaseGuardRequest: Sendable, Equatable {
 
     /// Margin added to the guard's deadline for the server-side idle limit (wait_timeout, idle_session_timeout).
     static let serverMargin = Duration.seconds(5)
+
+    /// Exists while replication a guard stopped (`role = slave`) is not known to run again: written before STOP
+    /// REPLICA, removed once START REPLICA is confirmed; a guard that finds it restarts replication first.
+    public var replicationMarkerPath: String { workloadConfPath + ".replication-stopped" }
 }
 
 /// The database guard, a process of its own (`vmsnap database-guard`) with the thaw guard's death semantics.
@@ -58,6 +62,9 @@ public final class DatabaseGuard {
     private var lastLines: [String] = []
     private var password: String?
     private var message = DatabaseGuardMessage(kind: .finished)
+    private var session: QuiesceSession?
+    /// Whether STOP REPLICA may have run in this guard's session: `finish` restarts replication.
+    private var replicationStopped = false
 
     private init(
         request: DatabaseGuardRequest, commands: FileDescriptor, reports: FileDescriptor, wake: PipeDescriptors
@@ -94,12 +101,28 @@ public final class DatabaseGuard {
         } catch {
             fail(error.code.rawValue, error.message)
         }
+        self.session = session
+        if session.replicationRestart != nil, FileManager.default.fileExists(atPath: request.replicationMarkerPath),
+            let problem = restartReplication(session)
+        {
+            fail(500, "replication a previous job stopped could not be restarted: \(problem)")
+        }
         startClient(session)
         send(session.probe)
         let connectLimit = min(deadline, started + request.connectTimeout.wholeNanoseconds + 2_000_000_000)
         guard waitFor(QuiesceSession.connectedMarker, until: connectLimit) == .marker else {
             closeSession()
             fail(506, "cannot connect to \(session.engine.rawValue): \(clientError)")
+        }
+        if session.stopsReplication {
+            guard
+                FileManager.default.createFile(
+                    atPath: request.replicationMarkerPath, contents: Data("\(getpid())\n".utf8))
+            else {
+                closeSession()
+                fail(500, "cannot write \(request.replicationMarkerPath): replication was not stopped")
+            }
+            replicationStopped = true
         }
         let quiesceSent = MonotonicClock.now()
         message.connectNanoseconds = quiesceSent - started
@@ -206,14 +229,17 @@ public final class DatabaseGuard {
     }
 
     private func startClient(_ session: QuiesceSession) {
-        for (name, value) in session.environment { setenv(name, value, 1) }
-        let pipes: (PipeDescriptors, PipeDescriptors)
         do {
-            pipes = try PipeDescriptors.pair()
+            try spawnClient(session)
         } catch {
             fail(506, "\(error)")
         }
-        let (input, output) = pipes
+    }
+
+    /// Runs the client with its stdin and stdout on fresh pipes only this process holds.
+    private func spawnClient(_ session: QuiesceSession) throws {
+        for (name, value) in session.environment { setenv(name, value, 1) }
+        let (input, output) = try PipeDescriptors.pair()
         defer {
             input.read.close()
             output.write.close()
@@ -225,10 +251,32 @@ public final class DatabaseGuard {
         } catch {
             input.write.close()
             output.read.close()
-            fail(506, "\(error)")
+            throw error
         }
+        pending = []
+        lastLines = []
         clientInput = input.write
         clientOutput = output.read
+    }
+
+    /// START REPLICA in a session of its own (the quiesce's session may have ended with an error), bounded by the
+    /// connect timeout plus 5 s; removes the marker once confirmed. Returns why it failed (the marker then stays, so
+    /// the next job retries).
+    private func restartReplication(_ session: QuiesceSession) -> String? {
+        guard let restart = session.replicationRestart else { return "\(session.engine.rawValue) has no replication" }
+        closeSession()
+        do {
+            try spawnClient(session)
+        } catch {
+            return "cannot start the client: \(error)"
+        }
+        send(restart)
+        let limit = MonotonicClock.now() + request.connectTimeout.wholeNanoseconds + 5_000_000_000
+        let outcome = waitFor(QuiesceSession.replicatingMarker, until: limit, watchingCommands: false)
+        closeSession()
+        guard outcome == .marker else { return "START REPLICA was not confirmed: \(clientError)" }
+        try? FileManager.default.removeItem(atPath: request.replicationMarkerPath)
+        return nil
     }
 
     private func send(_ text: String) {
@@ -269,7 +317,17 @@ public final class DatabaseGuard {
         finish()
     }
 
+    /// Restarts replication this guard stopped (on every path), then reports and exits.
     private func finish() -> Never {
+        if replicationStopped, let session {
+            replicationStopped = false
+            if let problem = restartReplication(session) {
+                message.failureCode = message.failureCode ?? 504
+                message.failureMessage = Redactor.redact(
+                    (message.failureMessage.map { $0 + "; " } ?? "")
+                        + "replication was not restarted: \(problem) (the next job retries)")
+            }
+        }
         report(message)
         exit(message.failureCode == nil ? 0 : 1)
     }

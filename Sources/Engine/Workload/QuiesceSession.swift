@@ -8,8 +8,10 @@ import Foundation
 /// How the database guard talks to one engine: the client's argv and environment, the statements it sends and the
 /// marker rows that confirm each step (workloads.md 2.2 and 2.3).
 ///
-/// MySQL/MariaDB: `FLUSH TABLES WITH READ LOCK` held by the session, `lock_wait_timeout` bounding its wait and
-/// `wait_timeout` cutting the idle session on the server should the guard hang; `UNLOCK TABLES` in the same session.
+/// MySQL: `FLUSH TABLES WITH READ LOCK` held by the session; MariaDB: `BACKUP STAGE START` + `BACKUP STAGE
+/// BLOCK_COMMIT` (MariaDB's recipe for storage snapshots: statements keep running, only commits wait). Both are
+/// session-scoped, `lock_wait_timeout` bounds their wait and `wait_timeout` cuts the idle session on the server should
+/// the guard hang; `UNLOCK TABLES` / `BACKUP STAGE END` in the same session.
 /// PostgreSQL: `CHECKPOINT` under `statement_timeout` (crash recovery of the frozen image then replays only what came
 /// after it), the session held open until the release with `idle_session_timeout` as the server-side bound. No
 /// statement changes global or persistent server state.
@@ -26,10 +28,16 @@ struct QuiesceSession: Sendable, Equatable {
     var quiesce: String
     /// Sent at the release: ends the quiesce in the same session and prints `unlockedMarker`.
     var release: String
+    /// Whether the quiesce begins with STOP REPLICA (`role = slave`): global state every path must undo.
+    var stopsReplication = false
+    /// MySQL/MariaDB: restarts replication (in a session of its own) and prints `replicatingMarker`; after a quiesce
+    /// that stopped it, and at start-up when a guard that died left it stopped.
+    var replicationRestart: String?
 
     static let connectedMarker = "vmsnap-connected"
     static let lockedMarker = "vmsnap-locked"
     static let unlockedMarker = "vmsnap-unlocked"
+    static let replicatingMarker = "vmsnap-replicating"
 
     /// Why no session can be made: the code and message of the database stage.
     struct Refusal: Error, Equatable {
@@ -64,10 +72,18 @@ struct QuiesceSession: Sendable, Equatable {
                 [optionFile ?? "--no-defaults"] + conf.credentialArguments.filter { $0 != optionFile }
                 + ["--batch", "--skip-column-names", "--unbuffered", "--connect-timeout=\(connectSeconds)"]
             if let password = conf.password { environment["MYSQL_PWD"] = password }
+            let (take, end) =
+                engine == .mariadb
+                ? ("BACKUP STAGE START; BACKUP STAGE BLOCK_COMMIT;", "BACKUP STAGE END;")
+                : ("FLUSH TABLES WITH READ LOCK;", "UNLOCK TABLES;")
+            // STOP REPLICA waits for the replication threads to stop (the peer's SLEEP(5) is not needed); the spelling
+            // of MySQL >= 8.0.22 and MariaDB >= 10.5.1.
+            stopsReplication = conf.role == .slave
             quiesce =
                 "SET SESSION lock_wait_timeout=\(lockSeconds); SET SESSION wait_timeout=\(serverSeconds); "
-                + "FLUSH TABLES WITH READ LOCK; SELECT '\(Self.lockedMarker)';\n"
-            release = "UNLOCK TABLES; SELECT '\(Self.unlockedMarker)';\n"
+                + (stopsReplication ? "STOP REPLICA; " : "") + "\(take) SELECT '\(Self.lockedMarker)';\n"
+            release = "\(end) SELECT '\(Self.unlockedMarker)';\n"
+            replicationRestart = "START REPLICA; SELECT '\(Self.replicatingMarker)';\n"
         case .postgres:
             clientArguments = conf.credentialArguments + ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
             environment["PGCONNECT_TIMEOUT"] = String(connectSeconds)

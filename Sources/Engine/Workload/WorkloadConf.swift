@@ -15,7 +15,7 @@ public enum DatabaseEngine: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Whether the engine is MySQL or MariaDB (the same quiesce: FLUSH TABLES WITH READ LOCK).
+    /// Whether the engine is MySQL or MariaDB (the same client options and session-scoped quiesce).
     var isMySQLFamily: Bool { self == .mysql || self == .mariadb }
 }
 
@@ -167,14 +167,19 @@ public struct WorkloadConf: Sendable, Equatable {
         if let (text, line) = values["role"] {
             switch Role(rawValue: text.lowercased()) {
             case .master: role = .master
+            case .slave where engine.isMySQLFamily: role = .slave
             case .slave:
-                // STOP SLAVE is global state a dead job would leave behind; vmsnap does not quiesce replicas yet.
-                problem("role", line, "master (role slave is not supported by vmsnap)", found: text, code: 502)
+                problem("role", line, "master (role slave exists for mysql and mariadb only)", found: text, code: 503)
             case nil: problem("role", line, "master or slave", found: text, code: 502)
             }
         }
-        if let (text, line) = values["enforceslaveonly"], text != "0" {
-            problem("enforceSlaveOnly", line, "0 (vmsnap quiesces masters only)", found: text, code: 502)
+        if let (text, line) = values["enforceslaveonly"] {
+            if text != "0" && text != "1" {
+                problem("enforceSlaveOnly", line, "0 or 1", found: text, code: 502)
+            } else if text == "1" && role == .master {
+                problem(
+                    "enforceSlaveOnly", line, "0 with role master (1 allows only role slave)", found: text, code: 502)
+            }
         }
         if let (_, line) = values["dbnames"] {
             warnings.append(

@@ -264,4 +264,55 @@ struct GuardedFreezerTests {
             #expect(await frozen.thaw().failures.isEmpty)
         }
     }
+
+    @Test func aPreparedGuardHoldsTheLockUnfrozenAndEndsWhenDroppedUnused() async throws {
+        try await LoopFilesystem.withTestMounts(2) { filesystems, mounts, lockPath in
+            var prepared: PreparedGuardedFreeze? = try await freezer([mounts[0]], lockPath: lockPath)
+                .prepareGuarded(timeout: .seconds(30), freezeWithin: .seconds(30))
+            #expect(try filesystems[0].startWriter().completed(within: 5), "a prepared guard froze before it was asked")
+            var impatient = freezer([mounts[1]], lockPath: lockPath)
+            impatient.lockWait = .zero
+            let failure = await #expect(throws: JobFailure.self) {
+                _ = try await impatient.freezeGuarded(timeout: .seconds(30))
+            }
+            #expect(failure?.code == 121, "the prepared guard must already hold the freeze lock")
+            let guardPID = try #require(prepared?.guardProcessID)
+            prepared = nil  // dropped unused: the guard ends and releases the lock, nothing was frozen
+            #expect(prepared == nil)
+            var patient = freezer([mounts[1]], lockPath: lockPath)
+            patient.lockWait = .seconds(5)
+            let frozen = try await patient.freezeGuarded(timeout: .seconds(30))
+            #expect(frozen.lockWait < .seconds(2), "the dropped guard kept the lock: \(frozen.lockWait)")
+            #expect(frozen.guardProcessID != guardPID)
+            #expect(await frozen.thaw().failures.isEmpty)
+        }
+    }
+
+    @Test func aPreparedFreezeArmsItsDeadlineOnlyWhenAskedToFreeze() async throws {
+        try await LoopFilesystem.withTestMounts(1) { filesystems, mounts, lockPath in
+            let prepared = try await freezer(mounts, lockPath: lockPath)
+                .prepareGuarded(timeout: .seconds(2), freezeWithin: .seconds(30))
+            try await Task.sleep(for: .milliseconds(2500))  // longer than the deadline: it must not be running yet
+            let frozen = try await prepared.freezeGuarded()
+            #expect(frozen.lockWait == .zero)
+            let writer = try filesystems[0].startWriter()
+            #expect(!writer.completed(within: 0.3), "a write went through while frozen")
+            let report = await frozen.waitForGuard()
+            #expect(report.thawedByDeadline)
+            #expect(report.windowNanoseconds >= 1_000_000_000, "the deadline ran from before the freeze command")
+            #expect(writer.completed(within: 5))
+        }
+    }
+
+    @Test func aPreparedGuardNotAskedWithinItsWaitEndsUnfrozenWith122() async throws {
+        try await LoopFilesystem.withTestMounts(1) { filesystems, mounts, lockPath in
+            let prepared = try await freezer(mounts, lockPath: lockPath)
+                .prepareGuarded(timeout: .seconds(30), freezeWithin: .milliseconds(300))
+            try await Task.sleep(for: .seconds(1))
+            let failure = await #expect(throws: JobFailure.self) { _ = try await prepared.freezeGuarded() }
+            #expect(failure?.code == 122)
+            #expect(failure?.message.contains("no freeze command") == true, "\(failure!)")
+            #expect(try filesystems[0].startWriter().completed(within: 5), "frozen after all")
+        }
+    }
 }

@@ -9,7 +9,9 @@ import Testing
 @Suite struct MetricsFileTests {
     private let root = TemporaryRoot()
 
-    private static func record(_ task: String, code: ResultCode, ended: Date) -> JobHistoryRecord {
+    private static func record(
+        _ task: String, code: ResultCode, ended: Date, databaseWindowMilliseconds: Double? = nil
+    ) -> JobHistoryRecord {
         let disks = ["disk0.vhd", "disk\"1\\.vhd"].enumerated().map { index, blob in
             var disk = DiskProgress(
                 index: index, blobURI: "https://a.blob.core.windows.net/c/\(blob)", account: "acct", container: "c",
@@ -21,7 +23,8 @@ import Testing
         }
         let result = JobResult(
             code: code, healthStatusCode: code.isSuccess ? code : .someSnapshotsFailed, status: code.statusWord,
-            message: "m", disks: disks, freezeWindowMilliseconds: 125, statusDelivery: .uploaded)
+            message: "m", disks: disks, freezeWindowMilliseconds: 125,
+            databaseWindowMilliseconds: databaseWindowMilliseconds, statusDelivery: .uploaded)
         return JobHistoryRecord(
             taskID: task, sequenceNumber: 1, startedAt: ended.addingTimeInterval(-10), endedAt: ended, result: result,
             consistency: .fileSystem, machine: nil)
@@ -33,7 +36,9 @@ import Testing
             machine: MachineIdentity(hostname: "vm-1", vmID: "0b1c", resourceID: "/subscriptions/s/vm \"x\"\n"),
             history: [
                 Self.record("t1", code: .success, ended: good),
-                Self.record("t2", code: .snapshotFailed, ended: good.addingTimeInterval(7200)),
+                Self.record(
+                    "t2", code: .snapshotFailed, ended: good.addingTimeInterval(7200), databaseWindowMilliseconds: 162.5
+                ),
             ], sasExpiry: Date(timeIntervalSince1970: 1_900_000_000))
     }
 
@@ -49,6 +54,7 @@ import Testing
             "vmsnap_last_job_result_code 76", "vmsnap_last_job_health_status_code 761",
             "vmsnap_last_job_start_timestamp_seconds 1800007190", "vmsnap_last_job_end_timestamp_seconds 1800007200",
             "vmsnap_last_job_duration_seconds 10", "vmsnap_last_job_freeze_window_seconds 0.125000",
+            "vmsnap_last_job_database_window_seconds 0.162500",
             "vmsnap_last_job_failed_disks 1",
             #"vmsnap_last_job_disk_snapshot_attempts{account="acct",blob="disk\"1\\.vhd"} 2"#,
             #"vmsnap_last_job_disk_snapshot_latency_seconds{account="acct",blob="disk0.vhd"} 0.040500"#,
@@ -57,6 +63,17 @@ import Testing
             #expect(lines.contains(expected), "\(expected) in:\n\(text)")
         }
         #expect(!text.contains("vmsnap_running_job_start_timestamp_seconds"), "no job runs")
+    }
+
+    @Test func theDatabaseWindowIsASeriesOnlyWhenTheLastJobHadADatabaseStage() {
+        let withoutDatabase = MetricsFile(
+            machine: MachineIdentity(hostname: "h"),
+            history: [Self.record("t1", code: .success, ended: Date(timeIntervalSince1970: 1_800_000_000))],
+            sasExpiry: nil
+        ).text()
+        #expect(withoutDatabase.contains("\nvmsnap_last_job_freeze_window_seconds 0.125000\n"))
+        #expect(!withoutDatabase.contains("vmsnap_last_job_database_window_seconds"), "\(withoutDatabase)")
+        #expect(file.text().contains("\n# TYPE vmsnap_last_job_database_window_seconds gauge\n"))
     }
 
     @Test func aRunningJobAndAnEmptyHistory() {

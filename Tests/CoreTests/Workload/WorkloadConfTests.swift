@@ -59,7 +59,11 @@ struct WorkloadConfTests {
             ("workload_name = mysql\ncredString = -u x -p\n", "credString", 505, 3),
             ("workload_name = mysql\ncredString = -u 'x\n", "credString", 501, 3),
             ("workload_name = mysql\nlinux_user = root\nrole = primary\n", "role", 502, 4),
-            ("workload_name = mysql\nlinux_user = root\nrole = slave\n", "role", 502, 4),
+            ("workload_name = postgres\nlinux_user = root\nrole = slave\n", "role", 503, 4),
+            (
+                "workload_name = mysql\nlinux_user = root\nenforceSlaveOnly = 2\nrole = slave\n", "enforceSlaveOnly",
+                502, 4
+            ),
             ("workload_name = mysql\nlinux_user = root\nenforceSlaveOnly = 1\n", "enforceSlaveOnly", 502, 4),
             ("workload_name = mysql\nlinux_user = root\ntimeout = soon\n", "timeout", 501, 4),
             (
@@ -96,9 +100,36 @@ struct WorkloadConfTests {
         #expect(!session.arguments.contains { $0.contains("Pw_1") })
         #expect(session.environment["MYSQL_PWD"] == "Pw_1")
         #expect(session.quiesce.contains("lock_wait_timeout=3") && session.quiesce.contains("wait_timeout=95"))
-        #expect(session.quiesce.contains("FLUSH TABLES WITH READ LOCK"))
+        #expect(session.quiesce.contains("BACKUP STAGE START; BACKUP STAGE BLOCK_COMMIT;"))
         #expect(!session.quiesce.contains("GLOBAL"), "the quiesce must not change global server state")
+        #expect(session.release.hasPrefix("BACKUP STAGE END;"))
+    }
+
+    @Test func theMySQLSessionHoldsAGlobalReadLockAndUnlocksInTheSameSession() throws {
+        let conf = parse("workload_name = mysql\ncommand_path = /usr/bin\ncredString = -u bk\n")
+        let session = try QuiesceSession(
+            conf: conf, lockWait: .seconds(3), serverTimeout: .seconds(95), connectTimeout: .seconds(10))
+        #expect(session.executable == "/usr/bin/mysql")
+        #expect(session.quiesce.contains("FLUSH TABLES WITH READ LOCK;"))
+        #expect(!session.quiesce.contains("GLOBAL") && !session.quiesce.contains("BACKUP STAGE"))
         #expect(session.release.hasPrefix("UNLOCK TABLES;"))
+    }
+
+    @Test func aReplicaStopsReplicationBeforeTheLockAndRestartsItInASessionOfItsOwn() throws {
+        let conf = parse("workload_name = mariadb\ncommand_path = /usr/bin\ncredString = -u bk\nrole = slave\n")
+        #expect(conf.role == .slave && conf.failure == nil)
+        let session = try QuiesceSession(
+            conf: conf, lockWait: .seconds(3), serverTimeout: .seconds(95), connectTimeout: .seconds(10))
+        #expect(session.stopsReplication)
+        let stop = try #require(session.quiesce.range(of: "STOP REPLICA;"))
+        let lock = try #require(session.quiesce.range(of: "BACKUP STAGE START;"))
+        #expect(stop.upperBound <= lock.lowerBound, "replication must stop before the lock is taken")
+        #expect(!session.release.contains("REPLICA"))
+        #expect(session.replicationRestart?.hasPrefix("START REPLICA;") == true)
+        let master = try QuiesceSession(
+            conf: parse("workload_name = mysql\ncommand_path = /usr/bin\ncredString = -u bk\nenforceSlaveOnly = 0\n"),
+            lockWait: .seconds(3), serverTimeout: .seconds(95), connectTimeout: .seconds(10))
+        #expect(!master.stopsReplication && !master.quiesce.contains("REPLICA"))
     }
 
     @Test func anOptionFileInCredStringTakesTheLeadingPlace() throws {

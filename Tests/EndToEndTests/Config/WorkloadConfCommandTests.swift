@@ -52,4 +52,16 @@ struct WorkloadConfCommandTests {
         let missing = try await BuiltBinary.run(["config", "show", "--workload-conf", path + ".absent"])
         #expect(missing.status == 1 && missing.stderr.contains("--workload-conf \(path).absent: no such file"))
     }
+
+    @Test func aReplicaIsSaidToHaveItsReplicationStoppedWhileQuiesced() async throws {
+        let path = try write(
+            "[workload]\nworkload_name = mariadb\nlinux_user = root\nrole = slave\nenforceSlaveOnly = 1\n")
+        let validate = try await BuiltBinary.run(["config", "validate", path])
+        #expect(validate.status == 0, "\(validate.stdout)")
+        #expect(
+            validate.stdout.contains(
+                "role                  slave (replication stopped while quiesced, restarted after)"))
+        let show = try await BuiltBinary.run(["config", "show", "--freeze", "off", "--workload-conf", path])
+        #expect(show.stdout.contains("lock wait 10 s, replica (replication stopped while quiesced)"), "\(show.stdout)")
+    }
 }
