@@ -12,24 +12,20 @@ struct DatabaseGuardCommand: ParsableCommand {
     @Option(help: "The workload.conf naming the engine, client and credentials.")
     var workloadConf: String
 
-    @Option(help: "The job process; the guard releases the database when it dies.")
-    var parentPid: Int32
-
-    @Option(help: "Milliseconds from the start to the forced release.")
-    var timeoutMs: Int
+    @OptionGroup var lifetime: GuardLifetimeOptions
 
     @Option(help: "Milliseconds the quiesce statement may wait for locks.")
     var lockWaitMs: Int
 
     func validate() throws {
-        guard timeoutMs > 0 else { throw ValidationError("--timeout-ms must be positive, got \(timeoutMs)") }
         guard lockWaitMs > 0 else { throw ValidationError("--lock-wait-ms must be positive, got \(lockWaitMs)") }
     }
 
     func run() throws {
         DatabaseGuard.run(
             DatabaseGuardRequest(
-                workloadConfPath: workloadConf, parentPID: parentPid, timeout: .milliseconds(timeoutMs),
+                workloadConfPath: workloadConf, parentPID: lifetime.parentPid,
+                timeout: .milliseconds(lifetime.timeoutMs),
                 lockWait: .milliseconds(lockWaitMs)))
     }
 }

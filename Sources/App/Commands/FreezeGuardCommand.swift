@@ -8,11 +8,7 @@ struct FreezeGuardCommand: ParsableCommand {
         abstract: "Freeze mounts and guarantee their thaw (started by the snapshot job).",
         shouldDisplay: false)
 
-    @Option(help: "Milliseconds from arming to the forced thaw.")
-    var timeoutMs: Int
-
-    @Option(help: "The job process; the guard thaws when it dies.")
-    var parentPid: Int32
+    @OptionGroup var lifetime: GuardLifetimeOptions
 
     @Option(help: "The exclusive freeze lock file.")
     var lockFile: String = GuardedFreezer.defaultLockPath
@@ -40,14 +36,11 @@ struct FreezeGuardCommand: ParsableCommand {
     @Argument(help: "Mount points in freeze order.")
     var mounts: [String] = []
 
-    func validate() throws {
-        guard timeoutMs > 0 else { throw ValidationError("--timeout-ms must be positive, got \(timeoutMs)") }
-    }
-
     func run() throws {
         FreezeGuard.run(
             FreezeGuardRequest(
-                mounts: mounts, timeout: .milliseconds(timeoutMs), parentPID: parentPid, lockPath: lockFile,
+                mounts: mounts, timeout: .milliseconds(lifetime.timeoutMs), parentPID: lifetime.parentPid,
+                lockPath: lockFile,
                 rcuExpeditedPath: expediteRcu ? rcuExpeditedFile : nil, lockWait: .milliseconds(max(0, lockWaitMs)),
                 freezeWait: freezeWaitMs.map { .milliseconds(max(1, $0)) },
                 freezeCommandWait: freezeCommandWaitMs.map { .milliseconds(max(1, $0)) }))
