@@ -307,6 +307,10 @@ public final class SnapshotJob: Sendable {
         end(.preconnect, unreachable.isEmpty, "\(Set(hosts.map(\.origin)).count) host(s)")
         try checkCancelled()
 
+        if case .quiesce = options.database {
+            // Nothing that can wait for the network stays inside the database's window.
+            await readEncryptionSettings(until: deadline)
+        }
         await prepareFreezeBeforeQuiesce()
         let quiesce = await quiesceDatabase()
         do throws(JobFailure) {
@@ -486,12 +490,16 @@ public final class SnapshotJob: Sendable {
         var probe: HostSnapshotter.Probe?
         /// ADE on the guest path: each disk's DiskEncryptionSettings by blob URI (non-empty values only).
         var guestEncryption: [String: String] = [:]
+        /// Whether `guestEncryption` was read (before a database quiesce, or when the guest path starts).
+        var guestEncryptionRead = false
     }
 
-    /// ADE on the guest path, before freezing: each disk's `x-ms-meta-DiskEncryptionSettings`, kept by blob (a disk
+    /// ADE on the guest path, before freezing (and before a database quiesce), once: each disk's `x-ms-meta-DiskEncryptionSettings`, kept by blob (a disk
     /// whose GET fails gets none; no other disk's value shifts onto it). The values are never logged.
     private func readEncryptionSettings(until deadline: ContinuousClock.Instant) async {
-        guard settings.host.adeEnabled, !settings.disks.isEmpty else { return }
+        guard settings.host.adeEnabled, !settings.disks.isEmpty,
+            !hostState.withLock({ $0.guestEncryptionRead })
+        else { return }
         let timeout = max(.milliseconds(1), min(.seconds(10), deadline - .now))
         let found = await withTaskGroup(of: (String, String?).self) { group in
             for uri in settings.disks {
@@ -505,7 +513,10 @@ public final class SnapshotJob: Sendable {
             for await (blob, value) in group { if let value, !value.isEmpty { found[blob] = value } }
             return found
         }
-        hostState.withLock { $0.guestEncryption = found }
+        hostState.withLock {
+            $0.guestEncryption = found
+            $0.guestEncryptionRead = true
+        }
         logger.info(
             "ADE: DiskEncryptionSettings read for \(found.count) of \(settings.disks.count) disk(s) (carried onto their snapshots)"
         )
