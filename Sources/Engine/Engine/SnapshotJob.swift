@@ -71,6 +71,8 @@ public final class SnapshotJob: Sendable {
         recorder = JobRecorder(options: options, settings: settings, client: client)
         var initial = JobReport(taskID: settings.taskID, commandStartTicks: settings.commandStartTicks, disks: disks)
         initial.lastSuccessUTC = recorder.lastSuccess.map(ISO8601Timestamp.format)
+        initial.onlyOSDiskBackup = settings.host.custom?.onlyOSDiskBackup ?? false
+        initial.scriptTelemetry = options.scripts?.telemetry ?? ScriptTelemetry()
         let live = LiveReport(initial)
         self.live = live
         statusFile = options.statusDirectory.map {
