@@ -5,7 +5,8 @@ import TestSupport
 import Testing
 
 /// `vmsnap snapshot` on the host path against the emulator playing the WireServer's backup host service: every
-/// method, the forced cases, the host's faults and DirectDrive disks, each status blob checked.
+/// method, the forced cases, the host's faults and DirectDrive disks, each status blob checked (by vmsnap's reader and
+/// against the peer's field set).
 @Suite struct HostSnapshotTests {
     /// Runs the job against the scenario's WireServer and returns its output, status blob and extension.log.
     func run(
@@ -17,6 +18,7 @@ import Testing
                 "--log-dir", scenario.logDirectory, "--wireserver", scenario.emulator.wireServerURL,
             ] + extra)
         let document = try #require(try scenario.statusDocument(), "no status blob: \(output.stderr)")
+        #expect(try scenario.peerSchemaProblems() == [], "the peer's field set")
         let log = try String(contentsOfFile: scenario.logDirectory + "/extension.log", encoding: .utf8)
         return (output, document, log)
     }
