@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A Python process holding a file with POSIX `fcntl.lockf`, as Microsoft's extension and Site Recovery hold the
 /// freeze lock, for `seconds`; it has the lock once `start` returns.
 public final class LockfHolder: Sendable {
@@ -36,9 +40,10 @@ public final class LockfHolder: Sendable {
         return LockfHolder(process: process)
     }
 
-    /// Ends the holder (releasing the lock).
+    /// Ends the holder (releasing the lock): SIGKILL, as a SIGTERM stays pending when the test process's blocked
+    /// signals are inherited.
     public func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }

@@ -233,8 +233,14 @@ struct HandlerCommand: AsyncParsableCommand {
             }) {
                 snapshotJob.cancel(reason: "SIGTERM")
             }
+            let events = run.eventFlusher(
+                handler.environment.eventsFolder, taskID: snapshotJob.settings.taskID,
+                extensionDirectory: handler.directory)
+            let flushing = events.map { events in Task { await events.run() } }
             _ = await JobConsole.run(snapshotJob, json: false, quiet: true, handlingSignals: false)
-            run.writeEventFiles(handler.environment.eventsFolder, taskID: snapshotJob.settings.taskID)
+            flushing?.cancel()
+            await flushing?.value
+            await events?.flush()
             withExtendedLifetime(lock) {}
         }
 
@@ -255,19 +261,18 @@ struct HandlerCommand: AsyncParsableCommand {
         var client: BlobClient
         var eventFiles = true
 
-        /// The job's warnings and errors as the agent's event files, after the job (the thaw is done, so the events
-        /// folder can be written).
-        func writeEventFiles(_ folder: String?, taskID: String?) {
-            guard eventFiles, let folder else { return }
-            let events = GuestAgentEvents(
+        /// The writer of the job's guest-agent event files (during the job and after it), when it writes them: its
+        /// level from `<extension dir>/main/LogSeverity.json`; files older than 24 hours are deleted first.
+        func eventFlusher(_ folder: String?, taskID: String?, extensionDirectory: String) -> GuestAgentEventFlusher? {
+            guard eventFiles, let folder else { return nil }
+            var events = GuestAgentEvents(
                 folder: folder, version: "\(ExtensionIdentity.name)-\(ExtensionIdentity.version)",
                 operationID: taskID ?? "")
+            let severity = GuestAgentEvents.minimumLevel(extensionDirectory: extensionDirectory)
+            events.minimumLevel = severity.level
+            if let problem = severity.problem { log.write("WARNING: \(problem)") }
             events.removeStale()
-            do {
-                try events.write(logLines: log.jobLog.split(separator: "\n").map(String.init))
-            } catch {
-                log.write("WARNING: guest-agent event file not written in \(folder): \(error)")
-            }
+            return GuestAgentEventFlusher(events: events, log: log)
         }
     }
 

@@ -48,10 +48,13 @@ public struct CustomSettings: Sendable, Equatable {
     public var canTakeCrashConsistentSnapshot: Bool
     /// `backupRetryCount`.
     public var backupRetryCount: Int
+    /// `isOnlyOSDiskBackupEnabled`: only the OS disk is backed up (billed), telemetry `billingType` `os disk`.
+    public var onlyOSDiskBackup: Bool
 
     public init(
         isObject: Bool, takeSnapshotFrom: String? = nil, isManagedVM: Bool? = nil, backupTaskID: String? = nil,
-        writeAcceleratedLUNs: [Int] = [], canTakeCrashConsistentSnapshot: Bool = false, backupRetryCount: Int = 0
+        writeAcceleratedLUNs: [Int] = [], canTakeCrashConsistentSnapshot: Bool = false, backupRetryCount: Int = 0,
+        onlyOSDiskBackup: Bool = false
     ) {
         self.isObject = isObject
         self.takeSnapshotFrom = takeSnapshotFrom
@@ -60,6 +63,7 @@ public struct CustomSettings: Sendable, Equatable {
         self.writeAcceleratedLUNs = writeAcceleratedLUNs
         self.canTakeCrashConsistentSnapshot = canTakeCrashConsistentSnapshot
         self.backupRetryCount = backupRetryCount
+        self.onlyOSDiskBackup = onlyOSDiskBackup
     }
 
     /// Reads the customSettings text leniently, as the peer does: what is not a JSON object leaves every field unset.
@@ -101,7 +105,7 @@ public struct CustomSettings: Sendable, Equatable {
             isObject: true, takeSnapshotFrom: member("takeSnapshotFrom"), isManagedVM: flag("isManagedVm"),
             backupTaskID: member("backupTaskId"), writeAcceleratedLUNs: luns,
             canTakeCrashConsistentSnapshot: flag("canTakeCrashConsistentSnapshot") ?? false,
-            backupRetryCount: retries ?? 0)
+            backupRetryCount: retries ?? 0, onlyOSDiskBackup: flag("isOnlyOSDiskBackupEnabled") ?? false)
     }
 }
 

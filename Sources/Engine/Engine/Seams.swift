@@ -98,11 +98,27 @@ public protocol ScriptRunner: Sendable {
     func timeLimit(_ phase: ScriptPhase) -> Duration
     /// What the configuration changed while accepting it (e.g. a clamped timeout), for the job log.
     var warnings: [String] { get }
+    /// The configuration as telemetry reports it: whether it is usable (`isPrePostEnabled`) and its `appName`.
+    var telemetry: ScriptTelemetry { get }
 }
 
 extension ScriptRunner {
     public func timeLimit(_ phase: ScriptPhase) -> Duration { .zero }
     public var warnings: [String] { [] }
+    public var telemetry: ScriptTelemetry { ScriptTelemetry() }
+}
+
+/// What the status blob's telemetry says about the script configuration.
+public struct ScriptTelemetry: Sendable, Equatable {
+    /// The configuration exists and passed its checks (telemetry `isPrePostEnabled`: `true`).
+    public var usable = false
+    /// The configuration's `appName` (telemetry `appName`).
+    public var appName: String?
+
+    public init(usable: Bool = false, appName: String? = nil) {
+        self.usable = usable
+        self.appName = appName
+    }
 }
 
 /// The result of one pre- or post-script phase.

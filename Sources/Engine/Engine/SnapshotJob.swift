@@ -71,6 +71,8 @@ public final class SnapshotJob: Sendable {
         recorder = JobRecorder(options: options, settings: settings, client: client)
         var initial = JobReport(taskID: settings.taskID, commandStartTicks: settings.commandStartTicks, disks: disks)
         initial.lastSuccessUTC = recorder.lastSuccess.map(ISO8601Timestamp.format)
+        initial.onlyOSDiskBackup = settings.host.custom?.onlyOSDiskBackup ?? false
+        initial.scriptTelemetry = options.scripts?.telemetry ?? ScriptTelemetry()
         let live = LiveReport(initial)
         self.live = live
         statusFile = options.statusDirectory.map {
@@ -354,11 +356,7 @@ public final class SnapshotJob: Sendable {
         case (.firstHostThenGuest?, let host?) where probe?.succeeded == true:
             try await frozen(until: deadline) { await self.snapshotOnHost(host, until: $0) }
         case (.firstGuestThenHost?, let host?):
-            await readEncryptionSettings(until: deadline)
-            try await frozen(until: deadline) { await self.snapshotDisks(until: $0) }
-            let disks = live.current.disks
-            guard !disks.contains(where: { $0.state == .succeeded }) else { return }
-            logger.warning("no guest snapshot succeeded: asking the host (firstGuestThenHost)")
+            if try await snapshotOnGuestFirst(until: deadline) { return }
             try checkCancelled()
             try await frozen(until: deadline) { await self.snapshotOnHost(host, until: $0) }
         default:
@@ -368,6 +366,25 @@ public final class SnapshotJob: Sendable {
             await readEncryptionSettings(until: deadline)
             try await frozen(until: deadline) { await self.snapshotDisks(until: $0) }
         }
+    }
+
+    /// firstGuestThenHost's guest part (host-snapshot.md §6); returns whether it is the end of the job. The host
+    /// follows when every guest snapshot failed, or when the command turned stale during the guest's freeze: the
+    /// host is then asked again for its clock (before the next freeze), by which the host's freeze judges the
+    /// command's age. (A job without blobSASUri never gets here: the settings are refused with 76 unless an
+    /// includedDisks flag forces onlyHost.)
+    private func snapshotOnGuestFirst(until deadline: ContinuousClock.Instant) async throws(JobFailure) -> Bool {
+        await readEncryptionSettings(until: deadline)
+        do throws(JobFailure) {
+            try await frozen(until: deadline) { await self.snapshotDisks(until: $0) }
+        } catch  where error.code == .commandTooLate {
+            logger.warning("\(error.message): asking the host (firstGuestThenHost)")
+            await probeHost(until: deadline)
+            return false
+        }
+        guard !live.current.disks.contains(where: { $0.state == .succeeded }) else { return true }
+        logger.warning("no guest snapshot succeeded: asking the host (firstGuestThenHost)")
+        return false
     }
 
     /// Freeze, `snapshot` (given the deadline inside the freeze), thaw. Thaw always follows a successful freeze.

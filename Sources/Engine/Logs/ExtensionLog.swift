@@ -14,6 +14,8 @@ public final class ExtensionLog: Sendable {
     private struct State {
         var held: [String]?
         var jobLines: [String] = []
+        /// How many job lines were dropped from the front (the sequence number of `jobLines[0]`).
+        var droppedLines = 0
         var jobBytes = 0
         var writeFailure: String?
         /// The open log file (O_APPEND), -1 until the first write and after a rotation.
@@ -61,6 +63,7 @@ public final class ExtensionLog: Sendable {
             state.jobBytes += line.utf8.count + 1
             while state.jobBytes > maximumJobBytes, state.jobLines.count > 1 {
                 state.jobBytes -= state.jobLines.removeFirst().utf8.count + 1
+                state.droppedLines += 1
             }
             if state.held != nil {
                 state.held!.append(line)
@@ -86,6 +89,19 @@ public final class ExtensionLog: Sendable {
             append(held, &state)
         }
     }
+
+    /// The job's lines from sequence number `cursor` on (0 is the first line ever written; lines dropped by the cap
+    /// are skipped), and the cursor after them.
+    public func jobLines(from cursor: Int) -> (lines: [String], next: Int) {
+        state.withLock { state in
+            let start = max(cursor - state.droppedLines, 0)
+            let lines = start < state.jobLines.count ? Array(state.jobLines[start...]) : []
+            return (lines, state.droppedLines + state.jobLines.count)
+        }
+    }
+
+    /// Whether lines are held in memory (filesystems are frozen).
+    public var isHeld: Bool { state.withLock { $0.held != nil } }
 
     /// The current job's lines, newline-terminated: the log blob's content.
     public var jobLog: String { state.withLock { $0.jobLines.map { $0 + "\n" }.joined() } }

@@ -7,8 +7,9 @@ import Foundation
 
 /// Guest-agent event files (storage-details.md §3): a job's warnings and errors as JSON event files in the handler's
 /// `eventsFolder`, which the guest agent forwards to Azure. Same folder, names and eight keys as the peer's, with the
-/// real level in `EventLevel`, the real extension version in `Version` and UTC-correct file names. Written once, when
-/// the job has ended (never while filesystems are frozen: the folder may be on a frozen filesystem).
+/// real level in `EventLevel`, the real extension version in `Version` and UTC-correct file names. Lines below the level
+/// of `<extension dir>/main/LogSeverity.json` are left out; `GuestAgentEventFlusher` writes the files during the job and
+/// at its end (never while filesystems are frozen: the folder may be on a frozen filesystem).
 public struct GuestAgentEvents: Sendable {
     /// A log line's level, as the agent's events name it.
     public enum Level: Int, Sendable, Comparable {
@@ -27,6 +28,10 @@ public struct GuestAgentEvents: Sendable {
     static let pieceLength = 2900
     /// The operation id before the task id is known.
     public static let unknownOperation = "00000000-0000-0000-0000-000000000000"
+    /// Creating and writing a file, and moving it: this many attempts each.
+    public static let attempts = 3
+    /// The level file, relative to the extension directory.
+    public static let severityFile = "main/LogSeverity.json"
 
     public let folder: String
     /// The extension directory's name, e.g. `Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.0`.
@@ -35,11 +40,28 @@ public struct GuestAgentEvents: Sendable {
     public let operationID: String
     /// Lines below this level do not become events (the peer's default EventLogLevel 2).
     public var minimumLevel = Level.warning
+    /// The wait between attempts: 10 s, as the peer waits (tests pass their own). The writes block: never call
+    /// `write` on the cooperative thread pool.
+    public var pauseBetweenAttempts: @Sendable () -> Void = { Thread.sleep(forTimeInterval: 10) }
 
     public init(folder: String, version: String, operationID: String) {
         self.folder = folder
         self.version = version
         self.operationID = operationID.isEmpty ? Self.unknownOperation : operationID
+    }
+
+    /// The level of `<extensionDirectory>/main/LogSeverity.json` (`{"EventLogLevel": N}`: 0 Verbose, 1 Info,
+    /// 2 Warning, anything else Error), Warning when the file is missing; a file that cannot be read as such gives
+    /// Warning too and a problem naming it.
+    public static func minimumLevel(extensionDirectory: String) -> (level: Level, problem: String?) {
+        let path = (extensionDirectory as NSString).appendingPathComponent(severityFile)
+        guard let data = FileManager.default.contents(atPath: path) else { return (.warning, nil) }
+        guard case .object(let members)? = try? JSONValue.parse(data),
+            case .integer(let number)? = members["EventLogLevel"]
+        else {
+            return (.warning, "\(path): expected {\"EventLogLevel\": <integer>}: events from Warning up")
+        }
+        return (Level(rawValue: Int(min(max(number, 0), 3))) ?? .error, nil)
     }
 
     /// Deletes files older than 24 hours in the folder and its Temp folder.
@@ -70,13 +92,27 @@ public struct GuestAgentEvents: Sendable {
         }
         guard used + data.count <= Self.folderCap else { return nil }
         let staging = folder + "/Temp"
-        try files.createDirectory(atPath: staging, withIntermediateDirectories: true)
         defer { try? files.removeItem(atPath: staging) }
         var name = Self.nanosecondsSinceEpoch()
         while files.fileExists(atPath: "\(folder)/\(name).json") { name += 1 }
-        try data.write(to: URL(fileURLWithPath: "\(staging)/\(name).json"))
-        try files.moveItem(atPath: "\(staging)/\(name).json", toPath: "\(folder)/\(name).json")
+        try retrying {
+            try files.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            try data.write(to: URL(fileURLWithPath: "\(staging)/\(name).json"))
+        }
+        try retrying { try files.moveItem(atPath: "\(staging)/\(name).json", toPath: "\(folder)/\(name).json") }
         return "\(folder)/\(name).json"
+    }
+
+    /// Runs `step` up to `attempts` times, `pauseBetweenAttempts` apart; the last failure is thrown.
+    private func retrying(_ step: () throws -> Void) throws {
+        for attempt in 1...Self.attempts {
+            do {
+                try step()
+                return
+            } catch  where attempt < Self.attempts {
+                pauseBetweenAttempts()
+            }
+        }
     }
 
     /// The event objects: consecutive lines of one level share an event while its message stays within 3000

@@ -69,7 +69,8 @@ public enum VMBackupConfKey: String, Sendable, CaseIterable {
             .disableLogging, .snapshotMethod:
             nil
         case .loggingOff: "vmsnap never drops lines logged while frozen: it writes them after the thaw"
-        case .asyncEventLogging: "vmsnap writes its event files once, when the job has ended (never while frozen)"
+        case .asyncEventLogging:
+            "vmsnap always writes its event files every 10 s during the job and at its end (never while frozen)"
         case .onlyLocalFilesystems: "vmsnap never runs df and never blocks on network filesystems"
         case .sudoOff: "vmsnap runs neither lsscsi nor pvs"
         case .onAppFailureDoFsFreeze, .onAppSuccessDoFsFreeze:

@@ -64,6 +64,9 @@ public struct ScriptPlugin: ScriptRunner, Equatable {
 
     public var warnings: [String] { config?.warnings ?? [] }
 
+    /// Usable when the config exists and passed its checks (not 305, 316, 317, 318).
+    public var telemetry: ScriptTelemetry { ScriptTelemetry(usable: config != nil, appName: config?.appName) }
+
     public func runPostScript() async -> ScriptOutcome {
         guard case .ready(let config) = state else { return .none }
         return await run(config.postScript, .post, config)

@@ -34,6 +34,8 @@ public struct ScriptPluginConfig: Sendable, Equatable {
     public var pollTimeSeconds: Int
     /// What was accepted but changed, for the job log (e.g. a `timeoutInSeconds` above 1800 clamped to 1800).
     public var warnings: [String] = []
+    /// `appName`, when the config names the application (telemetry `appName`); a non-text value is ignored.
+    public var appName: String? = nil
 
     /// The longest `timeoutInSeconds` honoured; larger values are clamped to it (as Microsoft's extension does).
     public static let maximumTimeoutSeconds = 1800
@@ -73,6 +75,8 @@ public struct ScriptPluginConfig: Sendable, Equatable {
                 message: "\(path): not a JSON object of strings, numbers, booleans and string arrays")
         }
         let fields = ConfigFields(object: object, path: path)
+        var appName: String?
+        if case .text(let name)? = object["appName"], !name.isEmpty { appName = name }
         let requestedTimeout = try fields.integer("timeoutInSeconds", default: 30, in: 1...Int.max)
         let timeoutSeconds = min(requestedTimeout, maximumTimeoutSeconds)
         var warnings: [String] = []
@@ -94,7 +98,7 @@ public struct ScriptPluginConfig: Sendable, Equatable {
             continueBackupOnFailure: try fields.boolean("continueBackupOnFailure", default: true),
             fsFreezeEnabled: try fields.boolean("fsFreezeEnabled", default: true),
             pollTimeSeconds: try fields.integer("ScriptsExecutionPollTimeSeconds", default: 3, in: 1...5),
-            warnings: warnings)
+            warnings: warnings, appName: appName)
     }
 }
 

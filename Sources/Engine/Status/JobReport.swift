@@ -58,6 +58,10 @@ public struct JobReport: Sendable, Equatable {
     public var hostStatusCodeDoSnapshot: HostStatusCode?
     /// Whose clock judged the command's age: `host` or `vm`.
     public var stalenessClock: String?
+    /// customSettings isOnlyOSDiskBackupEnabled: only `/` is billed (telemetry `billingType` `os disk`).
+    public var onlyOSDiskBackup = false
+    /// The script configuration's telemetry (`isPrePostEnabled`, `appName`).
+    public var scriptTelemetry = ScriptTelemetry()
     /// The DirectDrive tokens by disk index: only the status blob's snapshotInfo carries them.
     var directDriveTokens: [Int: String] = [:]
 
@@ -82,18 +86,25 @@ public struct JobReport: Sendable, Equatable {
     /// The status blob document.
     public func blobDocument(facts: SystemFacts = .current) -> StatusBlobDocument {
         let milliseconds = Int((updated.timeIntervalSince1970 * 1000).rounded(.down))
+        let storage = facts.storage.billing(onlyOSDisk: onlyOSDiskBackup)
         var telemetry: [(String, String)] = [
             ("extensionVersion", ExtensionIdentity.version), ("osVersion", facts.osVersion),
             ("kernelVersion", facts.kernelVersion), ("platformArchitecture", "64bit"),
             ("snapshotCreator", snapshotCreator.creator), ("prePostEnabled", prePostEnabled ? "True" : "False"),
             ("consistencyType", consistency.rawValue),
         ]
+        if scriptTelemetry.usable { telemetry.append(("isPrePostEnabled", "true")) }
+        if let appName = scriptTelemetry.appName { telemetry.append(("appName", appName)) }
         telemetry += [
             ("guestAgentVersion", facts.guestAgentVersion), ("workloads", SystemFacts.pythonList(facts.workloads)),
         ]
         if facts.networkFilesystemMounted { telemetry.append(("networkFSTypePresentInMount", "True")) }
         if statusUploadFailure != nil { telemetry.append(("statusBlobUploadError", "true")) }
-        if finished { telemetry.append(("extErrorCode", extErrorCode)) }
+        if finished {
+            telemetry.append(("extErrorCode", extErrorCode))
+            telemetry.append(("billingType", onlyOSDiskBackup ? "os disk" : "none"))
+            telemetry += storage.telemetry.map { ($0.key, $0.value) }
+        }
         let timings = [
             ("FreezeTime", freezeDuration), ("ThawTime", thawDuration), ("snapshotTimeTaken", snapshotDuration),
         ]
@@ -108,7 +119,8 @@ public struct JobReport: Sendable, Equatable {
         }
         let messageStr = Redactor.redact(self.message) + (hostParts.count == 1 ? "" : " " + hostParts.joined())
         let message = Self.messageJSON(
-            messageStr: messageStr, consistency: consistency.number, failed: statusUploadFailure)
+            messageStr: messageStr, consistency: consistency.number, failed: statusUploadFailure,
+            sizeComputationFailed: storage.sizeComputationFailed)
         return StatusBlobDocument(
             version: ExtensionIdentity.version, timestampUTC: "/Date(\(milliseconds))/",
             status: .init(
@@ -116,8 +128,8 @@ public struct JobReport: Sendable, Equatable {
                 code: String(code.rawValue),
                 taskId: taskID, formattedMessage: .init(lang: "en-US", message: message),
                 storageDetails: .init(
-                    partitionCount: facts.storage.partitionCount, totalUsedSizeInBytes: facts.storage.totalUsedBytes,
-                    isStoragespacePresent: false, isSizeComputationFailed: facts.storage.sizeComputationFailed),
+                    partitionCount: facts.storage.partitionCount, totalUsedSizeInBytes: storage.totalUsedBytes,
+                    isStoragespacePresent: false, isSizeComputationFailed: storage.sizeComputationFailed),
                 commandStartTimeUTCTicks: commandStartTicks ?? "",
                 telemetryData: telemetry.map { .init(key: $0, value: $1) },
                 uniqueMachineId: facts.uniqueMachineID,
@@ -168,10 +180,12 @@ public struct JobReport: Sendable, Equatable {
             format: "%d:%02d:%02d.%06d", seconds / 3600, (seconds / 60) % 60, seconds % 60, micros % 1_000_000)
     }
 
-    private static func messageJSON(messageStr: String, consistency: Int, failed: String?) -> String {
+    private static func messageJSON(
+        messageStr: String, consistency: Int, failed: String?, sizeComputationFailed: Bool
+    ) -> String {
         let object: [String: Any] = [
             "messageStr": messageStr, "snapshotConsistency": consistency, "jobMessage": failed ?? "",
-            "isSizeComputationFailed": false,
+            "isSizeComputationFailed": sizeComputationFailed,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)

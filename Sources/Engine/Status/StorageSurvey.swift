@@ -5,65 +5,146 @@ import Foundation
     import Glibc
 #endif
 
-/// The `storageDetails` figures the backup service reads (storage-details.md §1), from /proc/self/mountinfo and
-/// statvfs of local block filesystems only: no external command, and no call that could block on a network
-/// filesystem.
+/// The `storageDetails` figures and the df-derived telemetry the backup service reads (storage-details.md §1, §2),
+/// from /proc/self/mountinfo and statvfs: no external command, and never a statvfs of a network filesystem (it can
+/// hang on an unreachable server) or of an automount point (it would mount it).
 ///
-/// `partitionCount`: the block-device filesystems of type ext3, ext4, xfs or btrfs, each counted once (bind mounts
-/// and repeated mounts are one filesystem), the resource disk included, as the peer counts them.
-/// `totalUsedBytes` (the billing estimate): the used bytes of every local block filesystem, each counted once,
-/// except the peer's "not counted" rows: network, overlay and union filesystems, btrfs and zfs, RAM filesystems,
-/// loop devices, the resource disk and Gluster snapshots.
+/// Each filesystem is one row, as `df` lists it: one per device (bind mounts and repeated mounts are one), pseudo
+/// filesystems left out. The rows are classified by the peer's rules; `billing(onlyOSDisk:)` turns them into the
+/// figures of one job.
 public struct StorageSurvey: Sendable, Equatable {
+    /// The block-device filesystems of type ext3, ext4, xfs or btrfs, each counted once, the resource disk included,
+    /// as the peer counts them.
     public var partitionCount: Int
-    public var totalUsedBytes: Int
-    /// Whether statvfs failed for a filesystem that counts (its bytes are then missing from the total).
-    public var sizeComputationFailed: Bool
+    public var filesystems: [SurveyedFilesystem]
+    /// Whether mountinfo could not be read at all.
+    public var unreadable = false
 
     /// Filesystem types counted in `partitionCount`.
     static let partitionTypes: Set<String> = ["ext3", "ext4", "xfs", "btrfs"]
-    /// Type fragments the peer never bills (its rule 1 and rule 3).
+    /// Type fragments of the peer's rule 1: network, union and copy-on-write filesystems, never billed.
     static let unbilledTypeFragments = [
-        "fuse", "nfs", "cifs", "overlay", "aufs", "lustre", "secfs2", "zfs", "btrfs", "iso", "tmpfs", "ramdiskfs",
-        "rootfs",
+        "fuse", "nfs", "cifs", "overlay", "aufs", "lustre", "secfs2", "zfs", "btrfs", "iso",
+    ]
+    /// Type fragments of the peer's rule 3: RAM filesystems.
+    static let ramTypeFragments = ["tmpfs", "devtmpfs", "ramdiskfs", "rootfs"]
+    /// Types the peer's df rows name without `totalUsedunknownFS`.
+    static let knownTypes: Set<String> = ["ext3", "ext4", "jfs", "xfs", "reiserfs", "devtmpfs", "tmpfs", "rootfs"]
+    /// Type fragments of filesystems served over the network (or by a user-space daemon): never statvfs'd.
+    static let remoteTypeFragments = [
+        "nfs", "cifs", "smb", "fuse", "lustre", "secfs2", "9p", "ceph", "gluster", "afs", "davfs", "gpfs", "beegfs",
+        "virtiofs",
+    ]
+    /// Pseudo filesystems `df` does not list (autofs among them: a statvfs would trigger the automount).
+    static let pseudoTypes: Set<String> = [
+        "autofs", "proc", "sysfs", "devpts", "debugfs", "fusectl", "fuse.portal", "mqueue", "rpc_pipefs", "tracefs",
+        "securityfs", "cgroup", "cgroup2", "pstore", "bpf", "configfs", "binfmt_misc", "nsfs", "selinuxfs", "subfs",
+        "devfs", "kernfs", "ignore", "none", "efivarfs",
     ]
 
-    public init(partitionCount: Int, totalUsedBytes: Int, sizeComputationFailed: Bool) {
+    public init(partitionCount: Int, filesystems: [SurveyedFilesystem], unreadable: Bool = false) {
         self.partitionCount = partitionCount
-        self.totalUsedBytes = totalUsedBytes
-        self.sizeComputationFailed = sizeComputationFailed
+        self.filesystems = filesystems
+        self.unreadable = unreadable
     }
 
-    /// The figures for mountinfo text; `usedBytes` is asked only for filesystems that count (nil: it failed).
+    /// The rows of mountinfo text; `usedBytes` is asked only for local filesystems (nil: statvfs failed).
     public static func survey(
         mountInfo: String, devices: BlockDevices, usedBytes: (String) -> Int?
     ) -> StorageSurvey {
         let entries = mountInfo.split(separator: "\n").compactMap(MountInfoEntry.init(line:))
-            .filter { $0.source.hasPrefix("/dev/") }
-        var partitions = Set<String>()
-        var billed = Set<String>()
-        var total = 0
-        var failed = false
-        for entry in entries {
-            if partitionTypes.contains(entry.filesystemType) { partitions.insert(entry.device) }
-            let type = entry.filesystemType
-            guard !unbilledTypeFragments.contains(where: { type.contains($0) }), !BlockDevices.isLoop(entry),
-                !devices.resourceDiskDevices.contains(entry.device),
-                !entry.mountPoint.hasPrefix("/run/gluster/snaps/"), billed.insert(entry.device).inserted
-            else { continue }
-            if let used = usedBytes(entry.mountPoint) {
-                total += used
-            } else {
-                failed = true
+        let partitions = Set(
+            entries.filter { $0.source.hasPrefix("/dev/") && partitionTypes.contains($0.filesystemType) }.map(\.device))
+        var seen = Set<String>()
+        var rows: [SurveyedFilesystem] = []
+        for entry in entries where !pseudoTypes.contains(entry.filesystemType) && seen.insert(entry.device).inserted {
+            let kind = kind(of: entry, devices: devices)
+            var row = SurveyedFilesystem(
+                mountPoint: entry.mountPoint, type: entry.filesystemType, kind: kind,
+                blockDevice: entry.source.hasPrefix("/dev/"))
+            if !isRemote(entry) {
+                row.usedBytes = usedBytes(entry.mountPoint)
+                row.measured = true
             }
+            rows.append(row)
         }
-        return StorageSurvey(partitionCount: partitions.count, totalUsedBytes: total, sizeComputationFailed: failed)
+        return StorageSurvey(partitionCount: partitions.count, filesystems: rows)
     }
 
-    /// This machine's figures now.
+    /// The peer's rules 1 to 7, first match (rule 2, the resource disk, is applied per job by `billing`).
+    static func kind(of entry: MountInfoEntry, devices: BlockDevices) -> SurveyedFilesystem.Kind {
+        let type = entry.filesystemType
+        if unbilledTypeFragments.contains(where: { type.contains($0) }) { return .networkOrUnion }
+        if devices.resourceDiskDevices.contains(entry.device) { return .resourceDisk }
+        if ramTypeFragments.contains(where: { type.contains($0) }) { return .ram }
+        if BlockDevices.isLoop(entry) { return .loop }
+        if entry.mountPoint.hasPrefix("/run/gluster/snaps/") { return .glusterSnapshot }
+        if entry.source.hasPrefix("//") || entry.source.hasPrefix("\\\\") { return .networkShare }
+        return .local
+    }
+
+    /// Whether a filesystem is served from elsewhere: a statvfs could block until the server answers.
+    static func isRemote(_ entry: MountInfoEntry) -> Bool {
+        let type = entry.filesystemType
+        return remoteTypeFragments.contains { type.contains($0) } || entry.source.hasPrefix("//")
+            || entry.source.hasPrefix("\\\\") || (!entry.source.hasPrefix("/") && entry.source.contains(":/"))
+    }
+
+    /// The figures of a job: `onlyOSDisk` (customSettings isOnlyOSDiskBackupEnabled) bills only `/` and leaves the
+    /// resource disk to the last rule, as the peer does.
+    public func billing(onlyOSDisk: Bool) -> StorageBilling {
+        var billing = StorageBilling(totalUsedBytes: 0, sizeComputationFailed: unreadable)
+        var network = (types: [String](), seen: false, bytes: 0)
+        var unknown = (types: [String](), bytes: 0)
+        var sizes: [SurveyedFilesystem.Kind: Int] = [:]
+        for row in filesystems {
+            let used = row.usedBytes ?? 0
+            var kind = row.kind
+            if kind == .resourceDisk && onlyOSDisk { kind = .local }
+            switch kind {
+            case .networkOrUnion, .networkShare:
+                if kind == .networkOrUnion && !network.types.contains(row.type) { network.types.append(row.type) }
+                network.seen = true
+                network.bytes += used
+            case .resourceDisk, .ram, .loop, .glusterSnapshot:
+                sizes[kind, default: 0] += used
+            case .local:
+                guard row.blockDevice, !onlyOSDisk || row.mountPoint == "/" else { continue }
+                if row.measured && row.usedBytes == nil { billing.sizeComputationFailed = true }
+                billing.totalUsedBytes += used
+                if !row.type.isEmpty && !Self.knownTypes.contains(row.type) {
+                    if !unknown.types.contains(row.type) { unknown.types.append(row.type) }
+                    unknown.bytes += used
+                }
+            }
+        }
+        if !unknown.types.isEmpty {
+            billing.telemetry += [
+                MetadataEntry(key: "unknownFSTypeInDf", value: SystemFacts.pythonList(unknown.types)),
+                MetadataEntry(key: "totalUsedunknownFS", value: String(unknown.bytes / 1024)),
+            ]
+        }
+        if network.seen {
+            if !network.types.isEmpty {
+                billing.telemetry.append(
+                    MetadataEntry(key: "networkFSTypeInDf", value: SystemFacts.pythonList(network.types)))
+            }
+            billing.telemetry.append(MetadataEntry(key: "totalUsedNetworkShare", value: String(network.bytes / 1024)))
+        }
+        for (key, kind) in [
+            ("glusterFSSize", SurveyedFilesystem.Kind.glusterSnapshot), ("tempDisksSize", .resourceDisk),
+            ("ramDisksSize", .ram), ("loopDevicesSize", .loop),
+        ] {
+            let kibibytes = (sizes[kind] ?? 0) / 1024
+            if kibibytes > 0 { billing.telemetry.append(MetadataEntry(key: key, value: String(kibibytes))) }
+        }
+        return billing
+    }
+
+    /// This machine's rows now.
     public static func current(mountInfoPath: String = "/proc/self/mountinfo") -> StorageSurvey {
         guard let text = try? String(contentsOfFile: mountInfoPath, encoding: .utf8) else {
-            return StorageSurvey(partitionCount: 0, totalUsedBytes: 0, sizeComputationFailed: true)
+            return StorageSurvey(partitionCount: 0, filesystems: [], unreadable: true)
         }
         return survey(mountInfo: text, devices: BlockDevices.read()) { mountPoint in
             var figures = statvfs()
@@ -71,4 +152,56 @@ public struct StorageSurvey: Sendable, Equatable {
             return Int(figures.f_blocks - figures.f_bfree) * Int(figures.f_frsize)
         }
     }
+}
+
+/// One filesystem of the survey: where, what, which of the peer's df rules it falls under, and its used bytes.
+public struct SurveyedFilesystem: Sendable, Equatable {
+    /// The first of the peer's df rules that matches (storage-details.md §1 step 4).
+    public enum Kind: Sendable, Hashable {
+        /// Rule 1: a network, union or copy-on-write filesystem (totalUsedNetworkShare, networkFSTypeInDf).
+        case networkOrUnion
+        /// Rule 2: the resource disk (tempDisksSize), found by its VMBus identity.
+        case resourceDisk
+        /// Rule 3: tmpfs and the like (ramDisksSize).
+        case ram
+        /// Rule 4: a loop device (loopDevicesSize).
+        case loop
+        /// Rule 5: a Gluster snapshot under /run/gluster/snaps/ (glusterFSSize).
+        case glusterSnapshot
+        /// Rule 6: an SMB share by its `//server/share` source (totalUsedNetworkShare).
+        case networkShare
+        /// Rule 7: a local filesystem, billed when it is a block device.
+        case local
+    }
+
+    public var mountPoint: String
+    public var type: String
+    public var kind: Kind
+    /// Whether the source is a block device (only those are billed).
+    public var blockDevice: Bool
+    /// Whether statvfs was asked (never for a network filesystem).
+    public var measured = false
+    /// Used bytes; nil when not measured or statvfs failed.
+    public var usedBytes: Int?
+
+    public init(
+        mountPoint: String, type: String, kind: Kind, blockDevice: Bool, measured: Bool = false, usedBytes: Int? = nil
+    ) {
+        self.mountPoint = mountPoint
+        self.type = type
+        self.kind = kind
+        self.blockDevice = blockDevice
+        self.measured = measured
+        self.usedBytes = usedBytes
+    }
+}
+
+/// The storage figures of one job: storageDetails' total and flag, and the final report's df telemetry (KiB).
+public struct StorageBilling: Sendable, Equatable {
+    public var totalUsedBytes: Int
+    /// Whether statvfs failed for a filesystem that is billed (its bytes are then missing from the total).
+    public var sizeComputationFailed: Bool
+    /// unknownFSTypeInDf/totalUsedunknownFS, networkFSTypeInDf/totalUsedNetworkShare, glusterFSSize,
+    /// tempDisksSize, ramDisksSize, loopDevicesSize: each only when seen (the sizes only when non-zero).
+    public var telemetry: [MetadataEntry] = []
 }

@@ -1,8 +1,10 @@
 import Core
 import Foundation
+import TestSupport
 import Testing
 
-/// storageDetails over every filesystem of a VM with several disks (storage-details.md §1), from mountinfo.
+/// storageDetails and the df-derived telemetry over every filesystem of a VM with several disks
+/// (storage-details.md §1, §2), from mountinfo, never asking statvfs about a network filesystem.
 struct StorageSurveyTests {
     private let mountInfo = """
         22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
@@ -16,34 +18,91 @@ struct StorageSurveyTests {
         30 22 0:50 / /mnt/nfs rw,relatime shared:8 - nfs4 server:/export rw
         31 22 0:40 / /run rw,nosuid shared:9 - tmpfs tmpfs rw
         32 22 253:0 / /var/lib/db rw,relatime shared:10 - ext4 /dev/mapper/vg-db rw
+        33 22 0:60 / /mnt/smb rw,relatime shared:11 - smb3 //server/share rw
+        34 22 0:61 / /misc rw,relatime shared:12 - autofs systemd-1 rw
+        35 22 253:5 / /run/gluster/snaps/s1/brick1 rw,relatime shared:13 - xfs /dev/mapper/snap rw
+        36 22 0:70 / /var/lib/docker/overlay2/x/merged rw,relatime shared:14 - overlay overlay rw
         """
     private let resource = BlockDevices(resourceDiskDevices: ["8:16", "8:17"], resourceDiskIdentity: "VMBus")
+    private let kib = 1024
+    private var used: [String: Int] {
+        [
+            "/": 4096 * kib, "/boot/efi": 2048 * kib, "/datadrive": 1 << 30, "/var/lib/db": 7 * kib, "/mnt": 3 * kib,
+            "/var/lib/docker": 10 * kib, "/images": 20 * kib, "/run": 5 * kib, "/run/gluster/snaps/s1/brick1": 6 * kib,
+            "/var/lib/docker/overlay2/x/merged": 30 * kib,
+        ]
+    }
 
-    @Test func countsEveryLocalFilesystemOnceAndBillsWhatThePeerBills() {
+    private func telemetry(_ billing: StorageBilling) -> [String] { billing.telemetry.map { "\($0.key)=\($0.value)" } }
+
+    @Test func eachRowFollowsThePeersRulesAndNetworkFilesystemsAreNeverAskedAbout() {
         var asked: [String] = []
-        let used: [String: Int] = ["/": 4096, "/boot/efi": 100, "/datadrive": 1 << 30, "/var/lib/db": 7]
         let survey = StorageSurvey.survey(mountInfo: mountInfo, devices: resource) { mount in
             asked.append(mount)
             return used[mount]
         }
-        // ext3/ext4/xfs/btrfs block filesystems, once each: /, /datadrive, /mnt (resource disk), docker, /images, db.
-        #expect(survey.partitionCount == 6)
-        #expect(survey.totalUsedBytes == 4096 + 100 + (1 << 30) + 7)
-        #expect(!survey.sizeComputationFailed)
+        // ext3/ext4/xfs/btrfs block filesystems, once each: /, /datadrive, /mnt, docker, /images, db, the snapshot.
+        #expect(survey.partitionCount == 7)
         #expect(
-            asked.sorted() == ["/", "/boot/efi", "/datadrive", "/var/lib/db"],
-            "never a network, RAM, loop, btrfs or resource-disk statvfs")
+            asked.sorted() == used.keys.sorted(),
+            "statvfs for every local filesystem once: never NFS, SMB, an automount point, /proc or a bind mount twice")
+        let billing = survey.billing(onlyOSDisk: false)
+        #expect(billing.totalUsedBytes == (4096 + 2048 + 7) * kib + (1 << 30))
+        #expect(!billing.sizeComputationFailed)
+        #expect(
+            telemetry(billing) == [
+                "unknownFSTypeInDf=['vfat']", "totalUsedunknownFS=2048",
+                "networkFSTypeInDf=['btrfs', 'nfs4', 'overlay']", "totalUsedNetworkShare=40", "glusterFSSize=6",
+                "tempDisksSize=3", "ramDisksSize=5", "loopDevicesSize=20",
+            ])
+    }
+
+    @Test func onlyTheOSDiskBillsOnlyRootAndTheResourceDiskIsNoLongerATempDisk() {
+        let survey = StorageSurvey.survey(mountInfo: mountInfo, devices: resource) { used[$0] }
+        let billing = survey.billing(onlyOSDisk: true)
+        #expect(billing.totalUsedBytes == 4096 * kib)
+        #expect(!telemetry(billing).contains { $0.hasPrefix("tempDisksSize") || $0.hasPrefix("unknownFSTypeInDf") })
+        #expect(telemetry(billing).contains("ramDisksSize=5"))
+    }
+
+    @Test func emptyCategoriesAreLeftOut() {
+        let survey = StorageSurvey.survey(
+            mountInfo: "22 1 8:1 / / rw shared:1 - ext4 /dev/sda1 rw\n31 22 0:40 / /run rw - tmpfs tmpfs rw",
+            devices: BlockDevices()
+        ) { $0 == "/" ? 8 * 1024 : 0 }
+        #expect(survey.billing(onlyOSDisk: false).telemetry.isEmpty)
+        #expect(survey.billing(onlyOSDisk: false).totalUsedBytes == 8 * 1024)
     }
 
     @Test func aFailedStatvfsIsFlagged() {
         let survey = StorageSurvey.survey(mountInfo: mountInfo, devices: resource) { $0 == "/" ? nil : 1 }
-        #expect(survey.sizeComputationFailed)
-        #expect(survey.totalUsedBytes == 3)
+        let billing = survey.billing(onlyOSDisk: false)
+        #expect(billing.sizeComputationFailed)
+        #expect(billing.totalUsedBytes == 3)
     }
 
     @Test func thisMachinesFiguresComeFromStatvfs() {
+        let billing = StorageSurvey.current().billing(onlyOSDisk: false)
+        #expect(!billing.sizeComputationFailed)
+        #expect(StorageSurvey.current().partitionCount >= 1 && billing.totalUsedBytes > 0, "\(billing)")
+    }
+
+    @Test func aRealLoopMountedExt4IsALoopDeviceAndNotBilled() throws {
+        let filesystems = try LoopFilesystem.create(count: 1)
+        defer { filesystems.forEach { $0.remove() } }
+        let mount = try LoopFilesystem.testOwnedMounts(filesystems)[0]
+        #expect(FileManager.default.createFile(atPath: mount + "/data", contents: Data(repeating: 7, count: 2 << 20)))
+        let file = try FileHandle(forUpdating: URL(fileURLWithPath: mount + "/data"))
+        try file.synchronize()
+        try file.close()
         let survey = StorageSurvey.current()
-        #expect(!survey.sizeComputationFailed)
-        #expect(survey.partitionCount >= 1 && survey.totalUsedBytes > 0, "\(survey)")
+        let row = try #require(survey.filesystems.first { $0.mountPoint == mount }, "\(survey.filesystems)")
+        #expect(row.kind == .loop && row.type == "ext4" && row.measured)
+        #expect((row.usedBytes ?? 0) >= 2 << 20, "\(row)")
+        let alone = StorageSurvey(partitionCount: 1, filesystems: [row]).billing(onlyOSDisk: false)
+        #expect(alone.totalUsedBytes == 0)
+        #expect(alone.telemetry == [MetadataEntry(key: "loopDevicesSize", value: String((row.usedBytes ?? 0) / 1024))])
+        let whole = survey.billing(onlyOSDisk: false).telemetry.first { $0.key == "loopDevicesSize" }
+        #expect(Int(whole?.value ?? "") ?? 0 >= 2048, "\(String(describing: whole))")
     }
 }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Testing
 
@@ -60,5 +61,45 @@ import Testing
             uniqueKeysWithValues: report.blobDocument(facts: facts).status.telemetryData.map { ($0.key, $0.value) })
         #expect(telemetry["statusBlobUploadError"] == "true")
         #expect(telemetry["networkFSTypePresentInMount"] == nil)
+    }
+
+    @Test func theFinalReportCarriesBillingTypeAndTheDfFigures() {
+        var facts = SystemFacts.current
+        facts.storage = StorageSurvey(
+            partitionCount: 2,
+            filesystems: [
+                SurveyedFilesystem(
+                    mountPoint: "/", type: "ext4", kind: .local, blockDevice: true, measured: true, usedBytes: 8 << 20),
+                SurveyedFilesystem(
+                    mountPoint: "/run", type: "tmpfs", kind: .ram, blockDevice: false, measured: true,
+                    usedBytes: 1 << 20),
+                SurveyedFilesystem(mountPoint: "/mnt/nfs", type: "nfs4", kind: .networkOrUnion, blockDevice: false),
+            ])
+        var report = JobReport(taskID: "t", commandStartTicks: nil, disks: [])
+        func telemetry() -> [String: String] {
+            Dictionary(
+                uniqueKeysWithValues: report.blobDocument(facts: facts).status.telemetryData.map { ($0.key, $0.value) })
+        }
+        #expect(telemetry()["billingType"] == nil && telemetry()["ramDisksSize"] == nil, "final keys only at the end")
+        #expect(telemetry()["isPrePostEnabled"] == nil && telemetry()["appName"] == nil)
+        report.finished = true
+        #expect(telemetry()["billingType"] == "none")
+        #expect(telemetry()["ramDisksSize"] == "1024")
+        #expect(telemetry()["networkFSTypeInDf"] == "['nfs4']" && telemetry()["totalUsedNetworkShare"] == "0")
+        #expect(telemetry()["loopDevicesSize"] == nil && telemetry()["tempDisksSize"] == nil)
+        #expect(report.blobDocument(facts: facts).status.storageDetails.totalUsedSizeInBytes == 8 << 20)
+        report.onlyOSDiskBackup = true
+        report.scriptTelemetry = ScriptTelemetry(usable: true, appName: "erp")
+        #expect(telemetry()["billingType"] == "os disk")
+        #expect(telemetry()["isPrePostEnabled"] == "true" && telemetry()["appName"] == "erp")
+    }
+
+    @Test func customSettingsAndTheScriptConfigFeedTheirKeys() throws {
+        #expect(CustomSettings(text: #"{"isOnlyOSDiskBackupEnabled": true}"#).onlyOSDiskBackup)
+        #expect(CustomSettings(text: #"{"isOnlyOSDiskBackupEnabled": "True"}"#).onlyOSDiskBackup)
+        #expect(!CustomSettings(text: #"{"takeSnapshotFrom": "onlyGuest"}"#).onlyOSDiskBackup)
+        let named = try ScriptPluginConfig.parse(Data(#"{"appName": "erp", "timeoutInSeconds": 10}"#.utf8), path: "c")
+        #expect(named.appName == "erp")
+        #expect(try ScriptPluginConfig.parse(Data(#"{"appName": 3}"#.utf8), path: "c").appName == nil)
     }
 }

@@ -5,7 +5,8 @@ import TestSupport
 import Testing
 
 /// `vmsnap snapshot` on the host path against the emulator playing the WireServer's backup host service: every
-/// method, the forced cases, the host's faults and DirectDrive disks, each status blob checked.
+/// method, the forced cases, the host's faults and DirectDrive disks, each status blob checked (by vmsnap's reader and
+/// against the peer's field set).
 @Suite struct HostSnapshotTests {
     /// Runs the job against the scenario's WireServer and returns its output, status blob and extension.log.
     func run(
@@ -17,6 +18,7 @@ import Testing
                 "--log-dir", scenario.logDirectory, "--wireserver", scenario.emulator.wireServerURL,
             ] + extra)
         let document = try #require(try scenario.statusDocument(), "no status blob: \(output.stderr)")
+        #expect(try scenario.peerSchemaProblems() == [], "the peer's field set")
         let log = try String(contentsOfFile: scenario.logDirectory + "/extension.log", encoding: .utf8)
         return (output, document, log)
     }
@@ -151,6 +153,51 @@ import Testing
         #expect(scenario.guestSnapshotRequests().count >= 2)
         #expect(scenario.hostCalls().last?.operation == .dosnapshot)
         #expect(log.contains("no guest snapshot succeeded: asking the host"))
+    }
+
+    /// The command turns stale while the guest waits for the freeze lock: after the guest's freeze it is older
+    /// than 140 minutes by the VM's clock (the first presnapshot failed), so the host is asked again; its clock, 10
+    /// minutes behind the VM's, finds the command young enough, and the host takes the snapshots.
+    @Test func firstGuestThenHostAsksTheHostWhenTheCommandTurnedStaleByTheVMsClock() async throws {
+        try await LoopFilesystem.withTestMounts(1) { _, mounts, lock in
+            let scenario = try await SnapshotScenario.start(disks: 1)
+            defer { Task { try await scenario.stop() } }
+            scenario.registerHostVM(diskEncryptionSettings: Self.encryptionSettings, clockOffsetSeconds: -600)
+            scenario.emulator.setFaults([
+                FaultRule(operation: .presnapshot, action: .failFirst(1, status: 500, code: "InternalError"))
+            ])
+            let start = Date().addingTimeInterval(-140 * 60 + 12)
+            // ADE on: the guest reads each disk's metadata after the start check, right before its freeze.
+            let settings = try scenario.writeHostSettingsFile(
+                flags: ["isVMADEEnabled": true],
+                customSettings: ["takeSnapshotFrom": "firstGuestThenHost", "isManagedVm": true], commandStart: start)
+            let holder = try LockfHolder.start(lock, seconds: 120)
+            defer { holder.stop() }
+            async let job = run(
+                scenario, settings: settings,
+                extra: [
+                    "--freeze", "auto", "--mount", mounts[0], "--freeze-lock", lock, "--freeze-lock-wait", "100",
+                ])
+            // The start check has passed once the metadata was read (the job then waits for the lock); the lock is
+            // released once the command is stale.
+            while !scenario.emulator.journal().contains(where: { $0.operation == .getMetadata }) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            while Date().timeIntervalSince(start) <= 140 * 60 + 1 { try await Task.sleep(for: .milliseconds(100)) }
+            holder.stop()
+            let (output, document, log) = try await job
+            #expect(output.status == 0, "\(output.stdout)\n\(log)")
+            #expect(document.status.code == "1")
+            #expect(telemetry(document, "snapshotCreator") == "backupHostService")
+            #expect(telemetry(document, "hostStatusCodePreSnapshot") == "200", "the last probe's code")
+            #expect(document.status.progress?.staleness == "host")
+            #expect(log.contains("by the VM's clock, checked after freezing: asking the host (firstGuestThenHost)"))
+            #expect(log.components(separatedBy: "freeze: froze").count == 3, "frozen twice: guest, then host")
+            #expect(scenario.guestSnapshotRequests().isEmpty, "the stale command took no guest snapshot")
+            #expect(scenario.hostCalls().map(\.operation) == [.presnapshot, .presnapshot, .dosnapshot])
+            #expect(document.status.snapshotInfo.count == 1 && document.status.snapshotInfo[0].isSuccessful)
+            try expectNoSecrets(scenario, output, log, tokens: [Self.encryptionSettings])
+        }
     }
 
     @Test(arguments: [

@@ -9,7 +9,8 @@ import Testing
 #endif
 
 /// One job contract: `snapshot --json`'s stage events, the status blob's `progress.stages` and `status --once
-/// --json`'s phases say the same thing about every stage, and the status output follows its schema.
+/// --json`'s phases say the same thing about every stage, the status output follows its schema, and the status blob
+/// and file carry the peer's field set.
 @Suite(.serialized)
 struct JobContractTests {
     /// What one job said about its stages through each output.
@@ -39,6 +40,7 @@ struct JobContractTests {
             }
         }
         let document = try #require(try scenario.statusDocument())
+        #expect(try scenario.peerSchemaProblems() == [], "the peer's field set")
         for record in document.status.progress?.stages ?? [] {
             views.blob[record.stage.rawValue] = record.state.rawValue
         }
