@@ -72,6 +72,8 @@ public final class SnapshotJob: Sendable {
         var initial = JobReport(taskID: settings.taskID, commandStartTicks: settings.commandStartTicks, disks: disks)
         initial.lastSuccessUTC = recorder.lastSuccess.map(ISO8601Timestamp.format)
         initial.onlyOSDiskBackup = settings.host.custom?.onlyOSDiskBackup ?? false
+        let diskIDs = HostRequests.diskIDs(settings)
+        if settings.host.anyDiskExcluded && !diskIDs.isEmpty { initial.includedLUNs = Set(diskIDs) }
         initial.scriptTelemetry = options.scripts?.telemetry ?? ScriptTelemetry()
         let live = LiveReport(initial)
         self.live = live

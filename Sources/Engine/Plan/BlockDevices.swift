@@ -57,6 +57,32 @@ public struct BlockDevices: Sendable, Equatable {
         entry.device.hasPrefix(loopMajor + ":") || entry.source.hasPrefix("/dev/loop")
     }
 
+    /// The disks a filesystem's device (`major:minor`) lies on, through partitions and device-mapper (LVM)
+    /// slaves, each with its SCSI LUN when it has one (`H:C:T:L` of `/sys/class/block/<disk>/device`): the peer's
+    /// `lsscsi`/`lsblk`/`pvs` LUN mapping read from sysfs. Empty when sysfs does not know the device.
+    public static func disks(ofDevice number: String, sysfsRoot: String = "/sys") -> [SurveyedDisk] {
+        disks(ofDevice: number, sysfsRoot: sysfsRoot, depth: 0)
+    }
+
+    private static func disks(ofDevice number: String, sysfsRoot: String, depth: Int) -> [SurveyedDisk] {
+        let files = FileManager.default
+        let node = URL(fileURLWithPath: "\(sysfsRoot)/dev/block/\(number)").resolvingSymlinksInPath()
+        guard depth < 8, files.fileExists(atPath: node.path) else { return [] }
+        let slaves = ((try? files.contentsOfDirectory(atPath: node.path + "/slaves")) ?? []).sorted()
+        if !slaves.isEmpty {
+            return slaves.flatMap { slave in
+                contents("\(sysfsRoot)/class/block/\(slave)/dev").map {
+                    disks(ofDevice: $0, sysfsRoot: sysfsRoot, depth: depth + 1)
+                } ?? []
+            }
+        }
+        let isPartition = files.fileExists(atPath: node.path + "/partition")
+        let disk = isPartition ? node.deletingLastPathComponent().lastPathComponent : node.lastPathComponent
+        let address = URL(fileURLWithPath: "\(sysfsRoot)/class/block/\(disk)/device").resolvingSymlinksInPath()
+        let parts = address.lastPathComponent.split(separator: ":")
+        return [SurveyedDisk(name: disk, lun: parts.count == 4 ? Int(parts[3]) : nil)]
+    }
+
     /// The SCSI disks below a VMBus device: `host*/target*/H:C:T:L/block/<name>`.
     private static func scsiDisks(under device: String) -> [(name: String, lun: Int)] {
         let files = FileManager.default

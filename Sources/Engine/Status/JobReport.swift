@@ -60,6 +60,8 @@ public struct JobReport: Sendable, Equatable {
     public var stalenessClock: String?
     /// customSettings isOnlyOSDiskBackupEnabled: only `/` is billed (telemetry `billingType` `os disk`).
     public var onlyOSDiskBackup = false
+    /// The job's diskIds when some disk is excluded: only filesystems on these LUNs are billed (-1 the OS disk).
+    public var includedLUNs: Set<Int>?
     /// The script configuration's telemetry (`isPrePostEnabled`, `appName`).
     public var scriptTelemetry = ScriptTelemetry()
     /// The DirectDrive tokens by disk index: only the status blob's snapshotInfo carries them.
@@ -86,7 +88,7 @@ public struct JobReport: Sendable, Equatable {
     /// The status blob document.
     public func blobDocument(facts: SystemFacts = .current) -> StatusBlobDocument {
         let milliseconds = Int((updated.timeIntervalSince1970 * 1000).rounded(.down))
-        let storage = facts.storage.billing(onlyOSDisk: onlyOSDiskBackup)
+        let storage = facts.storage.billing(onlyOSDisk: onlyOSDiskBackup, includedLUNs: includedLUNs)
         var telemetry: [(String, String)] = [
             ("extensionVersion", ExtensionIdentity.version), ("osVersion", facts.osVersion),
             ("kernelVersion", facts.kernelVersion), ("platformArchitecture", "64bit"),

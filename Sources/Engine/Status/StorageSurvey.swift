@@ -48,9 +48,11 @@ public struct StorageSurvey: Sendable, Equatable {
         self.unreadable = unreadable
     }
 
-    /// The rows of mountinfo text; `usedBytes` is asked only for local filesystems (nil: statvfs failed).
+    /// The rows of mountinfo text; `usedBytes` is asked only for local filesystems (nil: statvfs failed),
+    /// `disksOf` for block devices (by `major:minor`).
     public static func survey(
-        mountInfo: String, devices: BlockDevices, usedBytes: (String) -> Int?
+        mountInfo: String, devices: BlockDevices, disksOf: (String) -> [SurveyedDisk] = { _ in [] },
+        usedBytes: (String) -> Int?
     ) -> StorageSurvey {
         let entries = mountInfo.split(separator: "\n").compactMap(MountInfoEntry.init(line:))
         let partitions = Set(
@@ -61,7 +63,8 @@ public struct StorageSurvey: Sendable, Equatable {
             let kind = kind(of: entry, devices: devices)
             var row = SurveyedFilesystem(
                 mountPoint: entry.mountPoint, type: entry.filesystemType, kind: kind,
-                blockDevice: entry.source.hasPrefix("/dev/"))
+                blockDevice: entry.source.hasPrefix("/dev/"), source: entry.source)
+            if row.blockDevice { row.disks = disksOf(entry.device) }
             if !isRemote(entry) {
                 row.usedBytes = usedBytes(entry.mountPoint)
                 row.measured = true
@@ -91,9 +94,20 @@ public struct StorageSurvey: Sendable, Equatable {
     }
 
     /// The figures of a job: `onlyOSDisk` (customSettings isOnlyOSDiskBackupEnabled) bills only `/` and leaves the
-    /// resource disk to the last rule, as the peer does.
-    public func billing(onlyOSDisk: Bool) -> StorageBilling {
+    /// resource disk to the last rule, as the peer does. `includedLUNs` (the job's diskIds, given when some disk is
+    /// excluded) bills only the filesystems wholly on included disks (the disk of `/` and `/boot/efi` is LUN -1) and
+    /// reports `totalsdSize`; when no disk maps to a LUN the mapping failed: everything is billed, flagged failed.
+    public func billing(onlyOSDisk: Bool, includedLUNs: Set<Int>? = nil) -> StorageBilling {
         var billing = StorageBilling(totalUsedBytes: 0, sizeComputationFailed: unreadable)
+        let osDisks = Set(
+            filesystems.filter { ["/", "/boot/efi"].contains($0.mountPoint) }.flatMap(\.disks).map(\.name))
+        func lun(_ disk: SurveyedDisk) -> Int? { osDisks.contains(disk.name) ? -1 : disk.lun }
+        var scope = includedLUNs
+        if scope != nil && !filesystems.contains(where: { $0.disks.contains { lun($0) != nil } }) {
+            billing.sizeComputationFailed = true
+            scope = nil
+        }
+        var sdBytes = 0
         var network = (types: [String](), seen: false, bytes: 0)
         var unknown = (types: [String](), bytes: 0)
         var sizes: [SurveyedFilesystem.Kind: Int] = [:]
@@ -109,7 +123,12 @@ public struct StorageSurvey: Sendable, Equatable {
             case .resourceDisk, .ram, .loop, .glusterSnapshot:
                 sizes[kind, default: 0] += used
             case .local:
-                guard row.blockDevice, !onlyOSDisk || row.mountPoint == "/" else { continue }
+                guard row.blockDevice else { continue }
+                if scope != nil && row.source.hasPrefix("/dev/sd") { sdBytes += used }
+                if onlyOSDisk && row.mountPoint != "/" { continue }
+                if let scope, row.disks.isEmpty || !row.disks.allSatisfy({ lun($0).map(scope.contains) ?? false }) {
+                    continue
+                }
                 if row.measured && row.usedBytes == nil { billing.sizeComputationFailed = true }
                 billing.totalUsedBytes += used
                 if !row.type.isEmpty && !Self.knownTypes.contains(row.type) {
@@ -138,6 +157,9 @@ public struct StorageSurvey: Sendable, Equatable {
             let kibibytes = (sizes[kind] ?? 0) / 1024
             if kibibytes > 0 { billing.telemetry.append(MetadataEntry(key: key, value: String(kibibytes))) }
         }
+        if sdBytes / 1024 > 0 {
+            billing.telemetry.append(MetadataEntry(key: "totalsdSize", value: String(sdBytes / 1024)))
+        }
         return billing
     }
 
@@ -146,7 +168,8 @@ public struct StorageSurvey: Sendable, Equatable {
         guard let text = try? String(contentsOfFile: mountInfoPath, encoding: .utf8) else {
             return StorageSurvey(partitionCount: 0, filesystems: [], unreadable: true)
         }
-        return survey(mountInfo: text, devices: BlockDevices.read()) { mountPoint in
+        return survey(mountInfo: text, devices: BlockDevices.read(), disksOf: { BlockDevices.disks(ofDevice: $0) }) {
+            mountPoint in
             var figures = statvfs()
             guard statvfs(mountPoint, &figures) == 0 else { return nil }
             return Int(figures.f_blocks - figures.f_bfree) * Int(figures.f_frsize)
@@ -179,20 +202,38 @@ public struct SurveyedFilesystem: Sendable, Equatable {
     public var kind: Kind
     /// Whether the source is a block device (only those are billed).
     public var blockDevice: Bool
+    /// The mount source, e.g. `/dev/sdc1`.
+    public var source: String
+    /// The disks a block device lies on (through partitions and LVM), with their LUNs.
+    public var disks: [SurveyedDisk] = []
     /// Whether statvfs was asked (never for a network filesystem).
     public var measured = false
     /// Used bytes; nil when not measured or statvfs failed.
     public var usedBytes: Int?
 
     public init(
-        mountPoint: String, type: String, kind: Kind, blockDevice: Bool, measured: Bool = false, usedBytes: Int? = nil
+        mountPoint: String, type: String, kind: Kind, blockDevice: Bool, source: String = "", measured: Bool = false,
+        usedBytes: Int? = nil, disks: [SurveyedDisk] = []
     ) {
         self.mountPoint = mountPoint
         self.type = type
         self.kind = kind
         self.blockDevice = blockDevice
+        self.source = source
+        self.disks = disks
         self.measured = measured
         self.usedBytes = usedBytes
+    }
+}
+
+/// A disk under a filesystem: its name (`sdc`) and SCSI LUN, nil when it has none (not SCSI, or unknown).
+public struct SurveyedDisk: Sendable, Equatable {
+    public var name: String
+    public var lun: Int?
+
+    public init(name: String, lun: Int?) {
+        self.name = name
+        self.lun = lun
     }
 }
 
@@ -202,6 +243,6 @@ public struct StorageBilling: Sendable, Equatable {
     /// Whether statvfs failed for a filesystem that is billed (its bytes are then missing from the total).
     public var sizeComputationFailed: Bool
     /// unknownFSTypeInDf/totalUsedunknownFS, networkFSTypeInDf/totalUsedNetworkShare, glusterFSSize,
-    /// tempDisksSize, ramDisksSize, loopDevicesSize: each only when seen (the sizes only when non-zero).
+    /// tempDisksSize, ramDisksSize, loopDevicesSize, totalsdSize: each only when seen (the sizes only when non-zero).
     public var telemetry: [MetadataEntry] = []
 }

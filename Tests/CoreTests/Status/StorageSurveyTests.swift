@@ -105,4 +105,79 @@ struct StorageSurveyTests {
         let whole = survey.billing(onlyOSDisk: false).telemetry.first { $0.key == "loopDevicesSize" }
         #expect(Int(whole?.value ?? "") ?? 0 >= 2048, "\(String(describing: whole))")
     }
+
+    /// A sysfs tree: sda (LUN 0, the OS disk) with sda1 and sda15, sdc (LUN 1) with sdc1, sdd (LUN 2) with sdd1, and
+    /// dm-0, an LVM volume over sdc1 and sdd1.
+    private func fakeSysfs() throws -> URL {
+        let root = try SettingsFixtures.temporaryDirectory("sysfs")
+        let files = FileManager.default
+        func directory(_ path: String) throws -> URL {
+            let url = root.appendingPathComponent(path)
+            try files.createDirectory(at: url, withIntermediateDirectories: true)
+            return url
+        }
+        func link(_ path: String, to target: String) throws {
+            _ = try directory((path as NSString).deletingLastPathComponent)
+            try files.createSymbolicLink(
+                atPath: root.appendingPathComponent(path).path,
+                withDestinationPath: root.appendingPathComponent(target).path)
+        }
+        for (disk, address, partitions) in [
+            ("sda", "0:0:0:0", [("sda1", "8:1"), ("sda15", "8:15")]), ("sdc", "1:0:0:1", [("sdc1", "8:33")]),
+            ("sdd", "1:0:0:2", [("sdd1", "8:49")]),
+        ] {
+            let device = "devices/vmbus/\(address)"
+            _ = try directory(device)
+            let block = try directory("\(device)/block/\(disk)")
+            try link("class/block/\(disk)", to: "\(device)/block/\(disk)")
+            try link("\(device)/block/\(disk)/device", to: device)
+            for (partition, number) in partitions {
+                let node = block.appendingPathComponent(partition)
+                try files.createDirectory(at: node, withIntermediateDirectories: true)
+                try Data("1".utf8).write(to: node.appendingPathComponent("partition"))
+                try Data("\(number)\n".utf8).write(to: node.appendingPathComponent("dev"))
+                try link("dev/block/\(number)", to: "\(device)/block/\(disk)/\(partition)")
+                try link("class/block/\(partition)", to: "\(device)/block/\(disk)/\(partition)")
+            }
+        }
+        _ = try directory("devices/virtual/block/dm-0/slaves/sdc1")
+        _ = try directory("devices/virtual/block/dm-0/slaves/sdd1")
+        try link("dev/block/253:0", to: "devices/virtual/block/dm-0")
+        return root
+    }
+
+    @Test func disksAndLUNsComeFromSysfsThroughPartitionsAndLVM() throws {
+        let root = try fakeSysfs()
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(BlockDevices.disks(ofDevice: "8:33", sysfsRoot: root.path) == [SurveyedDisk(name: "sdc", lun: 1)])
+        #expect(
+            BlockDevices.disks(ofDevice: "253:0", sysfsRoot: root.path) == [
+                SurveyedDisk(name: "sdc", lun: 1), SurveyedDisk(name: "sdd", lun: 2),
+            ])
+        #expect(BlockDevices.disks(ofDevice: "9:9", sysfsRoot: root.path).isEmpty)
+    }
+
+    @Test func withADiskExcludedOnlyFilesystemsWhollyOnIncludedDisksAreBilled() throws {
+        let root = try fakeSysfs()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let survey = StorageSurvey.survey(
+            mountInfo: mountInfo, devices: resource, disksOf: { BlockDevices.disks(ofDevice: $0, sysfsRoot: root.path) }
+        ) { used[$0] }
+        // Included: the OS disk (-1: it holds / and /boot/efi) and LUN 1; LUN 2 (sdd) is excluded, and the LVM
+        // volume spans sdc and sdd.
+        let billing = survey.billing(onlyOSDisk: false, includedLUNs: [-1, 1])
+        #expect(billing.totalUsedBytes == (4096 + 2048) * kib + (1 << 30))
+        #expect(!billing.sizeComputationFailed)
+        // /dev/sd* rows of the last rule: /, /boot/efi, /datadrive (/var/lib/docker is btrfs, the first rule's).
+        let sd = ((4096 + 2048) * kib + (1 << 30)) / kib
+        #expect(telemetry(billing).contains("totalsdSize=\(sd)"), "\(telemetry(billing))")
+        #expect(!telemetry(survey.billing(onlyOSDisk: false)).contains { $0.hasPrefix("totalsdSize") })
+    }
+
+    @Test func aLUNMappingThatFindsNothingBillsEverythingAndIsFlagged() {
+        let survey = StorageSurvey.survey(mountInfo: mountInfo, devices: resource) { used[$0] }
+        let billing = survey.billing(onlyOSDisk: false, includedLUNs: [-1])
+        #expect(billing.sizeComputationFailed)
+        #expect(billing.totalUsedBytes == survey.billing(onlyOSDisk: false).totalUsedBytes)
+    }
 }
