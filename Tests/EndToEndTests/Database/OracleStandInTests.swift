@@ -63,14 +63,16 @@ struct OracleStandInTests {
         let filesystems = try LoopFilesystem.create(count: 1)
         defer { filesystems.forEach { $0.remove() } }
         let scenario = try await SnapshotScenario.start(disks: 1)
-        var options = scenario.options()
+        // The test is about order, not time: generous bounds, as every end-to-end suite shares 2 cores in CI (30 s
+        // ran out there while the stand-in's shells queued behind the other suites).
+        var options = scenario.options(deadline: .seconds(120))
         options.freezer = GuardedFreezer(
             mounts: try LoopFilesystem.testOwnedMounts(filesystems), guardExecutable: BuiltBinary.vmsnap.path,
             lockPath: folder + "/SafeFreezeLockFile")
         options.database = .quiesce(
             GuardedQuiescer(
                 workloadConfPath: conf, engine: .oracle, guardExecutable: BuiltBinary.vmsnap.path,
-                timeout: .seconds(30), lockWait: .seconds(5)))
+                timeout: .seconds(90), lockWait: .seconds(5)))
         let result = await SnapshotJob(settings: try scenario.settings(), options: options).run()
         try await scenario.stop()
         return result
