@@ -63,9 +63,7 @@ struct OracleStandInTests {
         let filesystems = try LoopFilesystem.create(count: 1)
         defer { filesystems.forEach { $0.remove() } }
         let scenario = try await SnapshotScenario.start(disks: 1)
-        // The test is about order, not time: generous bounds, as every end-to-end suite shares 2 cores in CI (30 s
-        // ran out there while the stand-in's shells queued behind the other suites).
-        var options = scenario.options(deadline: .seconds(120))
+        var options = scenario.options()
         options.freezer = GuardedFreezer(
             mounts: try LoopFilesystem.testOwnedMounts(filesystems), guardExecutable: BuiltBinary.vmsnap.path,
             lockPath: folder + "/SafeFreezeLockFile")
