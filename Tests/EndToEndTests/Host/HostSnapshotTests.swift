@@ -166,7 +166,9 @@ import Testing
             scenario.emulator.setFaults([
                 FaultRule(operation: .presnapshot, action: .failFirst(1, status: 500, code: "InternalError"))
             ])
-            let start = Date().addingTimeInterval(-140 * 60 + 12)
+            // 60 s of slack before the command turns stale: the start check must pass even when a loaded CI machine
+            // starts the job late.
+            let start = Date().addingTimeInterval(-140 * 60 + 60)
             // ADE on: the guest reads each disk's metadata after the start check, right before its freeze.
             let settings = try scenario.writeHostSettingsFile(
                 flags: ["isVMADEEnabled": true],
@@ -180,9 +182,13 @@ import Testing
                 ])
             // The start check has passed once the metadata was read (the job then waits for the lock); the lock is
             // released once the command is stale.
-            while !scenario.emulator.journal().contains(where: { $0.operation == .getMetadata }) {
+            let patience = Date().addingTimeInterval(55)
+            while !scenario.emulator.journal().contains(where: { $0.operation == .getMetadata }), Date() < patience {
                 try await Task.sleep(for: .milliseconds(100))
             }
+            #expect(
+                scenario.emulator.journal().contains(where: { $0.operation == .getMetadata }),
+                "the job never passed its start check (it ends without waiting for the lock)")
             while Date().timeIntervalSince(start) <= 140 * 60 + 1 { try await Task.sleep(for: .milliseconds(100)) }
             holder.stop()
             let (output, document, log) = try await job
