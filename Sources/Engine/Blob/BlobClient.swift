@@ -152,29 +152,24 @@ public final class BlobClient: Sendable {
     }
 
     /// Pre-connects one host (`uris` share an origin). Over TLS the first connection tells whether more are needed;
-    /// without TLS libcurl speaks HTTP/1.1 (HTTP/2 is only asked for over TLS), so all are opened at once. The first
-    /// request takes an idle connection to the host when there is one (the status upload's, made at job start), so
-    /// the job holds no connection more than it uses at once.
+    /// without TLS libcurl speaks HTTP/1.1 (HTTP/2 is only asked for over TLS), so all are opened at once.
     private func preconnect(host uris: [SASBlobURI], timeout: Duration) async -> BlobTransportError? {
         // No more connections than the client may hold to one host: the others would only wait for a free one.
         var pending = uris.prefix(configuration.maximumConnectionsPerHost)
-        var reuseIdle = true
         if uris[0].scheme == "https" {
             do throws(BlobTransportError) {
-                let first = try await connect(to: uris[0], reusingIdle: true, timeout: timeout)
+                let first = try await connect(to: uris[0], timeout: timeout)
                 if first.isMultiplexed { return nil }
             } catch {
                 return error
             }
             pending = pending.dropFirst()
-            reuseIdle = false
         }
         return await withTaskGroup(of: BlobTransportError?.self) { group in
-            for (index, uri) in pending.enumerated() {
-                let reusing = reuseIdle && index == 0
+            for uri in pending {
                 group.addTask {
                     do throws(BlobTransportError) {
-                        _ = try await self.connect(to: uri, reusingIdle: reusing, timeout: timeout)
+                        _ = try await self.connect(to: uri, timeout: timeout)
                         return nil
                     } catch {
                         return error
@@ -187,14 +182,12 @@ public final class BlobClient: Sendable {
         }
     }
 
-    /// A HEAD of `uri`'s blob path (without the SAS) on a new connection, or on an idle one when `reusingIdle`.
-    private func connect(
-        to uri: SASBlobURI, reusingIdle: Bool, timeout: Duration
-    ) async throws(BlobTransportError) -> BlobResponse {
+    /// A HEAD of `uri`'s blob path (without the SAS) on a new connection.
+    private func connect(to uri: SASBlobURI, timeout: Duration) async throws(BlobTransportError) -> BlobResponse {
         try await perform(
             BlobRequest(
                 method: .head, url: uri.unsignedRequestURI, headers: [], body: Data(), timeout: timeout,
-                freshConnection: !reusingIdle))
+                freshConnection: true))
     }
 
     func perform(_ request: BlobRequest) async throws(BlobTransportError) -> BlobResponse {
